@@ -1,0 +1,169 @@
+// Command switchyard-lab starts and stops the lab: real test machines
+// (systemd-nspawn with systemd, sshd and HAProxy) on this box, for the
+// provider's acceptance tests and demo. It runs as root.
+//
+//	switchyard-lab up [-n 2] [-dir DIR]   start, or reuse a healthy lab of that size
+//	switchyard-lab down [-dir DIR]        remove everything the records list
+//	switchyard-lab status [-dir DIR]
+//	switchyard-lab restart [-dir DIR] NAME
+//	switchyard-lab env [-dir DIR]         export lines for a shell
+package main
+
+import (
+	"context"
+	"errors"
+	"flag"
+	"fmt"
+	"os"
+	"os/signal"
+	"strings"
+	"syscall"
+	"time"
+
+	"github.com/switchyard/terraform-provider-switchyard/internal/lab"
+)
+
+const usage = `usage: switchyard-lab COMMAND [flags]
+
+commands:
+  up [-n 2] [-dir DIR]     start N machines, or reuse the running lab if it is healthy and the same size
+  down [-dir DIR]          tear down everything the lab recorded (safe to repeat)
+  status [-dir DIR]        show the machines and whether they are healthy
+  restart [-dir DIR] NAME  stop machine NAME and boot it again, keeping its files
+  env [-dir DIR]           print export lines (eval "$(switchyard-lab env)")
+
+DIR defaults to $SWITCHYARD_LAB_DIR, then ` + lab.DefaultDir + `.
+`
+
+func main() {
+	if len(os.Args) < 2 {
+		fmt.Fprint(os.Stderr, usage)
+		os.Exit(2)
+	}
+	// Ctrl-C cancels cleanly: whatever was started is already recorded.
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	defer stop()
+	if err := run(ctx, os.Args[1], os.Args[2:]); err != nil {
+		fmt.Fprintf(os.Stderr, "switchyard-lab %s: %v\n", os.Args[1], err)
+		os.Exit(1)
+	}
+}
+
+func run(ctx context.Context, command string, args []string) error {
+	fs := flag.NewFlagSet(command, flag.ContinueOnError)
+	dir := fs.String("dir", lab.ResolveDir(""), "lab directory")
+	switch command {
+	case "up":
+		n := fs.Int("n", 2, "number of machines")
+		if err := fs.Parse(args); err != nil {
+			return err
+		}
+		// Bounds the whole command; the base image build alone may take minutes.
+		ctx, cancel := context.WithTimeout(ctx, 30*time.Minute)
+		defer cancel()
+		start := time.Now()
+		l, err := lab.Up(ctx, lab.Options{Dir: *dir, N: *n, Log: os.Stderr})
+		if err != nil {
+			return err
+		}
+		printLab(l, time.Since(start))
+		return nil
+	case "down":
+		if err := fs.Parse(args); err != nil {
+			return err
+		}
+		ctx, cancel := context.WithTimeout(ctx, 5*time.Minute)
+		defer cancel()
+		if err := lab.Down(ctx, *dir); err != nil {
+			return err
+		}
+		fmt.Printf("lab in %s is down\n", *dir)
+		return nil
+	case "status":
+		if err := fs.Parse(args); err != nil {
+			return err
+		}
+		ctx, cancel := context.WithTimeout(ctx, time.Minute)
+		defer cancel()
+		return printStatus(ctx, *dir)
+	case "restart":
+		if err := fs.Parse(args); err != nil {
+			return err
+		}
+		if fs.NArg() != 1 {
+			return errors.New("usage: switchyard-lab restart [-dir DIR] NAME")
+		}
+		ctx, cancel := context.WithTimeout(ctx, 3*time.Minute)
+		defer cancel()
+		start := time.Now()
+		if err := lab.Restart(ctx, *dir, fs.Arg(0)); err != nil {
+			return err
+		}
+		fmt.Printf("%s restarted and healthy in %.1fs\n", fs.Arg(0), time.Since(start).Seconds())
+		return nil
+	case "env":
+		if err := fs.Parse(args); err != nil {
+			return err
+		}
+		return printEnv(*dir)
+	case "-h", "-help", "--help", "help":
+		fmt.Print(usage)
+		return nil
+	default:
+		fmt.Fprint(os.Stderr, usage)
+		return fmt.Errorf("unknown command %q", command)
+	}
+}
+
+func printLab(l *lab.Lab, took time.Duration) {
+	fmt.Printf("lab up (%.1fs): %d machines on %s, the box is %s\n", took.Seconds(), len(l.Machines), l.Subnet, l.Gateway)
+	for _, m := range l.Machines {
+		fmt.Printf("  %-8s %-15s ssh -i %s -o UserKnownHostsFile=%s %s@%s\n",
+			m.Name, m.Address, l.PrivateKeyPath, l.KnownHostsPath, m.User, m.Address)
+	}
+	fmt.Printf("records: %s/lab.json\n", l.Dir)
+}
+
+func printStatus(ctx context.Context, dir string) error {
+	rep, err := lab.Status(ctx, dir)
+	if err != nil {
+		return err
+	}
+	if rep.State == "" {
+		fmt.Printf("no lab recorded in %s\n", rep.Dir)
+		return nil
+	}
+	fmt.Printf("lab in %s: state %s, subnet %s\n", rep.Dir, rep.State, rep.Subnet)
+	unhealthy := 0
+	for _, m := range rep.Machines {
+		health := "healthy"
+		if m.Problem != "" {
+			health, unhealthy = m.Problem, unhealthy+1
+		}
+		fmt.Printf("  %-8s %-15s pid %-7d %s\n", m.Name, m.Address, m.PID, health)
+	}
+	if unhealthy > 0 {
+		return fmt.Errorf("%d of %d machines unhealthy", unhealthy, len(rep.Machines))
+	}
+	return nil
+}
+
+func printEnv(dir string) error {
+	fmt.Printf("export %s=%s\n", lab.DirEnv, shellQuote(dir))
+	l, err := lab.Load(dir)
+	if err != nil {
+		return err
+	}
+	var addrs []string
+	for _, m := range l.Machines {
+		addrs = append(addrs, m.Address)
+	}
+	fmt.Printf("export SWITCHYARD_LAB_SSH_KEY=%s\n", shellQuote(l.PrivateKeyPath))
+	fmt.Printf("export SWITCHYARD_LAB_KNOWN_HOSTS=%s\n", shellQuote(l.KnownHostsPath))
+	fmt.Printf("export SWITCHYARD_LAB_HOSTS=%s\n", shellQuote(strings.Join(addrs, " ")))
+	return nil
+}
+
+func shellQuote(s string) string {
+	return "'" + strings.ReplaceAll(s, "'", `'\''`) + "'"
+}

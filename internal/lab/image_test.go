@@ -1,0 +1,154 @@
+package lab
+
+import (
+	"os"
+	"path/filepath"
+	"testing"
+
+	"github.com/google/go-cmp/cmp"
+)
+
+// The box's own files, as found on a machine of this project's kind.
+const deb822Sample = `Types: deb
+# http://snapshot.debian.org/archive/debian/20250520T000000Z
+URIs: http://deb.debian.org/debian
+Suites: bookworm bookworm-updates
+Components: main
+Signed-By: /usr/share/keyrings/debian-archive-keyring.gpg
+
+Types: deb
+# http://snapshot.debian.org/archive/debian-security/20250520T000000Z
+URIs: http://deb.debian.org/debian-security
+Suites: bookworm-security
+Components: main
+Signed-By: /usr/share/keyrings/debian-archive-keyring.gpg
+`
+
+func TestParseDeb822Sources(t *testing.T) {
+	text := deb822Sample + `
+Types: deb deb-src
+URIs: http://mirror.example/debian
+  http://second.example/debian
+Suites: trixie
+Components: main contrib
+Signed-By:
+ -----BEGIN PGP PUBLIC KEY BLOCK-----
+ .
+ -----END PGP PUBLIC KEY BLOCK-----
+
+Types: deb
+Enabled: no
+URIs: http://disabled.example/debian
+Suites: bookworm
+Components: main
+
+Types: deb-src
+URIs: http://src.example/debian
+Suites: bookworm
+Components: main
+`
+	want := []aptSource{
+		{URIs: []string{"http://deb.debian.org/debian"}, Suites: []string{"bookworm", "bookworm-updates"}, Components: []string{"main"}},
+		{URIs: []string{"http://deb.debian.org/debian-security"}, Suites: []string{"bookworm-security"}, Components: []string{"main"}},
+		{URIs: []string{"http://mirror.example/debian", "http://second.example/debian"}, Suites: []string{"trixie"}, Components: []string{"main", "contrib"}},
+	}
+	if d := cmp.Diff(want, parseDeb822Sources(text)); d != "" {
+		t.Errorf("(-want +got):\n%s", d)
+	}
+}
+
+func TestParseOneLineSources(t *testing.T) {
+	text := `# comment
+deb http://ftp.example/debian bookworm main contrib
+deb-src http://ftp.example/debian bookworm main
+deb [ arch=amd64 signed-by=/usr/share/keyrings/x.gpg ] https://other.example/debian bookworm-updates main # trailing
+deb [arch=amd64] http://third.example/debian bookworm non-free
+#deb http://commented.example/debian bookworm main
+`
+	want := []aptSource{
+		{URIs: []string{"http://ftp.example/debian"}, Suites: []string{"bookworm"}, Components: []string{"main", "contrib"}},
+		{URIs: []string{"https://other.example/debian"}, Suites: []string{"bookworm-updates"}, Components: []string{"main"}},
+		{URIs: []string{"http://third.example/debian"}, Suites: []string{"bookworm"}, Components: []string{"non-free"}},
+	}
+	if d := cmp.Diff(want, parseOneLineSources(text)); d != "" {
+		t.Errorf("(-want +got):\n%s", d)
+	}
+}
+
+func TestFindMirror(t *testing.T) {
+	tests := []struct {
+		name    string
+		files   map[string]string
+		want    string
+		wantErr bool
+	}{
+		{
+			name:  "deb822 only, security listed too",
+			files: map[string]string{"etc/apt/sources.list.d/debian.sources": deb822Sample},
+			want:  "http://deb.debian.org/debian",
+		},
+		{
+			name: "sources.list first, disabled files ignored",
+			files: map[string]string{
+				"etc/apt/sources.list":                                "deb http://one.example/debian bookworm main\n",
+				"etc/apt/sources.list.d/debian.sources":               deb822Sample,
+				"etc/apt/sources.list.d/google.list.disabled-by-farm": "deb http://nope.example/apt bookworm main\n",
+			},
+			want: "http://one.example/debian",
+		},
+		{
+			name: "third-party suites skipped",
+			files: map[string]string{
+				"etc/apt/sources.list.d/a-node.sources": "Types: deb\nURIs: https://node.example/node_20.x\nSuites: nodistro\nComponents: main\n",
+				"etc/apt/sources.list.d/debian.sources": deb822Sample,
+			},
+			want: "http://deb.debian.org/debian",
+		},
+		{
+			name:    "nothing for bookworm",
+			files:   map[string]string{"etc/apt/sources.list": "deb http://one.example/debian trixie main\n"},
+			wantErr: true,
+		},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			root := t.TempDir()
+			for p, body := range tt.files {
+				full := filepath.Join(root, p)
+				if err := os.MkdirAll(filepath.Dir(full), 0o755); err != nil {
+					t.Fatal(err)
+				}
+				if err := os.WriteFile(full, []byte(body), 0o644); err != nil {
+					t.Fatal(err)
+				}
+			}
+			got, err := findMirror(root, "bookworm")
+			if tt.wantErr {
+				if err == nil {
+					t.Fatalf("got %q, want an error", got)
+				}
+				return
+			}
+			if err != nil || got != tt.want {
+				t.Fatalf("got %q, %v; want %q", got, err, tt.want)
+			}
+		})
+	}
+}
+
+func TestBaseImageKeyStable(t *testing.T) {
+	if a, b := baseImageKey(), baseImageKey(); a != b || len(a) != 12 {
+		t.Errorf("keys %q, %q", a, b)
+	}
+}
+
+func TestFileTailStripsColours(t *testing.T) {
+	p := filepath.Join(t.TempDir(), "console.log")
+	body := "one\n[\x1b[0;32m  OK  \x1b[0m] Started \x1b[0;1;39mssh.service\x1b[0m\nthree\n"
+	if err := os.WriteFile(p, []byte(body), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	if got, want := fileTail(p, 2), "  [  OK  ] Started ssh.service\n  three"; got != want {
+		t.Errorf("got %q, want %q", got, want)
+	}
+}
