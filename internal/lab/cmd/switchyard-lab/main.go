@@ -7,10 +7,13 @@
 //	switchyard-lab status [-dir DIR]
 //	switchyard-lab restart [-dir DIR] NAME
 //	switchyard-lab env [-dir DIR]         export lines for a shell
+//	switchyard-lab tfvars [-dir DIR] [-machine 1]   the provider settings of a machine, as terraform.tfvars.json
+//	switchyard-lab address [-dir DIR] [-machine 1]  a machine's address
 package main
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
 	"flag"
 	"fmt"
@@ -31,6 +34,8 @@ commands:
   status [-dir DIR]        show the machines and whether they are healthy
   restart [-dir DIR] NAME  stop machine NAME and boot it again, keeping its files
   env [-dir DIR]           print export lines (eval "$(switchyard-lab env)")
+  tfvars [-machine 1]      print host, private_key_file and host_key of machine N as terraform.tfvars.json
+  address [-machine 1]     print the address of machine N
 
 DIR defaults to $SWITCHYARD_LAB_DIR, then ` + lab.DefaultDir + `.
 `
@@ -106,6 +111,27 @@ func run(ctx context.Context, command string, args []string) error {
 			return err
 		}
 		return printEnv(*dir)
+	case "tfvars", "address":
+		n := fs.Int("machine", 1, "machine number, from 1")
+		if err := fs.Parse(args); err != nil {
+			return err
+		}
+		l, err := lab.Load(*dir)
+		if err != nil {
+			return err
+		}
+		if *n < 1 || *n > len(l.Machines) {
+			return fmt.Errorf("-machine %d: the lab has machines 1 to %d", *n, len(l.Machines))
+		}
+		m := l.Machines[*n-1]
+		if command == "address" {
+			fmt.Println(m.Address)
+			return nil
+		}
+		// The variable names of examples/topologies: the demo feeds them in.
+		enc := json.NewEncoder(os.Stdout)
+		enc.SetIndent("", "  ")
+		return enc.Encode(map[string]string{"host": m.Address, "private_key_file": m.PrivateKeyPath, "host_key": m.HostKey})
 	case "-h", "-help", "--help", "help":
 		fmt.Print(usage)
 		return nil
