@@ -68,7 +68,7 @@ const (
 	AttrUser                  = "user"
 	AttrPrivateKey            = "private_key"
 	AttrPrivateKeyFile        = "private_key_file"
-	AttrUseAgent              = "use_agent"
+	AttrUseAgent              = "agent"
 	AttrHostKey               = "host_key"
 	AttrKnownHostsFile        = "known_hosts_file"
 	AttrInsecureIgnoreHostKey = "insecure_ignore_host_key"

@@ -100,7 +100,7 @@ func TestValidate(t *testing.T) {
 		{"host_key as known_hosts line", func(c *Config) { c.HostKey = "10.0.0.1 " + testHostKey },
 			`host_key: looks like a known_hosts line: give only the key ("ssh-ed25519 AAAA…"), without the host names`},
 		{"no auth", func(c *Config) { c.PrivateKeyFile = "" },
-			"no SSH authentication method: set private_key, private_key_file or use_agent"},
+			"no SSH authentication method: set private_key, private_key_file or agent"},
 		{"negative timeout", func(c *Config) { c.Timeout = -time.Second },
 			"timeout must not be negative, got -1s"},
 		{"bastion host required", func(c *Config) { c.Bastion = &BastionConfig{} },

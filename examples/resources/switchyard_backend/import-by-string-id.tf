@@ -1,0 +1,4 @@
+import {
+  to = switchyard_backend.app
+  id = "app"
+}

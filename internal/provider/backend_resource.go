@@ -1,0 +1,369 @@
+package provider
+
+import (
+	"context"
+	"errors"
+	"fmt"
+
+	"github.com/hashicorp/terraform-plugin-framework/attr"
+	"github.com/hashicorp/terraform-plugin-framework/diag"
+	"github.com/hashicorp/terraform-plugin-framework/path"
+	"github.com/hashicorp/terraform-plugin-framework/resource"
+	"github.com/hashicorp/terraform-plugin-framework/resource/schema"
+	"github.com/hashicorp/terraform-plugin-framework/resource/schema/booldefault"
+	"github.com/hashicorp/terraform-plugin-framework/resource/schema/listdefault"
+	"github.com/hashicorp/terraform-plugin-framework/resource/schema/planmodifier"
+	"github.com/hashicorp/terraform-plugin-framework/resource/schema/stringdefault"
+	"github.com/hashicorp/terraform-plugin-framework/resource/schema/stringplanmodifier"
+	"github.com/hashicorp/terraform-plugin-framework/schema/validator"
+	"github.com/hashicorp/terraform-plugin-framework/tfsdk"
+	"github.com/hashicorp/terraform-plugin-framework/types"
+
+	"github.com/switchyard/terraform-provider-switchyard/internal/api"
+)
+
+var (
+	_ resource.Resource                = (*backendResource)(nil)
+	_ resource.ResourceWithConfigure   = (*backendResource)(nil)
+	_ resource.ResourceWithImportState = (*backendResource)(nil)
+)
+
+// Defaults of the backend's attributes. They are written into haproxy.cfg
+// explicitly rather than left to the defaults section, so that what the
+// plan shows is what the machine runs.
+const (
+	defaultMode    = "http"
+	defaultBalance = "roundrobin"
+)
+
+// backendModes are the proxy modes a backend may have.
+var backendModes = []string{"http", "tcp"}
+
+// backendResource is switchyard_backend: one `backend` section of
+// haproxy.cfg with its `server` lines.
+type backendResource struct {
+	machine caller // nil while the provider's settings are unknown
+}
+
+// NewBackendResource is the switchyard_backend factory.
+func NewBackendResource() resource.Resource {
+	return &backendResource{}
+}
+
+type backendModel struct {
+	ID      types.String  `tfsdk:"id"`
+	Name    types.String  `tfsdk:"name"`
+	Mode    types.String  `tfsdk:"mode"`
+	Balance types.String  `tfsdk:"balance"`
+	Servers []serverModel `tfsdk:"servers"`
+}
+
+type serverModel struct {
+	Name      types.String `tfsdk:"name"`
+	Address   types.String `tfsdk:"address"`
+	Port      types.Int64  `tfsdk:"port"`
+	Check     types.Bool   `tfsdk:"check"`
+	Weight    types.Int64  `tfsdk:"weight"`
+	Backup    types.Bool   `tfsdk:"backup"`
+	Namespace types.String `tfsdk:"namespace"`
+}
+
+// serverAttrTypes is one element of servers; the default empty list needs it
+// before there is a schema to ask (a test checks the two agree).
+var serverAttrTypes = map[string]attr.Type{
+	"name":      types.StringType,
+	"address":   types.StringType,
+	"port":      types.Int64Type,
+	"check":     types.BoolType,
+	"weight":    types.Int64Type,
+	"backup":    types.BoolType,
+	"namespace": types.StringType,
+}
+
+func (r *backendResource) Metadata(_ context.Context, req resource.MetadataRequest, resp *resource.MetadataResponse) {
+	resp.TypeName = req.ProviderTypeName + "_backend"
+}
+
+func (r *backendResource) Schema(_ context.Context, _ resource.SchemaRequest, resp *resource.SchemaResponse) {
+	resp.Schema = backendSchema()
+}
+
+func backendSchema() schema.Schema {
+	name := haproxyNameValidator()
+	return schema.Schema{
+		MarkdownDescription: "An HAProxy `backend` section with its `server` lines. " +
+			"Every change is checked with `haproxy -c` on the machine before it is written, then applied with one graceful reload; " +
+			"if HAProxy rejects it, nothing changes and the error shows HAProxy's message. " +
+			"A backend edited or deleted by hand shows up as a difference in the next plan.",
+		Attributes: map[string]schema.Attribute{
+			"id": schema.StringAttribute{
+				MarkdownDescription: "The backend's name, which identifies it on the machine.",
+				Computed:            true,
+				PlanModifiers:       []planmodifier.String{stringplanmodifier.UseStateForUnknown()},
+			},
+			"name": schema.StringAttribute{
+				MarkdownDescription: "Name of the backend, as in `backend <name>` and `use_backend <name>`, " +
+					name.description + ". Changing it replaces the backend. It is required and has no default.",
+				Required:      true,
+				Validators:    []validator.String{name},
+				PlanModifiers: []planmodifier.String{stringplanmodifier.RequiresReplace()},
+			},
+			"mode": schema.StringAttribute{
+				MarkdownDescription: "Proxy mode: " + quotedList(backendModes) + ". Defaults to `" + defaultMode + "`.",
+				Optional:            true,
+				Computed:            true,
+				Default:             stringdefault.StaticString(defaultMode),
+				Validators:          []validator.String{oneOfValidator(backendModes)},
+			},
+			"balance": schema.StringAttribute{
+				MarkdownDescription: "Load-balancing algorithm (`balance`): " + quotedList(balanceAlgorithms) + ". " +
+					"Only the algorithm is managed: arguments that a section already has (`hdr(host)`, `url_param userid`, `uri whole`) " +
+					"are kept while the algorithm stays the same, so `hdr` and `url_param`, which HAProxy accepts only with an argument, " +
+					"can be managed on an imported backend but not yet created. Defaults to `" + defaultBalance + "`.",
+				Optional:   true,
+				Computed:   true,
+				Default:    stringdefault.StaticString(defaultBalance),
+				Validators: []validator.String{oneOfValidator(balanceAlgorithms)},
+			},
+			"servers": schema.ListNestedAttribute{
+				MarkdownDescription: "The backend's servers, in the order of their `server` lines. Defaults to no servers.",
+				Optional:            true,
+				Computed:            true,
+				Default:             listdefault.StaticValue(types.ListValueMust(types.ObjectType{AttrTypes: serverAttrTypes}, []attr.Value{})),
+				Validators:          []validator.List{uniqueServerNames{}},
+				NestedObject: schema.NestedAttributeObject{
+					Attributes: map[string]schema.Attribute{
+						"name": schema.StringAttribute{
+							MarkdownDescription: "Name of the server, unique within the backend and " + name.description + ". It is required and has no default.",
+							Required:            true,
+							Validators:          []validator.String{name},
+						},
+						"address": schema.StringAttribute{
+							MarkdownDescription: "Address of the server: " + addressValidator().description + ". " +
+								"A host name is resolved by HAProxy on the machine when the configuration is checked. It is required and has no default.",
+							Required:   true,
+							Validators: []validator.String{addressValidator()},
+						},
+						"port": schema.Int64Attribute{
+							MarkdownDescription: "TCP port of the server, from 1 to 65535. It is required and has no default.",
+							Required:            true,
+							Validators:          []validator.Int64{int64Between{1, 65535}},
+						},
+						"check": schema.BoolAttribute{
+							MarkdownDescription: "Whether HAProxy health-checks the server (`check`). Defaults to `false`.",
+							Optional:            true,
+							Computed:            true,
+							Default:             booldefault.StaticBool(false),
+						},
+						"weight": schema.Int64Attribute{
+							MarkdownDescription: "Weight of the server relative to the others, from 0 to 256 (`weight`); " +
+								"0 sends it no new traffic. Defaults to no `weight` keyword, which HAProxy treats as 1.",
+							Optional:   true,
+							Validators: []validator.Int64{int64Between{0, 256}},
+						},
+						"backup": schema.BoolAttribute{
+							MarkdownDescription: "Whether the server only takes traffic when no other server is up (`backup`). Defaults to `false`.",
+							Optional:            true,
+							Computed:            true,
+							Default:             booldefault.StaticBool(false),
+						},
+						"namespace": schema.StringAttribute{
+							MarkdownDescription: "Network namespace HAProxy connects to the server in (`namespace`), for an application " +
+								"that runs in its own namespace; the name is " + name.description + ". The namespace must exist on the machine. " +
+								"Defaults to HAProxy's own namespace.",
+							Optional:   true,
+							Validators: []validator.String{name},
+						},
+					},
+				},
+			},
+		},
+	}
+}
+
+func (r *backendResource) Configure(_ context.Context, req resource.ConfigureRequest, resp *resource.ConfigureResponse) {
+	r.machine = machineFrom(req.ProviderData, &resp.Diagnostics)
+}
+
+func (r *backendResource) Create(ctx context.Context, req resource.CreateRequest, resp *resource.CreateResponse) {
+	var plan backendModel
+	resp.Diagnostics.Append(req.Plan.Get(ctx, &plan)...)
+	if resp.Diagnostics.HasError() {
+		return
+	}
+	name := plan.Name.ValueString()
+	if r.machine == nil {
+		resp.Diagnostics.AddError("Unable to Create Backend", fmt.Sprintf("Could not create backend %q: %s", name, errNotConfigured))
+		return
+	}
+	var got api.Backend
+	err := r.machine.Call(ctx, api.MethodBackendCreate, backendToAPI(plan), &got)
+	if errors.Is(err, api.ErrExists) {
+		resp.Diagnostics.AddError("Unable to Create Backend", fmt.Sprintf(
+			"Could not create backend %q: a backend of that name already exists on the machine. "+
+				"Adopt it with `terraform import <resource address> %s`, or choose another name. %s", name, name, err))
+		return
+	}
+	if err != nil {
+		resp.Diagnostics.AddError("Unable to Create Backend", fmt.Sprintf("Could not create backend %q: %s", name, err))
+		return
+	}
+	resp.Diagnostics.Append(setBackendState(ctx, &resp.State, got)...)
+}
+
+func (r *backendResource) Read(ctx context.Context, req resource.ReadRequest, resp *resource.ReadResponse) {
+	var state backendModel
+	resp.Diagnostics.Append(req.State.Get(ctx, &state)...)
+	if resp.Diagnostics.HasError() {
+		return
+	}
+	name := state.Name.ValueString()
+	if r.machine == nil {
+		resp.Diagnostics.AddError("Unable to Read Backend", fmt.Sprintf("Could not read backend %q: %s", name, errNotConfigured))
+		return
+	}
+	var got api.Backend
+	err := r.machine.Call(ctx, api.MethodBackendGet, api.BackendRef{Name: name}, &got)
+	if errors.Is(err, api.ErrNotFound) {
+		// Deleted outside Terraform: forgetting it makes the next plan
+		// create it again. Only a definite "not found" does this; an
+		// unreachable machine is an error below, never a deletion.
+		resp.State.RemoveResource(ctx)
+		return
+	}
+	if err != nil {
+		resp.Diagnostics.AddError("Unable to Read Backend", fmt.Sprintf("Could not read backend %q: %s", name, err))
+		return
+	}
+	resp.Diagnostics.Append(setBackendState(ctx, &resp.State, got)...)
+}
+
+func (r *backendResource) Update(ctx context.Context, req resource.UpdateRequest, resp *resource.UpdateResponse) {
+	var plan backendModel
+	resp.Diagnostics.Append(req.Plan.Get(ctx, &plan)...)
+	if resp.Diagnostics.HasError() {
+		return
+	}
+	name := plan.Name.ValueString()
+	if r.machine == nil {
+		resp.Diagnostics.AddError("Unable to Update Backend", fmt.Sprintf("Could not update backend %q: %s", name, errNotConfigured))
+		return
+	}
+	var got api.Backend
+	err := r.machine.Call(ctx, api.MethodBackendUpdate, backendToAPI(plan), &got)
+	if errors.Is(err, api.ErrNotFound) {
+		resp.Diagnostics.AddError("Unable to Update Backend", fmt.Sprintf(
+			"Could not update backend %q: it was deleted from the machine after the plan was made. "+
+				"Run terraform apply again to create it. %s", name, err))
+		return
+	}
+	if err != nil {
+		resp.Diagnostics.AddError("Unable to Update Backend", fmt.Sprintf("Could not update backend %q: %s", name, err))
+		return
+	}
+	resp.Diagnostics.Append(setBackendState(ctx, &resp.State, got)...)
+}
+
+func (r *backendResource) Delete(ctx context.Context, req resource.DeleteRequest, resp *resource.DeleteResponse) {
+	var state backendModel
+	resp.Diagnostics.Append(req.State.Get(ctx, &state)...)
+	if resp.Diagnostics.HasError() {
+		return
+	}
+	name := state.Name.ValueString()
+	if r.machine == nil {
+		resp.Diagnostics.AddError("Unable to Delete Backend", fmt.Sprintf("Could not delete backend %q: %s", name, errNotConfigured))
+		return
+	}
+	err := r.machine.Call(ctx, api.MethodBackendDelete, api.BackendRef{Name: name}, nil)
+	// Already gone is what Delete wants.
+	if err != nil && !errors.Is(err, api.ErrNotFound) {
+		resp.Diagnostics.AddError("Unable to Delete Backend", fmt.Sprintf("Could not delete backend %q: %s", name, err))
+	}
+}
+
+func (r *backendResource) ImportState(ctx context.Context, req resource.ImportStateRequest, resp *resource.ImportStateResponse) {
+	name, err := parseBackendImportID(req.ID)
+	if err != nil {
+		resp.Diagnostics.AddError("Invalid Import ID", err.Error())
+		return
+	}
+	// Read fills in the rest from the machine.
+	resp.Diagnostics.Append(resp.State.SetAttribute(ctx, path.Root("name"), name)...)
+	resp.Diagnostics.Append(resp.State.SetAttribute(ctx, path.Root("id"), name)...)
+}
+
+// parseBackendImportID reads an import id, which is the backend's name: a
+// backend needs nothing else to be found, because one provider block is one
+// machine.
+func parseBackendImportID(id string) (string, error) {
+	if err := checkName(id); err != nil {
+		return "", fmt.Errorf("import id: %v. Expected the backend's name as in haproxy.cfg, as in "+
+			"`terraform import switchyard_backend.web web`", err)
+	}
+	return id, nil
+}
+
+// setBackendState records what the machine reported. Create, Update and Read
+// all end here, so apply and refresh can never disagree about a backend.
+func setBackendState(ctx context.Context, state *tfsdk.State, b api.Backend) diag.Diagnostics {
+	m := backendFromAPI(b)
+	return state.Set(ctx, &m)
+}
+
+// backendToAPI turns a plan into the agent's request. Nulls become "not set"
+// (empty strings and nil pointers), which is how api.Backend says "no such
+// keyword on the line".
+func backendToAPI(m backendModel) api.Backend {
+	b := api.Backend{
+		Name:    m.Name.ValueString(),
+		Mode:    m.Mode.ValueString(),
+		Balance: m.Balance.ValueString(),
+		Servers: make([]api.Server, 0, len(m.Servers)),
+	}
+	for _, s := range m.Servers {
+		b.Servers = append(b.Servers, api.Server{
+			Name:      s.Name.ValueString(),
+			Address:   s.Address.ValueString(),
+			Port:      s.Port.ValueInt64Pointer(),
+			Check:     s.Check.ValueBool(),
+			Weight:    s.Weight.ValueInt64Pointer(),
+			Backup:    s.Backup.ValueBool(),
+			Namespace: s.Namespace.ValueString(),
+		})
+	}
+	return b
+}
+
+// backendFromAPI is the inverse of backendToAPI: a keyword missing from the
+// section is null, except the booleans, whose absence is false. A section
+// without `mode` or `balance` (written by hand) therefore reads as null, and
+// the plan shows that Terraform will write the default explicitly.
+func backendFromAPI(b api.Backend) backendModel {
+	m := backendModel{
+		ID:      types.StringValue(b.Name),
+		Name:    types.StringValue(b.Name),
+		Mode:    stringOrNull(b.Mode),
+		Balance: stringOrNull(b.Balance),
+		Servers: make([]serverModel, 0, len(b.Servers)),
+	}
+	for _, s := range b.Servers {
+		m.Servers = append(m.Servers, serverModel{
+			Name:      types.StringValue(s.Name),
+			Address:   types.StringValue(s.Address),
+			Port:      types.Int64PointerValue(s.Port),
+			Check:     types.BoolValue(s.Check),
+			Weight:    types.Int64PointerValue(s.Weight),
+			Backup:    types.BoolValue(s.Backup),
+			Namespace: stringOrNull(s.Namespace),
+		})
+	}
+	return m
+}
+
+func stringOrNull(s string) types.String {
+	if s == "" {
+		return types.StringNull()
+	}
+	return types.StringValue(s)
+}
