@@ -1,0 +1,172 @@
+package haproxy
+
+import (
+	"bytes"
+	"context"
+	"crypto/sha256"
+	"errors"
+	"fmt"
+	"os"
+	"path/filepath"
+	"sync"
+
+	"github.com/haproxytech/client-native/v5/configuration"
+	cnopts "github.com/haproxytech/client-native/v5/configuration/options"
+)
+
+// config wraps client-native's configuration client for one haproxy.cfg.
+//
+// client-native parses the file once, in configuration.New, and afterwards
+// answers every read from that in-memory parser; only its own commits replace
+// it. A hand edit of the file would stay invisible for the whole session, and
+// drift detection depends on seeing it. So before every use the file is read
+// and hashed, and when the hash differs from the bytes the parser holds, the
+// parser re-processes exactly those bytes. Reading and hashing a config of a
+// few KiB costs microseconds; a re-parse only happens after a change (see
+// BenchmarkRefresh), which is far cheaper than a new client per read
+// (configuration.New also runs `haproxy -v`).
+//
+// mu serialises every use of the client: the parser is not safe for a
+// refresh concurrent with reads, and reads are fast.
+type config struct {
+	path      string
+	candidate string // scratch file for `haproxy -c`
+	binary    string
+
+	mu     sync.Mutex
+	client configuration.Configuration
+	sum    [sha256.Size]byte // hash of the bytes the master parser holds
+}
+
+func newConfig(ctx context.Context, path, binary, txDir string) (*config, error) {
+	if err := os.MkdirAll(txDir, 0o700); err != nil {
+		return nil, fmt.Errorf("creating transaction directory: %w", err)
+	}
+	client, err := configuration.New(ctx,
+		cnopts.ConfigurationFile(path),
+		cnopts.HAProxyBin(binary),
+		cnopts.TransactionsDir(txDir),
+		// Models validation rejects malformed values (whitespace in names,
+		// ports out of range, unknown balance algorithms) before they reach
+		// the file.
+		cnopts.UseModelsValidation,
+		// Failed transaction files would pile up in txDir forever.
+		cnopts.SkipFailedTransactions,
+		// We run `haproxy -c` ourselves before committing (validate.go) to
+		// keep HAProxy's messages verbatim; client-native would reduce them
+		// to its own line=N msg="…" summary.
+		cnopts.SkipConfigurationFileValidation,
+	)
+	if err != nil {
+		return nil, fmt.Errorf("opening %s with client-native: %w", path, err)
+	}
+	c := &config{
+		path:      path,
+		candidate: filepath.Join(txDir, filepath.Base(path)+".candidate"),
+		binary:    binary,
+		client:    client,
+	}
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if err := c.refreshLocked(); err != nil {
+		return nil, err
+	}
+	return c, nil
+}
+
+// refreshLocked makes the master parser hold what is on disk now.
+func (c *config) refreshLocked() error {
+	data, err := os.ReadFile(c.path)
+	if err != nil {
+		return fmt.Errorf("reading %s: %w", c.path, err)
+	}
+	sum := sha256.Sum256(data)
+	if sum == c.sum {
+		return nil
+	}
+	// Process re-initialises the parser, so this is a full re-read; it uses
+	// the very bytes that were hashed, so hash and parser cannot disagree.
+	if err := c.client.Parser().Process(bytes.NewReader(data)); err != nil {
+		return fmt.Errorf("parsing %s: %w", c.path, err)
+	}
+	c.sum = sum
+	return nil
+}
+
+// read runs fn against the configuration as it is on disk now.
+func (c *config) read(fn func(cl configuration.Configuration) error) error {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if err := c.refreshLocked(); err != nil {
+		return err
+	}
+	return fn(c.client)
+}
+
+// applyFunc changes the configuration inside transaction txID.
+type applyFunc func(cl configuration.Configuration, txID string) error
+
+// errNoChange reports a transaction that left the configuration as it was:
+// nothing is written and nothing needs a reload.
+var errNoChange = errors.New("no change")
+
+// transact applies fns in one client-native transaction, validates the
+// result with `haproxy -c` and commits it to the file. The caller holds the
+// machine lock. A failing fn or a rejected validation leaves the file as it
+// was. It returns errNoChange when the result equals the current file.
+func (c *config) transact(ctx context.Context, fns ...applyFunc) error {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if err := c.refreshLocked(); err != nil {
+		return err
+	}
+	version, err := c.client.GetVersion("")
+	if err != nil {
+		return fmt.Errorf("reading configuration version: %w", err)
+	}
+	tx, err := c.client.StartTransaction(version)
+	if err != nil {
+		return fmt.Errorf("starting transaction: %w", err)
+	}
+	committed := false
+	defer func() {
+		if !committed {
+			_ = c.client.DeleteTransaction(tx.ID)
+		}
+	}()
+	for _, fn := range fns {
+		if err := fn(c.client, tx.ID); err != nil {
+			return err
+		}
+	}
+	txParser, err := c.client.GetParser(tx.ID)
+	if err != nil {
+		return fmt.Errorf("reading transaction: %w", err)
+	}
+	if txParser.String() == c.client.Parser().String() {
+		return errNoChange
+	}
+	if err := c.client.Save(c.candidate, tx.ID); err != nil {
+		return fmt.Errorf("writing candidate configuration: %w", err)
+	}
+	defer os.Remove(c.candidate)
+	if err := checkConfig(ctx, c.binary, c.candidate); err != nil {
+		return err
+	}
+	if _, err := c.client.CommitTransaction(tx.ID); err != nil {
+		// The transaction is gone either way; the file may or may not have
+		// been written, so forget what the parser holds.
+		committed = true
+		c.sum = [sha256.Size]byte{}
+		return fmt.Errorf("committing transaction: %w", err)
+	}
+	committed = true
+	// The committed transaction parser is now the master parser; record the
+	// hash of what it wrote so the next read does not parse it again.
+	if data, err := os.ReadFile(c.path); err == nil {
+		c.sum = sha256.Sum256(data)
+	} else {
+		c.sum = [sha256.Size]byte{}
+	}
+	return nil
+}

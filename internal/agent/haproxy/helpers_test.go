@@ -1,0 +1,113 @@
+package haproxy
+
+import (
+	"context"
+	"errors"
+	"os"
+	"path/filepath"
+	"sync"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	"github.com/switchyard/terraform-provider-switchyard/internal/api"
+)
+
+const haproxyBin = "/usr/sbin/haproxy"
+
+// fakeReloader counts reloads; the first failN of them fail.
+type fakeReloader struct {
+	calls atomic.Int64
+	failN int64
+}
+
+func (f *fakeReloader) Reload(context.Context) error {
+	if n := f.calls.Add(1); n <= f.failN {
+		return &ReloadError{Msg: "fake reload failure", Detail: "cannot bind socket (fake)"}
+	}
+	return nil
+}
+
+type fixture struct {
+	m        *Manager
+	cfgPath  string
+	lockPath string
+	reloader *fakeReloader
+}
+
+// newFixture copies testdata/haproxy.cfg into a temp dir and opens it with
+// the real haproxy binary (for `-v` and `-c`) and a fake reloader.
+func newFixture(t *testing.T) *fixture {
+	t.Helper()
+	if _, err := os.Stat(haproxyBin); err != nil {
+		t.Skipf("needs %s: %v", haproxyBin, err)
+	}
+	dir := t.TempDir()
+	src, err := os.ReadFile("testdata/haproxy.cfg")
+	if err != nil {
+		t.Fatal(err)
+	}
+	cfg := filepath.Join(dir, "haproxy.cfg")
+	if err := os.WriteFile(cfg, src, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	f := &fixture{cfgPath: cfg, lockPath: filepath.Join(dir, "run", "haproxy.lock"), reloader: &fakeReloader{}}
+	f.m, err = New(context.Background(), Options{
+		HAProxy:        api.HAProxySettings{ConfigFile: cfg, Binary: haproxyBin},
+		TransactionDir: filepath.Join(dir, "tx"),
+		LockFile:       f.lockPath,
+		Reloader:       f.reloader,
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return f
+}
+
+func (f *fixture) read(t *testing.T) string {
+	t.Helper()
+	b, err := os.ReadFile(f.cfgPath)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return string(b)
+}
+
+// batch runs fns concurrently as ONE batch: it holds the machine lock (as
+// another session would) until all of them are queued, then lets go.
+func (f *fixture) batch(t *testing.T, fns ...func() error) []error {
+	t.Helper()
+	unlock, err := lockMachine(context.Background(), f.lockPath, time.Second)
+	if err != nil {
+		t.Fatal(err)
+	}
+	errs := make([]error, len(fns))
+	var wg sync.WaitGroup
+	for i, fn := range fns {
+		wg.Add(1)
+		go func() { defer wg.Done(); errs[i] = fn() }()
+	}
+	deadline := time.Now().Add(5 * time.Second)
+	for f.m.queued() < len(fns) {
+		if time.Now().After(deadline) {
+			t.Fatalf("only %d of %d changes queued", f.m.queued(), len(fns))
+		}
+		time.Sleep(time.Millisecond)
+	}
+	unlock()
+	wg.Wait()
+	return errs
+}
+
+func code(err error) string {
+	if err == nil {
+		return ""
+	}
+	var e *api.Error
+	if errors.As(err, &e) {
+		return e.Code
+	}
+	return "not an *api.Error: " + err.Error()
+}
+
+func i64(v int64) *int64 { return &v }

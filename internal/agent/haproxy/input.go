@@ -1,0 +1,59 @@
+package haproxy
+
+import (
+	"regexp"
+	"strings"
+	"unicode"
+
+	"github.com/switchyard/terraform-provider-switchyard/internal/api"
+)
+
+// proxyName is HAProxy's alphabet for proxy and server names.
+var proxyName = regexp.MustCompile(`^[A-Za-z0-9_.:-]+$`)
+
+// checkBackend rejects requests that could not be written as one clean
+// line each. This is a safety boundary: values end up in haproxy.cfg, and a
+// newline in a value would inject arbitrary configuration.
+func checkBackend(b api.Backend) error {
+	lbl := label("backend", b.Name)
+	if !proxyName.MatchString(b.Name) {
+		return api.Errorf(api.CodeInvalid, "%s: a backend name must be made of letters, digits, '-', '_', '.' and ':'", lbl)
+	}
+	for field, v := range map[string]string{"mode": b.Mode, "balance": b.Balance} {
+		if !oneToken(v) {
+			return api.Errorf(api.CodeInvalid, "%s: %s %q must be one word", lbl, field, v)
+		}
+	}
+	seen := map[string]bool{}
+	for _, s := range b.Servers {
+		if !proxyName.MatchString(s.Name) {
+			return api.Errorf(api.CodeInvalid, "%s: server name %q must be made of letters, digits, '-', '_', '.' and ':'", lbl, s.Name)
+		}
+		if seen[s.Name] {
+			return api.Errorf(api.CodeInvalid, "%s: server %q appears twice", lbl, s.Name)
+		}
+		seen[s.Name] = true
+		if s.Address == "" || !oneToken(s.Address) {
+			return api.Errorf(api.CodeInvalid, "%s: server %q: address %q must be one non-empty word", lbl, s.Name, s.Address)
+		}
+		if !oneToken(s.Namespace) {
+			return api.Errorf(api.CodeInvalid, "%s: server %q: namespace %q must be one word", lbl, s.Name, s.Namespace)
+		}
+	}
+	return nil
+}
+
+func checkBackendName(name string) error {
+	if !proxyName.MatchString(name) {
+		return api.Errorf(api.CodeInvalid, "%s: a backend name must be made of letters, digits, '-', '_', '.' and ':'", label("backend", name))
+	}
+	return nil
+}
+
+// oneToken reports whether v has no whitespace, control characters, quotes
+// or comment signs (an empty v is fine: "not set").
+func oneToken(v string) bool {
+	return !strings.ContainsFunc(v, func(r rune) bool {
+		return unicode.IsSpace(r) || unicode.IsControl(r) || r == '#' || r == '"' || r == '\'' || r == '\\'
+	})
+}

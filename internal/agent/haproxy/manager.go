@@ -1,0 +1,108 @@
+// Package haproxy is everything the agent does to HAProxy: reading and
+// changing haproxy.cfg through client-native v5, validating with
+// `haproxy -c`, and the reload that makes a change live.
+//
+// Every change goes through one pipeline (pipeline.go): machine lock, one
+// transaction for all changes queued at that moment (group commit),
+// validation, commit, one graceful reload, confirmation, and restore of the
+// previous file if the reload does not take.
+package haproxy
+
+import (
+	"context"
+	"fmt"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"github.com/switchyard/terraform-provider-switchyard/internal/api"
+)
+
+// Options configure a Manager. Zero values take the defaults below; tests
+// point the directories at t.TempDir() and substitute the Reloader.
+type Options struct {
+	HAProxy api.HAProxySettings
+	// TransactionDir holds client-native's transaction files and the
+	// candidate file checked with `haproxy -c`. It must be on the machine.
+	TransactionDir string
+	// LockFile is flock'ed around every change, across agent sessions.
+	LockFile string
+	// LockTimeout bounds the wait for another session's change.
+	LockTimeout time.Duration
+	// BatchWindow is how long the committer waits, once it holds the
+	// lock, for concurrent requests to join the batch. Terraform sends a
+	// wave of up to 10 changes within a few milliseconds.
+	BatchWindow time.Duration
+	// Reloader defaults to a SystemdReloader for HAProxy.Service.
+	Reloader Reloader
+	// Reloads, when set, is incremented for every reload (shared with the
+	// agent's HostInfo counters across reconfigurations).
+	Reloads *atomic.Int64
+}
+
+// Defaults for Options.
+const (
+	DefaultTransactionDir = "/var/lib/switchyard/transactions"
+	DefaultLockFile       = "/run/switchyard/haproxy.lock"
+	DefaultLockTimeout    = 2 * time.Minute
+	DefaultBatchWindow    = 20 * time.Millisecond
+)
+
+// Manager owns one machine's HAProxy configuration for an agent session.
+type Manager struct {
+	opts    Options
+	cfg     *config
+	reloads *atomic.Int64
+
+	qmu     sync.Mutex
+	queue   []*change
+	running bool // a committer goroutine is working through the queue
+}
+
+// New opens the configuration file. client-native runs `haproxy -v` here,
+// so this fails on a machine without a working HAProxy binary.
+func New(ctx context.Context, opts Options) (*Manager, error) {
+	def := api.DefaultHAProxySettings()
+	h := &opts.HAProxy
+	for _, f := range []struct {
+		v *string
+		d string
+	}{
+		{&h.ConfigFile, def.ConfigFile}, {&h.Service, def.Service}, {&h.RuntimeSocket, def.RuntimeSocket},
+		{&h.MasterSocket, def.MasterSocket}, {&h.MapsDir, def.MapsDir}, {&h.Binary, def.Binary},
+	} {
+		if *f.v == "" {
+			*f.v = f.d
+		}
+	}
+	if opts.TransactionDir == "" {
+		opts.TransactionDir = DefaultTransactionDir
+	}
+	if opts.LockFile == "" {
+		opts.LockFile = DefaultLockFile
+	}
+	if opts.LockTimeout <= 0 {
+		opts.LockTimeout = DefaultLockTimeout
+	}
+	if opts.Reloader == nil {
+		opts.Reloader = &SystemdReloader{Service: h.Service, MasterSocket: h.MasterSocket}
+	}
+	m := &Manager{opts: opts, reloads: opts.Reloads}
+	if m.reloads == nil {
+		m.reloads = new(atomic.Int64)
+	}
+	cfg, err := newConfig(ctx, h.ConfigFile, h.Binary, opts.TransactionDir)
+	if err != nil {
+		return nil, err
+	}
+	m.cfg = cfg
+	return m, nil
+}
+
+// Settings returns the effective HAProxy settings (defaults filled in).
+func (m *Manager) Settings() api.HAProxySettings { return m.opts.HAProxy }
+
+// Reloads counts the reloads this Manager performed.
+func (m *Manager) Reloads() int64 { return m.reloads.Load() }
+
+func label(kind, name string) string { return fmt.Sprintf("%s %q", kind, name) }

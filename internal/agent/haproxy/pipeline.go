@@ -1,0 +1,206 @@
+package haproxy
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"os"
+	"path/filepath"
+	"time"
+)
+
+// change is one resource's modification waiting for the committer.
+type change struct {
+	apply applyFunc
+	done  chan error
+}
+
+// submit queues a change and waits until it is live (validated, written,
+// reloaded and confirmed) or has failed. Concurrent submits share one batch.
+//
+// Group commit: whoever finds no committer running starts one; the
+// committer takes the machine lock, then everything queued, and loops until
+// the queue is empty. Changes arriving while it validates and reloads wait
+// for the next batch instead of starting their own reload.
+func (m *Manager) submit(apply applyFunc) error {
+	c := &change{apply: apply, done: make(chan error, 1)}
+	m.qmu.Lock()
+	m.queue = append(m.queue, c)
+	if !m.running {
+		m.running = true
+		go m.commitLoop()
+	}
+	m.qmu.Unlock()
+	// No ctx here on purpose: once queued, the change may be applied, and
+	// the caller must learn whether it was.
+	return <-c.done
+}
+
+func (m *Manager) commitLoop() {
+	for {
+		m.qmu.Lock()
+		if len(m.queue) == 0 {
+			m.running = false
+			m.qmu.Unlock()
+			return
+		}
+		m.qmu.Unlock()
+		m.commitBatch(context.Background())
+	}
+}
+
+// queued reports the queue length (tests use it to build a batch).
+func (m *Manager) queued() int {
+	m.qmu.Lock()
+	defer m.qmu.Unlock()
+	return len(m.queue)
+}
+
+func (m *Manager) take() []*change {
+	m.qmu.Lock()
+	defer m.qmu.Unlock()
+	batch := m.queue
+	m.queue = nil
+	return batch
+}
+
+func (m *Manager) commitBatch(ctx context.Context) {
+	// The lock comes first and the batch second: everything that queued up
+	// while another session held the machine goes into this batch.
+	unlock, lockErr := lockMachine(ctx, m.opts.LockFile, m.opts.LockTimeout)
+	if lockErr == nil && m.opts.BatchWindow > 0 {
+		time.Sleep(m.opts.BatchWindow)
+	}
+	batch := m.take()
+	if lockErr != nil {
+		for _, c := range batch {
+			c.done <- lockErr
+		}
+		return
+	}
+	defer unlock()
+	errs := m.applyBatch(ctx, batch)
+	for i, c := range batch {
+		c.done <- errs[i]
+	}
+}
+
+// applyBatch runs one batch under the machine lock and returns each
+// change's outcome.
+func (m *Manager) applyBatch(ctx context.Context, batch []*change) []error {
+	errs := make([]error, len(batch))
+	path := m.opts.HAProxy.ConfigFile
+	prev, err := os.ReadFile(path)
+	if err != nil {
+		for i := range errs {
+			errs[i] = fmt.Errorf("reading %s: %w", path, err)
+		}
+		return errs
+	}
+
+	var applied []int
+	fns := make([]applyFunc, len(batch))
+	for i, c := range batch {
+		fns[i] = c.apply
+	}
+	err = m.cfg.transact(ctx, fns...)
+	switch {
+	case err == nil:
+		for i := range batch {
+			applied = append(applied, i)
+		}
+	case errors.Is(err, errNoChange):
+		return errs
+	case len(batch) == 1:
+		errs[0] = err
+	default:
+		// Something in the batch failed, and one error for the whole
+		// batch would blame every resource. Apply the changes one at a
+		// time instead, each in its own transaction and validation, so
+		// each gets its own verdict; the ones that pass still share the
+		// single reload below.
+		for i, c := range batch {
+			err := m.cfg.transact(ctx, c.apply)
+			switch {
+			case err == nil:
+				applied = append(applied, i)
+			case errors.Is(err, errNoChange):
+			default:
+				errs[i] = err
+			}
+		}
+	}
+	if len(applied) == 0 {
+		return errs
+	}
+
+	if rerr := m.reload(ctx); rerr != nil {
+		fail := &reloadFailure{reload: rerr}
+		fail.restore = m.restore(ctx, path, prev)
+		for _, i := range applied {
+			errs[i] = fail
+		}
+	}
+	return errs
+}
+
+func (m *Manager) reload(ctx context.Context) error {
+	m.reloads.Add(1)
+	return m.opts.Reloader.Reload(ctx)
+}
+
+// restore puts the previous bytes back and reloads again, so that HAProxy
+// runs, and the file holds, the configuration from before the batch.
+func (m *Manager) restore(ctx context.Context, path string, prev []byte) error {
+	if err := writeFileAtomic(path, prev); err != nil {
+		return fmt.Errorf("restoring %s: %w", path, err)
+	}
+	if err := m.reload(ctx); err != nil {
+		return fmt.Errorf("reloading the restored configuration: %w", err)
+	}
+	return nil
+}
+
+// reloadFailure is a validated change whose reload did not take effect.
+type reloadFailure struct {
+	reload  error
+	restore error // nil when the previous configuration runs again
+}
+
+func (e *reloadFailure) Error() string {
+	s := "reload failed: " + e.reload.Error()
+	if e.restore != nil {
+		s += "\nrestoring the previous configuration also failed: " + e.restore.Error()
+	}
+	return s
+}
+
+// writeFileAtomic replaces path via a temporary file and rename, keeping its
+// mode, so HAProxy and readers never see a half-written file.
+func writeFileAtomic(path string, data []byte) error {
+	mode := os.FileMode(0o644)
+	if st, err := os.Stat(path); err == nil {
+		mode = st.Mode().Perm()
+	}
+	tmp, err := os.CreateTemp(filepath.Dir(path), "."+filepath.Base(path)+".switchyard-*")
+	if err != nil {
+		return err
+	}
+	defer os.Remove(tmp.Name())
+	if _, err := tmp.Write(data); err != nil {
+		tmp.Close()
+		return err
+	}
+	if err := tmp.Chmod(mode); err != nil {
+		tmp.Close()
+		return err
+	}
+	if err := tmp.Sync(); err != nil {
+		tmp.Close()
+		return err
+	}
+	if err := tmp.Close(); err != nil {
+		return err
+	}
+	return os.Rename(tmp.Name(), path)
+}

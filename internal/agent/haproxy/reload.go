@@ -1,0 +1,174 @@
+package haproxy
+
+import (
+	"bytes"
+	"context"
+	"fmt"
+	"os/exec"
+	"slices"
+	"strings"
+	"time"
+)
+
+// Reloader makes the running HAProxy pick up the configuration file and
+// confirms that it did. It is an interface so that tests can run the whole
+// change pipeline, real `haproxy -c` included, without a service manager.
+type Reloader interface {
+	// Reload returns nil only once HAProxy runs the new configuration. An
+	// error should be a *ReloadError when there is tool output to show.
+	Reload(ctx context.Context) error
+}
+
+// ReloadError is a reload that did not take effect.
+type ReloadError struct {
+	Msg    string
+	Detail string // systemctl output, journal lines, show proc before/after
+}
+
+func (e *ReloadError) Error() string {
+	if e.Detail == "" {
+		return e.Msg
+	}
+	return e.Msg + ":\n" + e.Detail
+}
+
+// SystemdReloader reloads (or starts) HAProxy's systemd unit and confirms on
+// the master CLI that a new generation of workers took over.
+type SystemdReloader struct {
+	Service      string
+	MasterSocket string
+	// Confirm bounds the wait for the new workers (default 10 s).
+	Confirm time.Duration
+}
+
+// pollInterval is how often show proc is asked while waiting.
+const pollInterval = 100 * time.Millisecond
+
+// Reload implements Reloader.
+func (r *SystemdReloader) Reload(ctx context.Context) error {
+	confirm := r.Confirm
+	if confirm <= 0 {
+		confirm = 10 * time.Second
+	}
+	active := r.isActive(ctx)
+	var before ProcList
+	var beforeErr error
+	if active {
+		// Right after a reload the master re-executes itself and its CLI
+		// is briefly unavailable; a USR2 sent in that window can be lost.
+		// Waiting for a good answer first also gives us the "before" set.
+		before, beforeErr = r.waitShowProc(ctx, 2*time.Second)
+	}
+	verb := "start"
+	if active {
+		verb = "reload"
+	}
+	out, err := r.systemctl(ctx, verb, r.Service)
+	if err != nil {
+		return &ReloadError{
+			Msg:    fmt.Sprintf("systemctl %s %s failed: %v", verb, r.Service, err),
+			Detail: joinDetail(out, r.journal(ctx)),
+		}
+	}
+
+	deadline := time.Now().Add(confirm)
+	var last ProcList
+	var lastErr error
+	for {
+		last, lastErr = showProc(ctx, r.MasterSocket)
+		if lastErr == nil {
+			switch {
+			case !active || beforeErr != nil:
+				// Nothing to compare with: any worker means HAProxy runs
+				// the file as it is now, since it was (re)started after
+				// the write.
+				if len(last.Workers) > 0 {
+					return nil
+				}
+			case !slices.Equal(last.Workers, before.Workers) && len(last.Workers) > 0:
+				return nil
+			case before.MasterReloads >= 0 && last.MasterReloads > before.MasterReloads && last.MasterFailed > 0:
+				// The master re-executed, kept the old workers and counted
+				// a failure: no point in waiting any longer.
+				return &ReloadError{
+					Msg:    fmt.Sprintf("HAProxy failed to load the new configuration (%s reload, workers still %v)", r.Service, last.Workers),
+					Detail: joinDetail(r.journal(ctx)),
+				}
+			}
+		}
+		if time.Now().After(deadline) {
+			break
+		}
+		select {
+		case <-ctx.Done():
+			return ctx.Err()
+		case <-time.After(pollInterval):
+		}
+	}
+	msg := fmt.Sprintf("HAProxy did not take the new configuration within %s after systemctl %s %s", confirm, verb, r.Service)
+	var d []string
+	if beforeErr == nil && active {
+		d = append(d, fmt.Sprintf("workers before: %v", before.Workers))
+	}
+	if lastErr != nil {
+		d = append(d, fmt.Sprintf("show proc: %v", lastErr))
+	} else {
+		d = append(d, fmt.Sprintf("workers after: %v (failed reloads: %d)", last.Workers, last.MasterFailed))
+	}
+	d = append(d, r.journal(ctx))
+	return &ReloadError{Msg: msg, Detail: joinDetail(d...)}
+}
+
+func (r *SystemdReloader) waitShowProc(ctx context.Context, limit time.Duration) (ProcList, error) {
+	deadline := time.Now().Add(limit)
+	for {
+		pl, err := showProc(ctx, r.MasterSocket)
+		if err == nil || time.Now().After(deadline) {
+			return pl, err
+		}
+		select {
+		case <-ctx.Done():
+			return pl, ctx.Err()
+		case <-time.After(pollInterval):
+		}
+	}
+}
+
+func (r *SystemdReloader) isActive(ctx context.Context) bool {
+	_, err := r.systemctl(ctx, "is-active", "--quiet", r.Service)
+	return err == nil
+}
+
+// systemctl runs systemctl with an argument list (never a shell string).
+func (r *SystemdReloader) systemctl(ctx context.Context, args ...string) (string, error) {
+	ctx, cancel := context.WithTimeout(ctx, 90*time.Second)
+	defer cancel()
+	var out bytes.Buffer
+	cmd := exec.CommandContext(ctx, "systemctl", args...)
+	cmd.Stdout = &out
+	cmd.Stderr = &out
+	err := cmd.Run()
+	return strings.TrimSpace(out.String()), err
+}
+
+// journal returns the unit's last log lines, where HAProxy explains a failed
+// reload ("cannot bind socket …"); best effort.
+func (r *SystemdReloader) journal(ctx context.Context) string {
+	ctx, cancel := context.WithTimeout(ctx, 5*time.Second)
+	defer cancel()
+	out, err := exec.CommandContext(ctx, "journalctl", "-u", r.Service, "-n", "15", "--no-pager", "-o", "cat").Output()
+	if err != nil {
+		return ""
+	}
+	return strings.TrimSpace(string(out))
+}
+
+func joinDetail(parts ...string) string {
+	var keep []string
+	for _, p := range parts {
+		if p = strings.TrimSpace(p); p != "" {
+			keep = append(keep, p)
+		}
+	}
+	return strings.Join(keep, "\n")
+}

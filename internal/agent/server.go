@@ -1,0 +1,174 @@
+// Package agent is the program the provider runs on each machine over SSH:
+// it reads requests (one JSON frame per line) on stdin, handles each in its
+// own goroutine and writes the responses, in any order, on stdout.
+package agent
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"github.com/switchyard/terraform-provider-switchyard/internal/agent/haproxy"
+	"github.com/switchyard/terraform-provider-switchyard/internal/api"
+)
+
+// Options are the agent's internal settings, not part of the protocol: the
+// machine-side directories and the reload step. Tests point them at
+// t.TempDir() and a fake Reloader.
+type Options struct {
+	TransactionDir string           // default haproxy.DefaultTransactionDir
+	LockFile       string           // default haproxy.DefaultLockFile
+	BatchWindow    time.Duration    // default haproxy.DefaultBatchWindow; <0 means none
+	Reloader       haproxy.Reloader // default: systemd + master CLI confirmation
+}
+
+// Server is one agent session.
+type Server struct {
+	opts Options
+
+	requests atomic.Int64
+	reloads  atomic.Int64
+
+	mu             sync.RWMutex
+	hap            *haproxy.Manager // nil until agent.configure
+	haproxyVersion string
+
+	logMu sync.Mutex
+	log   io.Writer
+}
+
+// NewServer returns a session with opts.
+func NewServer(opts Options) *Server {
+	return &Server{opts: opts}
+}
+
+// Serve runs a session with the default options.
+func Serve(ctx context.Context, r io.Reader, w io.Writer, log io.Writer) error {
+	return NewServer(Options{}).Serve(ctx, r, w, log)
+}
+
+// handler handles one method; a returned error that is not an *api.Error is
+// reported as CodeInternal.
+type handler func(ctx context.Context, params json.RawMessage) (any, error)
+
+func (s *Server) handlers() map[string]handler {
+	return map[string]handler{
+		api.MethodConfigure:     s.configure,
+		api.MethodHostInfo:      s.hostInfo,
+		api.MethodBackendGet:    s.backendGet,
+		api.MethodBackendList:   s.backendList,
+		api.MethodBackendCreate: s.backendCreate,
+		api.MethodBackendUpdate: s.backendUpdate,
+		api.MethodBackendDelete: s.backendDelete,
+	}
+}
+
+// Serve reads requests from r until EOF and writes responses to w. Each
+// request runs in its own goroutine, so a slow change (validation, reload)
+// does not hold up reads; at EOF it waits for the requests in flight.
+// Logs go to log, one line per request, and never contain params: they
+// will carry secrets.
+func (s *Server) Serve(ctx context.Context, r io.Reader, w io.Writer, log io.Writer) error {
+	if log == nil {
+		log = io.Discard
+	}
+	s.log = log
+	handlers := s.handlers()
+	fr := api.NewFrameReader(r)
+	fw := api.NewFrameWriter(w)
+	var wg sync.WaitGroup
+	defer wg.Wait()
+	for {
+		var req api.Request
+		err := fr.Read(&req)
+		if errors.Is(err, io.EOF) {
+			return nil
+		}
+		if err != nil {
+			var syn *json.SyntaxError
+			var typ *json.UnmarshalTypeError
+			if errors.As(err, &syn) || errors.As(err, &typ) {
+				// One bad frame; the line structure is intact, go on.
+				s.logf("frame error: %v", err)
+				_ = fw.Write(api.Response{Error: api.Errorf(api.CodeInvalid, "malformed request frame: %v", err)})
+				continue
+			}
+			return fmt.Errorf("reading requests: %w", err)
+		}
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			resp := s.handle(ctx, handlers, req)
+			if err := fw.Write(resp); err != nil {
+				s.logf("writing response %d: %v", req.ID, err)
+			}
+		}()
+	}
+}
+
+func (s *Server) handle(ctx context.Context, handlers map[string]handler, req api.Request) (resp api.Response) {
+	s.requests.Add(1)
+	start := time.Now()
+	resp.ID = req.ID
+	defer func() {
+		if p := recover(); p != nil {
+			resp.Result = nil
+			resp.Error = api.Errorf(api.CodeInternal, "%s: agent panic: %v", req.Method, p)
+		}
+		code := "ok"
+		if resp.Error != nil {
+			code = resp.Error.Code
+		}
+		s.logf("%s id=%d %s %s", req.Method, req.ID, time.Since(start).Round(time.Millisecond), code)
+	}()
+
+	h, ok := handlers[req.Method]
+	if !ok {
+		resp.Error = api.Errorf(api.CodeUnknown, "unknown method %q (agent protocol %d)", req.Method, api.ProtocolVersion)
+		return resp
+	}
+	result, err := h(ctx, req.Params)
+	if err != nil {
+		e, ok := api.AsError(err)
+		if !ok {
+			e = &api.Error{Code: api.CodeInternal, Message: fmt.Sprintf("%s: %v", req.Method, err)}
+		}
+		resp.Error = e
+		return resp
+	}
+	if result != nil {
+		b, err := json.Marshal(result)
+		if err != nil {
+			resp.Error = api.Errorf(api.CodeInternal, "%s: encoding result: %v", req.Method, err)
+			return resp
+		}
+		resp.Result = b
+	}
+	return resp
+}
+
+func (s *Server) logf(format string, args ...any) {
+	s.logMu.Lock()
+	defer s.logMu.Unlock()
+	fmt.Fprintf(s.log, "%s "+format+"\n", append([]any{time.Now().UTC().Format("15:04:05.000")}, args...)...)
+}
+
+// decode unmarshals params strictly: an unknown field is a protocol
+// mismatch that should fail loudly, not be ignored.
+func decode(params json.RawMessage, v any) error {
+	if len(params) == 0 {
+		return api.Errorf(api.CodeInvalid, "missing params")
+	}
+	dec := json.NewDecoder(bytes.NewReader(params))
+	dec.DisallowUnknownFields()
+	if err := dec.Decode(v); err != nil {
+		return api.Errorf(api.CodeInvalid, "invalid params: %v", err)
+	}
+	return nil
+}
