@@ -380,6 +380,29 @@ resource "switchyard_backend" "bad" {
 					testCheckServedBy(m, good, 8080, 8081),
 				),
 			},
+			{
+				// An update HAProxy rejects changes nothing either: the
+				// backend keeps serving from both of its old servers.
+				Config: providerBlock(m, "") + fmt.Sprintf(`
+resource "switchyard_backend" "good" {
+  name    = %q
+  servers = [
+    { name = "app8080", address = "127.0.0.1", port = 8080 },
+    { name = "app8081", address = "no-such-host.invalid", port = 8081 },
+  ]
+}
+`, good),
+				ExpectError: regexp.MustCompile(`(?s)` + words("Unable to Update Backend") + `.*` + regexp.QuoteMeta(good) +
+					`.*` + words("could not resolve address 'no-such-host.invalid'")),
+			},
+			{
+				// The failed update left state and machine as they were.
+				Config: goodConfig,
+				ConfigPlanChecks: resource.ConfigPlanChecks{
+					PreApply: []plancheck.PlanCheck{plancheck.ExpectEmptyPlan()},
+				},
+				Check: testCheckServedBy(m, good, 8080, 8081),
+			},
 		},
 	})
 }
