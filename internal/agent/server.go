@@ -66,6 +66,24 @@ func (s *Server) handlers() map[string]handler {
 		api.MethodBackendCreate: s.backendCreate,
 		api.MethodBackendUpdate: s.backendUpdate,
 		api.MethodBackendDelete: s.backendDelete,
+
+		api.MethodMapGet:         s.mapGet,
+		api.MethodMapCreate:      s.mapCreate,
+		api.MethodMapUpdate:      s.mapUpdate,
+		api.MethodMapDelete:      s.mapDelete,
+		api.MethodMapEntryGet:    s.mapEntryGet,
+		api.MethodMapEntrySet:    s.mapEntrySet,
+		api.MethodMapEntryDelete: s.mapEntryDelete,
+
+		api.MethodFrontendGet:    s.frontendGet,
+		api.MethodFrontendCreate: s.frontendCreate,
+		api.MethodFrontendUpdate: s.frontendUpdate,
+		api.MethodFrontendDelete: s.frontendDelete,
+		api.MethodUserlistGet:    s.userlistGet,
+		api.MethodUserlistCreate: s.userlistCreate,
+		api.MethodUserlistUpdate: s.userlistUpdate,
+		api.MethodUserlistDelete: s.userlistDelete,
+
 	}
 }
 

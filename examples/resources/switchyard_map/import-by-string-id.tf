@@ -1,0 +1,4 @@
+import {
+  to = switchyard_map.deluxe
+  id = "deluxe"
+}

@@ -1,0 +1,4 @@
+import {
+  to = switchyard_map_entry.carol
+  id = "deluxe/carol"
+}

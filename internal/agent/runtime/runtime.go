@@ -1,0 +1,206 @@
+// Package runtime talks to a running HAProxy over its admin (stats) socket:
+// the runtime API, for changes HAProxy takes without a reload (maps).
+//
+// It is a small socket client rather than client-native's runtime package:
+// the agent needs five map commands, and the client below is the whole of
+// what they need (one connection per command, which is what the admin socket
+// wants anyway: in non-interactive mode it answers one command and closes).
+package runtime
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"net"
+	"strings"
+	"syscall"
+	"time"
+)
+
+// commandTimeout bounds one command, connect to close.
+const commandTimeout = 10 * time.Second
+
+// maxPayload keeps one `add map` payload well below HAProxy's default
+// tune.bufsize (16 kB), which bounds a command with its payload.
+const maxPayload = 8 << 10
+
+// ErrNotLoaded is returned for a map file that the running HAProxy does not
+// know: no rule of the loaded configuration references it.
+var ErrNotLoaded = errors.New("map not loaded by the running HAProxy")
+
+// ErrNotRunning is returned when nothing listens on the admin socket:
+// HAProxy is stopped, so it has no maps loaded either.
+var ErrNotRunning = errors.New("HAProxy is not running (nothing listens on its admin socket)")
+
+// Client sends commands to one admin socket.
+type Client struct {
+	Socket string
+}
+
+// Command sends one command line (and, when payload is not "", the payload
+// that HAProxy reads after `<<` up to an empty line) and returns the answer.
+func (c Client) Command(ctx context.Context, line, payload string) (string, error) {
+	ctx, cancel := context.WithTimeout(ctx, commandTimeout)
+	defer cancel()
+	var d net.Dialer
+	conn, err := d.DialContext(ctx, "unix", c.Socket)
+	if errors.Is(err, syscall.ENOENT) || errors.Is(err, syscall.ECONNREFUSED) {
+		return "", fmt.Errorf("%w: %s: %v", ErrNotRunning, c.Socket, err)
+	}
+	if err != nil {
+		return "", fmt.Errorf("connecting to HAProxy admin socket %s: %w", c.Socket, err)
+	}
+	defer conn.Close()
+	if dl, ok := ctx.Deadline(); ok {
+		_ = conn.SetDeadline(dl)
+	}
+	msg := line + "\n"
+	if payload != "" {
+		msg = line + " <<\n" + payload + "\n"
+	}
+	if _, err := io.WriteString(conn, msg); err != nil {
+		return "", fmt.Errorf("writing to HAProxy admin socket %s: %w", c.Socket, err)
+	}
+	b, err := io.ReadAll(conn)
+	if err != nil {
+		return "", fmt.Errorf("reading from HAProxy admin socket %s: %w", c.Socket, err)
+	}
+	return string(b), nil
+}
+
+// Escape quotes a word for the CLI's tokenizer, which splits on spaces and
+// `;` and treats `\` as an escape.
+func Escape(s string) string {
+	var b strings.Builder
+	for _, r := range s {
+		switch r {
+		case ' ', '\t', ';', '\\':
+			b.WriteByte('\\')
+		}
+		b.WriteRune(r)
+	}
+	return b.String()
+}
+
+// quiet runs a command whose success is an empty answer; anything HAProxy
+// prints is its error message.
+func (c Client) quiet(ctx context.Context, line, payload string) error {
+	out, err := c.Command(ctx, line, payload)
+	if err != nil {
+		return err
+	}
+	if msg := strings.TrimSpace(out); msg != "" {
+		return notLoadedOr(fmt.Errorf("HAProxy runtime API: %s: %s", firstWords(line), msg), msg)
+	}
+	return nil
+}
+
+// firstWords names a command in errors without its arguments (which may be
+// long or private).
+func firstWords(line string) string {
+	f := strings.Fields(line)
+	if len(f) > 2 {
+		f = f[:2]
+	}
+	return strings.Join(f, " ")
+}
+
+func notLoadedOr(err error, answer string) error {
+	if strings.HasPrefix(strings.TrimSpace(answer), "Unknown map identifier") {
+		return ErrNotLoaded
+	}
+	return err
+}
+
+// Entry is one runtime map entry.
+type Entry struct {
+	Key, Value string
+}
+
+// ShowMap lists a map's entries in the running HAProxy, in its order.
+func (c Client) ShowMap(ctx context.Context, file string) ([]Entry, error) {
+	out, err := c.Command(ctx, "show map "+Escape(file), "")
+	if err != nil {
+		return nil, err
+	}
+	return ParseShowMap(out)
+}
+
+// ParseShowMap reads `show map <file>`: one `<ptr> <key> <value>` line per
+// entry. Keys have no blanks (the map file format splits on the first one);
+// the value is the rest of the line.
+func ParseShowMap(out string) ([]Entry, error) {
+	entries := []Entry{}
+	for _, line := range strings.Split(out, "\n") {
+		if strings.TrimSpace(line) == "" {
+			continue
+		}
+		if !strings.HasPrefix(line, "0x") {
+			return nil, notLoadedOr(fmt.Errorf("unexpected `show map` answer: %q", strings.TrimSpace(line)), line)
+		}
+		_, rest, _ := strings.Cut(line, " ")
+		key, value, _ := strings.Cut(rest, " ")
+		entries = append(entries, Entry{Key: key, Value: value})
+	}
+	return entries, nil
+}
+
+// ReplaceMap atomically replaces a map's entries: a new version is
+// prepared, filled and committed, so requests see either the old map or the
+// new one, never a mix.
+func (c Client) ReplaceMap(ctx context.Context, file string, entries []Entry) error {
+	out, err := c.Command(ctx, "prepare map "+Escape(file), "")
+	if err != nil {
+		return err
+	}
+	var ver int
+	if _, err := fmt.Sscanf(strings.TrimSpace(out), "New version created: %d", &ver); err != nil {
+		return notLoadedOr(fmt.Errorf("HAProxy runtime API: prepare map: %s", strings.TrimSpace(out)), out)
+	}
+	for _, payload := range Payloads(entries, maxPayload) {
+		if err := c.quiet(ctx, fmt.Sprintf("add map @%d %s", ver, Escape(file)), payload); err != nil {
+			return err
+		}
+	}
+	return c.quiet(ctx, fmt.Sprintf("commit map @%d %s", ver, Escape(file)), "")
+}
+
+// Payloads splits entries into `add map` payloads of at most max bytes
+// (an entry longer than max gets a payload of its own). In a payload the
+// value is the rest of the line, as in a map file, so nothing is escaped.
+func Payloads(entries []Entry, max int) []string {
+	var out []string
+	var b strings.Builder
+	for _, e := range entries {
+		line := e.Key + " " + e.Value + "\n"
+		if b.Len() > 0 && b.Len()+len(line) > max {
+			out = append(out, b.String())
+			b.Reset()
+		}
+		b.WriteString(line)
+	}
+	if b.Len() > 0 {
+		out = append(out, b.String())
+	}
+	return out
+}
+
+// SetEntry sets key to value in the running map, adding it when absent.
+func (c Client) SetEntry(ctx context.Context, file, key, value string) error {
+	err := c.quiet(ctx, "set map "+Escape(file)+" "+Escape(key)+" "+Escape(value), "")
+	if err != nil && strings.Contains(err.Error(), "entry not found") {
+		return c.quiet(ctx, "add map "+Escape(file)+" "+Escape(key)+" "+Escape(value), "")
+	}
+	return err
+}
+
+// DeleteEntry removes key from the running map; an absent key is not an
+// error.
+func (c Client) DeleteEntry(ctx context.Context, file, key string) error {
+	err := c.quiet(ctx, "del map "+Escape(file)+" "+Escape(key), "")
+	if err != nil && strings.Contains(err.Error(), "Key not found") {
+		return nil
+	}
+	return err
+}

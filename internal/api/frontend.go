@@ -1,0 +1,80 @@
+package api
+
+// Frontend and userlist methods. Params and results are the types below.
+const (
+	// MethodFrontendGet: FrontendRef -> Frontend (CodeNotFound if absent).
+	MethodFrontendGet = "haproxy.frontend.get"
+	// MethodFrontendCreate: Frontend -> Frontend as read back (CodeExists if present).
+	MethodFrontendCreate = "haproxy.frontend.create"
+	// MethodFrontendUpdate: Frontend -> Frontend as read back (CodeNotFound if absent).
+	MethodFrontendUpdate = "haproxy.frontend.update"
+	// MethodFrontendDelete: FrontendRef -> nothing (CodeNotFound if absent).
+	MethodFrontendDelete = "haproxy.frontend.delete"
+
+	// MethodUserlistGet: UserlistRef -> Userlist (CodeNotFound if absent).
+	MethodUserlistGet = "haproxy.userlist.get"
+	// MethodUserlistCreate: Userlist -> Userlist as read back (CodeExists if present).
+	MethodUserlistCreate = "haproxy.userlist.create"
+	// MethodUserlistUpdate: Userlist -> Userlist as read back (CodeNotFound if absent).
+	MethodUserlistUpdate = "haproxy.userlist.update"
+	// MethodUserlistDelete: UserlistRef -> nothing (CodeNotFound if absent).
+	MethodUserlistDelete = "haproxy.userlist.delete"
+)
+
+// FrontendRef names a frontend.
+type FrontendRef struct {
+	Name string `json:"name"`
+}
+
+// Frontend is an HAProxy frontend section in HAProxy's own vocabulary.
+// Rule lines are carried as HAProxy writes them, without their keyword:
+// an ACL is `name criterion value…`, an http-request rule is
+// `action args… [if|unless cond]`.
+type Frontend struct {
+	Name           string       `json:"name"`
+	Mode           string       `json:"mode,omitempty"`
+	Maxconn        *int64       `json:"maxconn,omitempty"`
+	Forwardfor     bool         `json:"forwardfor,omitempty"`
+	Httplog        bool         `json:"httplog,omitempty"`
+	Binds          []Bind       `json:"binds"`
+	ACLs           []string     `json:"acls"`
+	HTTPRequest    []string     `json:"http_request"`
+	UseBackends    []UseBackend `json:"use_backends"`
+	DefaultBackend string       `json:"default_backend,omitempty"`
+}
+
+// Bind is one `bind` line.
+type Bind struct {
+	Address        string `json:"address"`
+	Port           *int64 `json:"port,omitempty"`
+	Namespace      string `json:"namespace,omitempty"`
+	SSLCertificate string `json:"ssl_certificate,omitempty"`
+}
+
+// UseBackend is one `use_backend <backend> [if|unless <cond_test>]` line.
+type UseBackend struct {
+	Backend  string `json:"backend"`
+	Cond     string `json:"cond,omitempty"`
+	CondTest string `json:"cond_test,omitempty"`
+}
+
+// UserlistRef names a userlist.
+type UserlistRef struct {
+	Name string `json:"name"`
+}
+
+// Userlist is an HAProxy userlist section. Passwords only ever travel as
+// crypt hashes: the provider hashes write-only plaintext before sending.
+type Userlist struct {
+	Name   string   `json:"name"`
+	Groups []string `json:"groups"`
+	Users  []User   `json:"users"`
+}
+
+// User is one `user <name> password <hash> [groups g1,g2]` line. On update,
+// an empty PasswordHash keeps the hash the file has for that user.
+type User struct {
+	Name         string   `json:"name"`
+	PasswordHash string   `json:"password_hash"`
+	Groups       []string `json:"groups"`
+}

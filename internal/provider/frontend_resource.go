@@ -1,0 +1,488 @@
+package provider
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"strings"
+
+	"github.com/hashicorp/terraform-plugin-framework/attr"
+	"github.com/hashicorp/terraform-plugin-framework/diag"
+	"github.com/hashicorp/terraform-plugin-framework/path"
+	"github.com/hashicorp/terraform-plugin-framework/resource"
+	"github.com/hashicorp/terraform-plugin-framework/resource/schema"
+	"github.com/hashicorp/terraform-plugin-framework/resource/schema/booldefault"
+	"github.com/hashicorp/terraform-plugin-framework/resource/schema/listdefault"
+	"github.com/hashicorp/terraform-plugin-framework/resource/schema/planmodifier"
+	"github.com/hashicorp/terraform-plugin-framework/resource/schema/stringdefault"
+	"github.com/hashicorp/terraform-plugin-framework/resource/schema/stringplanmodifier"
+	"github.com/hashicorp/terraform-plugin-framework/schema/validator"
+	"github.com/hashicorp/terraform-plugin-framework/tfsdk"
+	"github.com/hashicorp/terraform-plugin-framework/types"
+
+	"github.com/switchyard/terraform-provider-switchyard/internal/api"
+)
+
+var (
+	_ resource.Resource                   = (*frontendResource)(nil)
+	_ resource.ResourceWithConfigure      = (*frontendResource)(nil)
+	_ resource.ResourceWithImportState    = (*frontendResource)(nil)
+	_ resource.ResourceWithValidateConfig = (*frontendResource)(nil)
+)
+
+// ruleConds are the conditions of a use_backend rule.
+var ruleConds = []string{"if", "unless"}
+
+// frontendResource is switchyard_frontend: one `frontend` section.
+type frontendResource struct {
+	machine caller
+}
+
+// NewFrontendResource is the switchyard_frontend factory.
+func NewFrontendResource() resource.Resource {
+	return &frontendResource{}
+}
+
+type frontendModel struct {
+	ID             types.String      `tfsdk:"id"`
+	Name           types.String      `tfsdk:"name"`
+	Mode           types.String      `tfsdk:"mode"`
+	Maxconn        types.Int64       `tfsdk:"maxconn"`
+	Forwardfor     types.Bool        `tfsdk:"forwardfor"`
+	Httplog        types.Bool        `tfsdk:"httplog"`
+	Binds          []bindModel       `tfsdk:"binds"`
+	ACLs           []types.String    `tfsdk:"acls"`
+	HTTPRequest    []types.String    `tfsdk:"http_request"`
+	UseBackends    []useBackendModel `tfsdk:"use_backend"`
+	DefaultBackend types.String      `tfsdk:"default_backend"`
+}
+
+type bindModel struct {
+	Address        types.String `tfsdk:"address"`
+	Port           types.Int64  `tfsdk:"port"`
+	Namespace      types.String `tfsdk:"namespace"`
+	SSLCertificate types.String `tfsdk:"ssl_certificate"`
+}
+
+type useBackendModel struct {
+	Backend  types.String `tfsdk:"backend"`
+	Cond     types.String `tfsdk:"cond"`
+	CondTest types.String `tfsdk:"cond_test"`
+}
+
+var useBackendAttrTypes = map[string]attr.Type{
+	"backend":   types.StringType,
+	"cond":      types.StringType,
+	"cond_test": types.StringType,
+}
+
+func (r *frontendResource) Metadata(_ context.Context, req resource.MetadataRequest, resp *resource.MetadataResponse) {
+	resp.TypeName = req.ProviderTypeName + "_frontend"
+}
+
+func (r *frontendResource) Schema(_ context.Context, _ resource.SchemaRequest, resp *resource.SchemaResponse) {
+	resp.Schema = frontendSchema()
+}
+
+func frontendSchema() schema.Schema {
+	name := haproxyNameValidator()
+	emptyStrings := listdefault.StaticValue(types.ListValueMust(types.StringType, []attr.Value{}))
+	return schema.Schema{
+		MarkdownDescription: "An HAProxy `frontend` section: its `bind` lines, `acl` lines, `http-request` rules, " +
+			"`use_backend` rules and `default_backend`, written in HAProxy's own syntax so that a haproxy.cfg translates line by line. " +
+			"Rule lines are parsed with HAProxy's configuration parser at plan time, so a typo fails at `terraform validate`; " +
+			"what only HAProxy can judge (an unknown fetch, a missing backend or userlist) fails at apply with HAProxy's message, " +
+			"and the machine keeps serving its previous configuration.\n\n" +
+			"**What is managed, what is left alone.** Within this section, the attributes below are managed: the binds and the " +
+			"three rule lists are made exactly what the configuration says, in order. Other keywords of the section " +
+			"(timeouts, `tcp-request` rules, captures, `http-response` rules, …) are kept as they are, and so is every section " +
+			"of haproxy.cfg that this resource did not create (`global`, `defaults`, other frontends and backends). " +
+			"A hand edit of a managed keyword shows up as a difference in the next plan.",
+		Attributes: map[string]schema.Attribute{
+			"id": schema.StringAttribute{
+				MarkdownDescription: "The frontend's name, which identifies it on the machine.",
+				Computed:            true,
+				PlanModifiers:       []planmodifier.String{stringplanmodifier.UseStateForUnknown()},
+			},
+			"name": schema.StringAttribute{
+				MarkdownDescription: "Name of the frontend, as in `frontend <name>`, " + name.description +
+					". Changing it replaces the frontend. It is required and has no default.",
+				Required:      true,
+				Validators:    []validator.String{name},
+				PlanModifiers: []planmodifier.String{stringplanmodifier.RequiresReplace()},
+			},
+			"mode": schema.StringAttribute{
+				MarkdownDescription: "Proxy mode: " + quotedList(backendModes) + ". Defaults to `" + defaultMode + "`.",
+				Optional:            true,
+				Computed:            true,
+				Default:             stringdefault.StaticString(defaultMode),
+				Validators:          []validator.String{oneOfValidator(backendModes)},
+			},
+			"maxconn": schema.Int64Attribute{
+				MarkdownDescription: "Most concurrent connections the frontend accepts (`maxconn`), from 1 to 1000000. " +
+					"Defaults to no `maxconn` keyword, which leaves the limit to the defaults section.",
+				Optional:   true,
+				Validators: []validator.Int64{int64Between{1, 1000000}},
+			},
+			"forwardfor": schema.BoolAttribute{
+				MarkdownDescription: "Whether HAProxy adds an `X-Forwarded-For` header (`option forwardfor`). Defaults to `false`.",
+				Optional:            true,
+				Computed:            true,
+				Default:             booldefault.StaticBool(false),
+			},
+			"httplog": schema.BoolAttribute{
+				MarkdownDescription: "Whether the frontend logs HTTP requests in HAProxy's HTTP format (`option httplog`). Defaults to `false`.",
+				Optional:            true,
+				Computed:            true,
+				Default:             booldefault.StaticBool(false),
+			},
+			"binds": schema.ListNestedAttribute{
+				MarkdownDescription: "The addresses the frontend listens on, in the order of their `bind` lines. It is required and has no default.",
+				Required:            true,
+				NestedObject: schema.NestedAttributeObject{
+					Attributes: map[string]schema.Attribute{
+						"address": schema.StringAttribute{
+							MarkdownDescription: "Address to listen on: `*` for every address, or " + addressValidator().description +
+								". It is required and has no default.",
+							Required:   true,
+							Validators: []validator.String{bindAddressValidator()},
+						},
+						"port": schema.Int64Attribute{
+							MarkdownDescription: "TCP port to listen on, from 1 to 65535. It is required and has no default.",
+							Required:            true,
+							Validators:          []validator.Int64{int64Between{1, 65535}},
+						},
+						"namespace": schema.StringAttribute{
+							MarkdownDescription: "Network namespace to listen in (`namespace`), " + name.description + ". Defaults to HAProxy's own namespace.",
+							Optional:            true,
+							Validators:          []validator.String{name},
+						},
+						"ssl_certificate": schema.StringAttribute{
+							MarkdownDescription: "Path on the machine of a PEM certificate with its key; when set, the bind terminates TLS " +
+								"(`ssl crt <path>`). Defaults to plain HTTP.",
+							Optional:   true,
+							Validators: []validator.String{absolutePathValidator()},
+						},
+					},
+				},
+			},
+			"acls": schema.ListAttribute{
+				MarkdownDescription: "Named ACLs, one `acl` line each without the keyword: `name criterion [value…]`, as in " +
+					"`is_app3 path_beg /app3`. Defaults to no ACLs.",
+				ElementType: types.StringType,
+				Optional:    true,
+				Computed:    true,
+				Default:     emptyStrings,
+				Validators:  []validator.List{ruleListValidator{description: "each element is an ACL line", normalize: normalizeACL}},
+			},
+			"http_request": schema.ListAttribute{
+				MarkdownDescription: "`http-request` rules in order, each a line without the keyword, as in " +
+					"`auth realm Members unless { http_auth(mycredentials) }`. Defaults to no rules.",
+				ElementType: types.StringType,
+				Optional:    true,
+				Computed:    true,
+				Default:     emptyStrings,
+				Validators:  []validator.List{ruleListValidator{description: "each element is an http-request rule", normalize: normalizeRequestRule}},
+			},
+			"use_backend": schema.ListNestedAttribute{
+				MarkdownDescription: "`use_backend` rules in order; the first that matches picks the backend. Defaults to no rules.",
+				Optional:            true,
+				Computed:            true,
+				Default:             listdefault.StaticValue(types.ListValueMust(types.ObjectType{AttrTypes: useBackendAttrTypes}, []attr.Value{})),
+				NestedObject: schema.NestedAttributeObject{
+					Attributes: map[string]schema.Attribute{
+						"backend": schema.StringAttribute{
+							MarkdownDescription: "The backend: a name, or an expression such as `%[req.hdr(host),lower]` " +
+								"that yields one per request. It is required and has no default.",
+							Required:   true,
+							Validators: []validator.String{backendRefValidator()},
+						},
+						"cond": schema.StringAttribute{
+							MarkdownDescription: "Condition keyword: " + quotedList(ruleConds) + ", set together with `cond_test`. " +
+								"Defaults to none: the rule always matches.",
+							Optional:   true,
+							Validators: []validator.String{oneOfValidator(ruleConds)},
+						},
+						"cond_test": schema.StringAttribute{
+							MarkdownDescription: "The condition, in HAProxy's syntax: ACL names, `!`, `||` and anonymous ACLs in braces, " +
+								"as in `is_app3` or `{ path_beg /app3 }`. Defaults to none.",
+							Optional:   true,
+							Validators: []validator.String{condTestValidator()},
+						},
+					},
+				},
+			},
+			"default_backend": schema.StringAttribute{
+				MarkdownDescription: "Backend for requests no `use_backend` rule picked (`default_backend`), " + name.description +
+					". Defaults to none: such requests get HAProxy's 503.",
+				Optional:   true,
+				Validators: []validator.String{name},
+			},
+		},
+	}
+}
+
+func bindAddressValidator() stringCheck {
+	return stringCheck{
+		description: "`*` or " + addressValidator().description,
+		check: func(s string) error {
+			if s == "*" {
+				return nil
+			}
+			return checkAddress(s)
+		},
+	}
+}
+
+// backendRefValidator accepts a backend name or a `%[…]` expression.
+func backendRefValidator() stringCheck {
+	return stringCheck{
+		description: "a backend name or a `%[…]` expression",
+		check: func(s string) error {
+			if strings.HasPrefix(s, "%[") {
+				if !strings.HasSuffix(s, "]") || strings.ContainsAny(s, " \t\n\r#\"'\\") {
+					return fmt.Errorf("%q: an expression is `%%[fetch,converter…]`, one word without quotes or '#'", s)
+				}
+				return nil
+			}
+			return checkName(s)
+		},
+	}
+}
+
+func condTestValidator() stringCheck {
+	return stringCheck{
+		description: "a condition on one line",
+		check: func(s string) error {
+			n, err := normalizeCondTest(s)
+			if err == nil && n == "" {
+				err = fmt.Errorf("must not be empty")
+			}
+			return err
+		},
+	}
+}
+
+func (r *frontendResource) ValidateConfig(ctx context.Context, req resource.ValidateConfigRequest, resp *resource.ValidateConfigResponse) {
+	var list types.List
+	resp.Diagnostics.Append(req.Config.GetAttribute(ctx, path.Root("use_backend"), &list)...)
+	if resp.Diagnostics.HasError() || list.IsNull() || list.IsUnknown() {
+		return
+	}
+	var rules []useBackendModel
+	resp.Diagnostics.Append(list.ElementsAs(ctx, &rules, false)...)
+	if resp.Diagnostics.HasError() {
+		return
+	}
+	for i, u := range rules {
+		if u.Cond.IsUnknown() || u.CondTest.IsUnknown() {
+			continue
+		}
+		if u.Cond.IsNull() != u.CondTest.IsNull() {
+			resp.Diagnostics.AddAttributeError(path.Root("use_backend").AtListIndex(i), "Invalid use_backend Rule",
+				"cond and cond_test are set together: cond = \"if\" or \"unless\", cond_test = the condition.")
+		}
+	}
+}
+
+func (r *frontendResource) Configure(_ context.Context, req resource.ConfigureRequest, resp *resource.ConfigureResponse) {
+	r.machine = machineFrom(req.ProviderData, &resp.Diagnostics)
+}
+
+func (r *frontendResource) Create(ctx context.Context, req resource.CreateRequest, resp *resource.CreateResponse) {
+	var plan frontendModel
+	resp.Diagnostics.Append(req.Plan.Get(ctx, &plan)...)
+	if resp.Diagnostics.HasError() {
+		return
+	}
+	name := plan.Name.ValueString()
+	if r.machine == nil {
+		resp.Diagnostics.AddError("Unable to Create Frontend", fmt.Sprintf("Could not create frontend %q: %s", name, errNotConfigured))
+		return
+	}
+	var got api.Frontend
+	err := r.machine.Call(ctx, api.MethodFrontendCreate, frontendToAPI(plan), &got)
+	if errors.Is(err, api.ErrExists) {
+		resp.Diagnostics.AddError("Unable to Create Frontend", fmt.Sprintf(
+			"Could not create frontend %q: a frontend of that name already exists on the machine. "+
+				"Adopt it with `terraform import <resource address> %s`, or choose another name. %s", name, name, err))
+		return
+	}
+	if err != nil {
+		resp.Diagnostics.AddError("Unable to Create Frontend", fmt.Sprintf("Could not create frontend %q: %s", name, err))
+		return
+	}
+	resp.Diagnostics.Append(setFrontendState(ctx, &resp.State, got, plan)...)
+}
+
+func (r *frontendResource) Read(ctx context.Context, req resource.ReadRequest, resp *resource.ReadResponse) {
+	var state frontendModel
+	resp.Diagnostics.Append(req.State.Get(ctx, &state)...)
+	if resp.Diagnostics.HasError() {
+		return
+	}
+	name := state.Name.ValueString()
+	if r.machine == nil {
+		resp.Diagnostics.AddError("Unable to Read Frontend", fmt.Sprintf("Could not read frontend %q: %s", name, errNotConfigured))
+		return
+	}
+	var got api.Frontend
+	err := r.machine.Call(ctx, api.MethodFrontendGet, api.FrontendRef{Name: name}, &got)
+	if errors.Is(err, api.ErrNotFound) {
+		resp.State.RemoveResource(ctx)
+		return
+	}
+	if err != nil {
+		resp.Diagnostics.AddError("Unable to Read Frontend", fmt.Sprintf("Could not read frontend %q: %s", name, err))
+		return
+	}
+	resp.Diagnostics.Append(setFrontendState(ctx, &resp.State, got, state)...)
+}
+
+func (r *frontendResource) Update(ctx context.Context, req resource.UpdateRequest, resp *resource.UpdateResponse) {
+	var plan frontendModel
+	resp.Diagnostics.Append(req.Plan.Get(ctx, &plan)...)
+	if resp.Diagnostics.HasError() {
+		return
+	}
+	name := plan.Name.ValueString()
+	if r.machine == nil {
+		resp.Diagnostics.AddError("Unable to Update Frontend", fmt.Sprintf("Could not update frontend %q: %s", name, errNotConfigured))
+		return
+	}
+	var got api.Frontend
+	err := r.machine.Call(ctx, api.MethodFrontendUpdate, frontendToAPI(plan), &got)
+	if errors.Is(err, api.ErrNotFound) {
+		resp.Diagnostics.AddError("Unable to Update Frontend", fmt.Sprintf(
+			"Could not update frontend %q: it was deleted from the machine after the plan was made. "+
+				"Run terraform apply again to create it. %s", name, err))
+		return
+	}
+	if err != nil {
+		resp.Diagnostics.AddError("Unable to Update Frontend", fmt.Sprintf("Could not update frontend %q: %s", name, err))
+		return
+	}
+	resp.Diagnostics.Append(setFrontendState(ctx, &resp.State, got, plan)...)
+}
+
+func (r *frontendResource) Delete(ctx context.Context, req resource.DeleteRequest, resp *resource.DeleteResponse) {
+	var state frontendModel
+	resp.Diagnostics.Append(req.State.Get(ctx, &state)...)
+	if resp.Diagnostics.HasError() {
+		return
+	}
+	name := state.Name.ValueString()
+	if r.machine == nil {
+		resp.Diagnostics.AddError("Unable to Delete Frontend", fmt.Sprintf("Could not delete frontend %q: %s", name, errNotConfigured))
+		return
+	}
+	err := r.machine.Call(ctx, api.MethodFrontendDelete, api.FrontendRef{Name: name}, nil)
+	if err != nil && !errors.Is(err, api.ErrNotFound) {
+		resp.Diagnostics.AddError("Unable to Delete Frontend", fmt.Sprintf("Could not delete frontend %q: %s", name, err))
+	}
+}
+
+func (r *frontendResource) ImportState(ctx context.Context, req resource.ImportStateRequest, resp *resource.ImportStateResponse) {
+	if err := checkName(req.ID); err != nil {
+		resp.Diagnostics.AddError("Invalid Import ID", fmt.Sprintf("import id: %v. Expected the frontend's name as in haproxy.cfg, as in "+
+			"`terraform import switchyard_frontend.web web`", err))
+		return
+	}
+	resp.Diagnostics.Append(resp.State.SetAttribute(ctx, path.Root("name"), req.ID)...)
+	resp.Diagnostics.Append(resp.State.SetAttribute(ctx, path.Root("id"), req.ID)...)
+}
+
+// setFrontendState records what the machine reported, keeping the prior
+// spelling of rule lines that mean the same (see keepSpelling).
+func setFrontendState(ctx context.Context, state *tfsdk.State, f api.Frontend, prior frontendModel) diag.Diagnostics {
+	m := frontendFromAPI(f, prior)
+	return state.Set(ctx, &m)
+}
+
+func frontendToAPI(m frontendModel) api.Frontend {
+	f := api.Frontend{
+		Name:           m.Name.ValueString(),
+		Mode:           m.Mode.ValueString(),
+		Maxconn:        m.Maxconn.ValueInt64Pointer(),
+		Forwardfor:     m.Forwardfor.ValueBool(),
+		Httplog:        m.Httplog.ValueBool(),
+		DefaultBackend: m.DefaultBackend.ValueString(),
+		Binds:          []api.Bind{},
+		ACLs:           strs(m.ACLs),
+		HTTPRequest:    strs(m.HTTPRequest),
+		UseBackends:    []api.UseBackend{},
+	}
+	for _, b := range m.Binds {
+		f.Binds = append(f.Binds, api.Bind{
+			Address:        b.Address.ValueString(),
+			Port:           b.Port.ValueInt64Pointer(),
+			Namespace:      b.Namespace.ValueString(),
+			SSLCertificate: b.SSLCertificate.ValueString(),
+		})
+	}
+	for _, u := range m.UseBackends {
+		f.UseBackends = append(f.UseBackends, api.UseBackend{
+			Backend:  u.Backend.ValueString(),
+			Cond:     u.Cond.ValueString(),
+			CondTest: u.CondTest.ValueString(),
+		})
+	}
+	return f
+}
+
+func frontendFromAPI(f api.Frontend, prior frontendModel) frontendModel {
+	m := frontendModel{
+		ID:             types.StringValue(f.Name),
+		Name:           types.StringValue(f.Name),
+		Mode:           stringOrNull(f.Mode),
+		Maxconn:        types.Int64PointerValue(f.Maxconn),
+		Forwardfor:     types.BoolValue(f.Forwardfor),
+		Httplog:        types.BoolValue(f.Httplog),
+		DefaultBackend: stringOrNull(f.DefaultBackend),
+		Binds:          []bindModel{},
+		ACLs:           tfStrs(keepSpelling(strs(prior.ACLs), f.ACLs, normalizeACL)),
+		HTTPRequest:    tfStrs(keepSpelling(strs(prior.HTTPRequest), f.HTTPRequest, normalizeRequestRule)),
+		UseBackends:    []useBackendModel{},
+	}
+	for _, b := range f.Binds {
+		m.Binds = append(m.Binds, bindModel{
+			Address:        types.StringValue(b.Address),
+			Port:           types.Int64PointerValue(b.Port),
+			Namespace:      stringOrNull(b.Namespace),
+			SSLCertificate: stringOrNull(b.SSLCertificate),
+		})
+	}
+	var priorTests []string
+	for _, u := range prior.UseBackends {
+		priorTests = append(priorTests, u.CondTest.ValueString())
+	}
+	var liveTests []string
+	for _, u := range f.UseBackends {
+		liveTests = append(liveTests, u.CondTest)
+	}
+	tests := keepSpelling(priorTests, liveTests, normalizeCondTest)
+	for i, u := range f.UseBackends {
+		m.UseBackends = append(m.UseBackends, useBackendModel{
+			Backend:  types.StringValue(u.Backend),
+			Cond:     stringOrNull(u.Cond),
+			CondTest: stringOrNull(tests[i]),
+		})
+	}
+	return m
+}
+
+func strs(vs []types.String) []string {
+	out := make([]string, 0, len(vs))
+	for _, v := range vs {
+		out = append(out, v.ValueString())
+	}
+	return out
+}
+
+func tfStrs(vs []string) []types.String {
+	out := make([]types.String, 0, len(vs))
+	for _, v := range vs {
+		out = append(out, types.StringValue(v))
+	}
+	return out
+}

@@ -1,0 +1,63 @@
+package provider
+
+import (
+	"context"
+	"testing"
+
+	"github.com/google/go-cmp/cmp"
+	"github.com/hashicorp/terraform-plugin-framework/resource"
+	"github.com/hashicorp/terraform-plugin-framework/types"
+
+	"github.com/switchyard/terraform-provider-switchyard/internal/api"
+)
+
+func TestFrontendSchemaValid(t *testing.T) {
+	resp := &resource.SchemaResponse{}
+	NewFrontendResource().Schema(context.Background(), resource.SchemaRequest{}, resp)
+	if resp.Diagnostics.HasError() {
+		t.Fatalf("schema: %v", resp.Diagnostics)
+	}
+	if diags := resp.Schema.ValidateImplementation(context.Background()); diags.HasError() {
+		t.Fatalf("schema implementation: %v", diags)
+	}
+	got := resp.Schema.Attributes["use_backend"].GetType().(types.ListType).ElemType.(types.ObjectType).AttrTypes
+	if diff := cmp.Diff(useBackendAttrTypes, got); diff != "" {
+		t.Errorf("useBackendAttrTypes disagrees with the schema (-want +got):\n%s", diff)
+	}
+}
+
+func TestFrontendMapping(t *testing.T) {
+	port := int64(8100)
+	live := api.Frontend{
+		Name: "www", Mode: "http", Httplog: true,
+		Binds:       []api.Bind{{Address: "*", Port: &port}},
+		ACLs:        []string{"is_app3 path_beg /app3"},
+		HTTPRequest: []string{"auth realm M unless { http_auth(l) }", "deny if x"},
+		UseBackends: []api.UseBackend{{Backend: "app3", Cond: "if", CondTest: "is_app3 !x"}},
+	}
+	prior := frontendModel{
+		ACLs:        []types.String{types.StringValue("is_app3  path_beg   /app3")},
+		HTTPRequest: []types.String{types.StringValue("auth  realm M unless { http_auth(l) }"), types.StringValue("deny if y")},
+		UseBackends: []useBackendModel{{CondTest: types.StringValue("is_app3   !x")}},
+	}
+	m := frontendFromAPI(live, prior)
+	// Same meaning: the prior spelling stays; a real difference shows.
+	want := []string{"auth  realm M unless { http_auth(l) }", "deny if x"}
+	if diff := cmp.Diff(want, strs(m.HTTPRequest)); diff != "" {
+		t.Errorf("http_request (-want +got):\n%s", diff)
+	}
+	if got := strs(m.ACLs); got[0] != "is_app3  path_beg   /app3" {
+		t.Errorf("acls = %q", got)
+	}
+	if got := m.UseBackends[0].CondTest.ValueString(); got != "is_app3   !x" {
+		t.Errorf("cond_test = %q", got)
+	}
+	if !m.Maxconn.IsNull() || !m.DefaultBackend.IsNull() || m.Forwardfor.ValueBool() {
+		t.Errorf("unset keywords must read as null/false: %+v", m)
+	}
+	// And back: what the agent gets is what the state says.
+	back := frontendToAPI(frontendFromAPI(live, frontendModel{}))
+	if diff := cmp.Diff(live, back); diff != "" {
+		t.Errorf("round trip (-want +got):\n%s", diff)
+	}
+}

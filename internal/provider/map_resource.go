@@ -1,0 +1,291 @@
+package provider
+
+import (
+	"context"
+	"errors"
+	"fmt"
+
+	"github.com/hashicorp/terraform-plugin-framework/attr"
+	"github.com/hashicorp/terraform-plugin-framework/diag"
+	"github.com/hashicorp/terraform-plugin-framework/path"
+	"github.com/hashicorp/terraform-plugin-framework/resource"
+	"github.com/hashicorp/terraform-plugin-framework/resource/schema"
+	"github.com/hashicorp/terraform-plugin-framework/resource/schema/mapdefault"
+	"github.com/hashicorp/terraform-plugin-framework/resource/schema/planmodifier"
+	"github.com/hashicorp/terraform-plugin-framework/resource/schema/stringplanmodifier"
+	"github.com/hashicorp/terraform-plugin-framework/schema/validator"
+	"github.com/hashicorp/terraform-plugin-framework/tfsdk"
+	"github.com/hashicorp/terraform-plugin-framework/types"
+
+	"github.com/switchyard/terraform-provider-switchyard/internal/api"
+)
+
+var (
+	_ resource.Resource                = (*mapResource)(nil)
+	_ resource.ResourceWithConfigure   = (*mapResource)(nil)
+	_ resource.ResourceWithImportState = (*mapResource)(nil)
+)
+
+// mapResource is switchyard_map: one HAProxy map file, managed
+// authoritatively, whose changes reach the running HAProxy without a reload.
+type mapResource struct {
+	machine caller
+}
+
+// NewMapResource is the switchyard_map factory.
+func NewMapResource() resource.Resource { return &mapResource{} }
+
+type mapModel struct {
+	ID      types.String `tfsdk:"id"`
+	Name    types.String `tfsdk:"name"`
+	Entries types.Map    `tfsdk:"entries"`
+	Path    types.String `tfsdk:"path"`
+}
+
+func (r *mapResource) Metadata(_ context.Context, req resource.MetadataRequest, resp *resource.MetadataResponse) {
+	resp.TypeName = req.ProviderTypeName + "_map"
+}
+
+func (r *mapResource) Schema(_ context.Context, _ resource.SchemaRequest, resp *resource.SchemaResponse) {
+	resp.Schema = mapSchema()
+}
+
+func mapSchema() schema.Schema {
+	return schema.Schema{
+		MarkdownDescription: "An HAProxy map file (`<maps_dir>/<name>.map`), for rules such as " +
+			"`use_backend %[req.hdr(x-user),map(/etc/haproxy/maps/deluxe.map,standard)]`. " +
+			"The resource owns all of the map's entries. A change of entries is applied to the running HAProxy " +
+			"through its runtime API in one atomic step (`prepare map`, `add map`, `commit map`) **without a reload**, " +
+			"and written to the file so that the next reload keeps it. While no rule of the loaded configuration uses the map, or while HAProxy is stopped, " +
+			"only the file is written; the reload that adds such a rule loads it. " +
+			"An entry changed by hand in the file or at runtime (`set map`) shows up as a difference in the next plan, " +
+			"and an apply puts both back. Manage a map either with this resource or with `switchyard_map_entry` resources, not both. " +
+			"Destroying the map is refused while `haproxy.cfg` still names its file, since HAProxy could not reload without it.",
+		Attributes: map[string]schema.Attribute{
+			"id": schema.StringAttribute{
+				MarkdownDescription: "The map's name, which identifies it on the machine.",
+				Computed:            true,
+				PlanModifiers:       []planmodifier.String{stringplanmodifier.UseStateForUnknown()},
+			},
+			"name": schema.StringAttribute{
+				MarkdownDescription: "Name of the map file without `.map`, " + mapNameValidator().description +
+					". Changing it replaces the map. It is required and has no default.",
+				Required:      true,
+				Validators:    []validator.String{mapNameValidator()},
+				PlanModifiers: []planmodifier.String{stringplanmodifier.RequiresReplace()},
+			},
+			"entries": schema.MapAttribute{
+				MarkdownDescription: "The map's entries, key to value. Keys are " + mapKeyValidator().description +
+					"; values are " + mapValueValidator().description + ". Defaults to no entries.",
+				ElementType: types.StringType,
+				Optional:    true,
+				Computed:    true,
+				Default:     mapdefault.StaticValue(types.MapValueMust(types.StringType, map[string]attr.Value{})),
+				Validators:  []validator.Map{mapEntriesValidator{}},
+			},
+			"path": schema.StringAttribute{
+				MarkdownDescription: "Absolute path of the map file on the machine, to use in `map(<path>,<default>)` " +
+					"so that the rule depends on the map.",
+				Computed:      true,
+				PlanModifiers: []planmodifier.String{stringplanmodifier.UseStateForUnknown()},
+			},
+		},
+	}
+}
+
+func (r *mapResource) Configure(_ context.Context, req resource.ConfigureRequest, resp *resource.ConfigureResponse) {
+	r.machine = machineFrom(req.ProviderData, &resp.Diagnostics)
+}
+
+func (r *mapResource) Create(ctx context.Context, req resource.CreateRequest, resp *resource.CreateResponse) {
+	var plan mapModel
+	resp.Diagnostics.Append(req.Plan.Get(ctx, &plan)...)
+	if resp.Diagnostics.HasError() {
+		return
+	}
+	name := plan.Name.ValueString()
+	spec, diags := mapSpecFrom(ctx, plan)
+	resp.Diagnostics.Append(diags...)
+	if resp.Diagnostics.HasError() {
+		return
+	}
+	if r.machine == nil {
+		resp.Diagnostics.AddError("Unable to Create Map", fmt.Sprintf("Could not create map %q: %s", name, errNotConfigured))
+		return
+	}
+	var got api.Map
+	err := r.machine.Call(ctx, api.MethodMapCreate, spec, &got)
+	if errors.Is(err, api.ErrExists) {
+		resp.Diagnostics.AddError("Unable to Create Map", fmt.Sprintf(
+			"Could not create map %q: its file already exists on the machine. "+
+				"Adopt it with `terraform import <resource address> %s`, or choose another name. %s", name, name, err))
+		return
+	}
+	if err != nil {
+		resp.Diagnostics.AddError("Unable to Create Map", fmt.Sprintf("Could not create map %q: %s", name, err))
+		return
+	}
+	resp.Diagnostics.Append(setMapState(ctx, &resp.State, got)...)
+}
+
+func (r *mapResource) Read(ctx context.Context, req resource.ReadRequest, resp *resource.ReadResponse) {
+	var state mapModel
+	resp.Diagnostics.Append(req.State.Get(ctx, &state)...)
+	if resp.Diagnostics.HasError() {
+		return
+	}
+	name := state.Name.ValueString()
+	if r.machine == nil {
+		resp.Diagnostics.AddError("Unable to Read Map", fmt.Sprintf("Could not read map %q: %s", name, errNotConfigured))
+		return
+	}
+	var got api.Map
+	err := r.machine.Call(ctx, api.MethodMapGet, api.MapRef{Name: name}, &got)
+	if errors.Is(err, api.ErrNotFound) {
+		resp.State.RemoveResource(ctx)
+		return
+	}
+	if err != nil {
+		resp.Diagnostics.AddError("Unable to Read Map", fmt.Sprintf("Could not read map %q: %s", name, err))
+		return
+	}
+	resp.Diagnostics.Append(setMapState(ctx, &resp.State, got)...)
+}
+
+func (r *mapResource) Update(ctx context.Context, req resource.UpdateRequest, resp *resource.UpdateResponse) {
+	var plan mapModel
+	resp.Diagnostics.Append(req.Plan.Get(ctx, &plan)...)
+	if resp.Diagnostics.HasError() {
+		return
+	}
+	name := plan.Name.ValueString()
+	spec, diags := mapSpecFrom(ctx, plan)
+	resp.Diagnostics.Append(diags...)
+	if resp.Diagnostics.HasError() {
+		return
+	}
+	if r.machine == nil {
+		resp.Diagnostics.AddError("Unable to Update Map", fmt.Sprintf("Could not update map %q: %s", name, errNotConfigured))
+		return
+	}
+	var got api.Map
+	err := r.machine.Call(ctx, api.MethodMapUpdate, spec, &got)
+	if errors.Is(err, api.ErrNotFound) {
+		resp.Diagnostics.AddError("Unable to Update Map", fmt.Sprintf(
+			"Could not update map %q: its file was deleted from the machine after the plan was made. "+
+				"Run terraform apply again to create it. %s", name, err))
+		return
+	}
+	if err != nil {
+		resp.Diagnostics.AddError("Unable to Update Map", fmt.Sprintf("Could not update map %q: %s", name, err))
+		return
+	}
+	resp.Diagnostics.Append(setMapState(ctx, &resp.State, got)...)
+}
+
+func (r *mapResource) Delete(ctx context.Context, req resource.DeleteRequest, resp *resource.DeleteResponse) {
+	var state mapModel
+	resp.Diagnostics.Append(req.State.Get(ctx, &state)...)
+	if resp.Diagnostics.HasError() {
+		return
+	}
+	name := state.Name.ValueString()
+	if r.machine == nil {
+		resp.Diagnostics.AddError("Unable to Delete Map", fmt.Sprintf("Could not delete map %q: %s", name, errNotConfigured))
+		return
+	}
+	err := r.machine.Call(ctx, api.MethodMapDelete, api.MapRef{Name: name}, nil)
+	if err != nil && !errors.Is(err, api.ErrNotFound) {
+		resp.Diagnostics.AddError("Unable to Delete Map", fmt.Sprintf("Could not delete map %q: %s", name, err))
+	}
+}
+
+func (r *mapResource) ImportState(ctx context.Context, req resource.ImportStateRequest, resp *resource.ImportStateResponse) {
+	if err := checkMapName(req.ID); err != nil {
+		resp.Diagnostics.AddError("Invalid Import ID", fmt.Sprintf("import id: %v. Expected the map's file name without `.map`, as in "+
+			"`terraform import switchyard_map.deluxe deluxe` for /etc/haproxy/maps/deluxe.map", err))
+		return
+	}
+	resp.Diagnostics.Append(resp.State.SetAttribute(ctx, path.Root("name"), req.ID)...)
+	resp.Diagnostics.Append(resp.State.SetAttribute(ctx, path.Root("id"), req.ID)...)
+}
+
+func mapSpecFrom(ctx context.Context, m mapModel) (api.MapSpec, diag.Diagnostics) {
+	spec := api.MapSpec{Name: m.Name.ValueString(), Entries: map[string]string{}}
+	diags := m.Entries.ElementsAs(ctx, &spec.Entries, false)
+	return spec, diags
+}
+
+// setMapState records what the machine reported. Create, Update and Read
+// all end here, so apply and refresh can never disagree about a map.
+func setMapState(ctx context.Context, state *tfsdk.State, got api.Map) diag.Diagnostics {
+	entries := reconcileMap(got)
+	em, diags := types.MapValueFrom(ctx, types.StringType, entries)
+	if diags.HasError() {
+		return diags
+	}
+	m := mapModel{
+		ID:      types.StringValue(got.Name),
+		Name:    types.StringValue(got.Name),
+		Entries: em,
+		Path:    types.StringValue(got.Path),
+	}
+	return state.Set(ctx, &m)
+}
+
+// reconcileMap turns the file and the running map into one set of entries
+// for the state (see reconcileValue).
+func reconcileMap(got api.Map) map[string]string {
+	keys := map[string]bool{}
+	for k := range got.File {
+		keys[k] = true
+	}
+	if got.Loaded {
+		for k := range got.Runtime {
+			keys[k] = true
+		}
+	}
+	out := map[string]string{}
+	for k := range keys {
+		if v := reconcileValue(lookup(got.File, k), lookup(got.Runtime, k), got.Loaded); v != nil {
+			out[k] = *v
+		}
+	}
+	return out
+}
+
+func lookup(m map[string]string, k string) *string {
+	if v, ok := m[k]; ok {
+		return &v
+	}
+	return nil
+}
+
+// reconcileValue is the value of one key as the state shows it (nil:
+// absent). The machine has two copies of a map, the file and the running
+// HAProxy's, and the state one value per key. Where they agree (or HAProxy
+// has not loaded the map), that is the value. Where they disagree, the state
+// shows both, on two lines: a value in the configuration never has a line
+// break, so the plan always shows the difference, names the side that
+// changed, and stays the same however often it is refreshed.
+func reconcileValue(file, rt *string, loaded bool) *string {
+	if !loaded || eqPtr(file, rt) {
+		return file
+	}
+	v := "file: " + orAbsent(file) + "\nrunning: " + orAbsent(rt)
+	return &v
+}
+
+func orAbsent(s *string) string {
+	if s == nil {
+		return "(absent)"
+	}
+	return *s
+}
+
+func eqPtr(a, b *string) bool {
+	if a == nil || b == nil {
+		return a == nil && b == nil
+	}
+	return *a == *b
+}
