@@ -84,6 +84,13 @@ func (s *Server) handlers() map[string]handler {
 		api.MethodUserlistUpdate: s.userlistUpdate,
 		api.MethodUserlistDelete: s.userlistDelete,
 
+		api.MethodNamespaceGet:    s.namespaceGet,
+		api.MethodNamespaceEnsure: s.namespaceEnsure,
+		api.MethodNamespaceDelete: s.namespaceDelete,
+
+		api.MethodServiceGet:    s.serviceGet,
+		api.MethodServiceApply:  s.serviceApply,
+		api.MethodServiceDelete: s.serviceDelete,
 	}
 }
 

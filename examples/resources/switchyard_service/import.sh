@@ -1,0 +1,2 @@
+# A service is imported by its unit name without ".service".
+terraform import switchyard_service.app app

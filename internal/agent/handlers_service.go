@@ -1,0 +1,52 @@
+package agent
+
+import (
+	"context"
+	"encoding/json"
+
+	"github.com/switchyard/terraform-provider-switchyard/internal/agent/systemd"
+	"github.com/switchyard/terraform-provider-switchyard/internal/api"
+)
+
+func decodeServiceName(name string) error {
+	if !validUnitWord(name) {
+		return api.Errorf(api.CodeInvalid, "invalid service name %q", name)
+	}
+	return nil
+}
+
+func (s *Server) serviceGet(ctx context.Context, params json.RawMessage) (any, error) {
+	var ref api.ServiceRef
+	if err := decode(params, &ref); err != nil {
+		return nil, err
+	}
+	if err := decodeServiceName(ref.Name); err != nil {
+		return nil, err
+	}
+	return systemd.GetService(ctx, ref.Name)
+}
+
+func (s *Server) serviceApply(ctx context.Context, params json.RawMessage) (any, error) {
+	var svc api.Service
+	if err := decode(params, &svc); err != nil {
+		return nil, err
+	}
+	if err := decodeServiceName(svc.Name); err != nil {
+		return nil, err
+	}
+	if svc.Namespace != "" && !validUnitWord(svc.Namespace) {
+		return nil, api.Errorf(api.CodeInvalid, "invalid namespace name %q", svc.Namespace)
+	}
+	return systemd.ApplyService(ctx, svc, svc.Create)
+}
+
+func (s *Server) serviceDelete(ctx context.Context, params json.RawMessage) (any, error) {
+	var ref api.ServiceRef
+	if err := decode(params, &ref); err != nil {
+		return nil, err
+	}
+	if err := decodeServiceName(ref.Name); err != nil {
+		return nil, err
+	}
+	return nil, systemd.DeleteService(ctx, ref.Name)
+}

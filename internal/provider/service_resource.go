@@ -1,0 +1,377 @@
+package provider
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"maps"
+
+	"github.com/hashicorp/terraform-plugin-framework/attr"
+	"github.com/hashicorp/terraform-plugin-framework/path"
+	"github.com/hashicorp/terraform-plugin-framework/resource"
+	"github.com/hashicorp/terraform-plugin-framework/resource/schema"
+	"github.com/hashicorp/terraform-plugin-framework/resource/schema/booldefault"
+	"github.com/hashicorp/terraform-plugin-framework/resource/schema/listdefault"
+	"github.com/hashicorp/terraform-plugin-framework/resource/schema/mapdefault"
+	"github.com/hashicorp/terraform-plugin-framework/resource/schema/planmodifier"
+	"github.com/hashicorp/terraform-plugin-framework/resource/schema/stringdefault"
+	"github.com/hashicorp/terraform-plugin-framework/resource/schema/stringplanmodifier"
+	"github.com/hashicorp/terraform-plugin-framework/schema/validator"
+	"github.com/hashicorp/terraform-plugin-framework/types"
+
+	"github.com/switchyard/terraform-provider-switchyard/internal/api"
+)
+
+var (
+	_ resource.Resource                   = (*serviceResource)(nil)
+	_ resource.ResourceWithConfigure      = (*serviceResource)(nil)
+	_ resource.ResourceWithImportState    = (*serviceResource)(nil)
+	_ resource.ResourceWithValidateConfig = (*serviceResource)(nil)
+)
+
+const defaultRestart = "on-failure"
+
+// serviceResource is switchyard_service: a unit file
+// /etc/systemd/system/NAME.service that the provider writes, and the
+// service's enabled and running state.
+type serviceResource struct {
+	machine caller
+}
+
+// NewServiceResource is the switchyard_service factory.
+func NewServiceResource() resource.Resource { return &serviceResource{} }
+
+type serviceModel struct {
+	ID               types.String            `tfsdk:"id"`
+	Name             types.String            `tfsdk:"name"`
+	Description      types.String            `tfsdk:"description"`
+	ExecStart        []types.String          `tfsdk:"exec_start"`
+	WorkingDirectory types.String            `tfsdk:"working_directory"`
+	Environment      map[string]types.String `tfsdk:"environment"`
+	User             types.String            `tfsdk:"user"`
+	Namespace        types.String            `tfsdk:"namespace"`
+	PrivateNetwork   types.Bool              `tfsdk:"private_network"`
+	Sandbox          types.Bool              `tfsdk:"sandbox"`
+	ReadWritePaths   []types.String          `tfsdk:"read_write_paths"`
+	StateDirectory   types.String            `tfsdk:"state_directory"`
+	CPUQuota         types.String            `tfsdk:"cpu_quota"`
+	CPUWeight        types.Int64             `tfsdk:"cpu_weight"`
+	MemoryMax        types.String            `tfsdk:"memory_max"`
+	IOWeight         types.Int64             `tfsdk:"io_weight"`
+	TasksMax         types.Int64             `tfsdk:"tasks_max"`
+	Restart          types.String            `tfsdk:"restart"`
+	ReadinessPort    types.Int64             `tfsdk:"readiness_port"`
+	Enabled          types.Bool              `tfsdk:"enabled"`
+	Running          types.Bool              `tfsdk:"running"`
+}
+
+func (r *serviceResource) Metadata(_ context.Context, req resource.MetadataRequest, resp *resource.MetadataResponse) {
+	resp.TypeName = req.ProviderTypeName + "_service"
+}
+
+func (r *serviceResource) Schema(_ context.Context, _ resource.SchemaRequest, resp *resource.SchemaResponse) {
+	resp.Schema = serviceSchema()
+}
+
+func serviceSchema() schema.Schema {
+	name := unitWordValidator("service")
+	optString := func(desc string, v ...validator.String) schema.StringAttribute {
+		return schema.StringAttribute{MarkdownDescription: desc, Optional: true, Validators: v}
+	}
+	optBool := func(desc string, def bool) schema.BoolAttribute {
+		return schema.BoolAttribute{MarkdownDescription: desc, Optional: true, Computed: true, Default: booldefault.StaticBool(def)}
+	}
+	return schema.Schema{
+		MarkdownDescription: "A systemd service that the provider writes (`/etc/systemd/system/<name>.service`) and controls. " +
+			"It runs sandboxed by default, as a dynamic user, optionally inside a `switchyard_namespace`. " +
+			"The unit is written only when it changes, and apply waits (at most 30 seconds) until the service is active and, " +
+			"with `readiness_port`, accepts connections; if it does not start, the error shows `systemctl status` and the last 20 journal lines. " +
+			"A hand-edited unit file, a stopped or a disabled service shows up in the next plan, and apply repairs it; " +
+			"lines of the unit that no attribute manages are not read, so adding one by hand is not seen as a difference.",
+		Attributes: map[string]schema.Attribute{
+			"id": schema.StringAttribute{
+				MarkdownDescription: "The service's name, which identifies it on the machine.",
+				Computed:            true,
+				PlanModifiers:       []planmodifier.String{stringplanmodifier.UseStateForUnknown()},
+			},
+			"name": schema.StringAttribute{
+				MarkdownDescription: "Name of the service without `.service`, " + name.description + ". Changing it replaces the service. It is required and has no default.",
+				Required:            true,
+				Validators:          []validator.String{name},
+				PlanModifiers:       []planmodifier.String{stringplanmodifier.RequiresReplace()},
+			},
+			"description": schema.StringAttribute{
+				MarkdownDescription: "Description of the unit (`Description=`). Defaults to `\"\"`.",
+				Optional:            true, Computed: true, Default: stringdefault.StaticString(""),
+			},
+			"exec_start": schema.ListAttribute{
+				MarkdownDescription: "The program and its arguments (`ExecStart=`), one list element per argument, passed exactly as written: " +
+					"no shell is involved, and the provider escapes quotes, spaces, `$` and `%` so that systemd does not expand them. " +
+					"The program is an absolute path or a command name. It is required and has no default.",
+				ElementType: types.StringType,
+				Required:    true,
+			},
+			"working_directory": optString("Working directory of the program (`WorkingDirectory=`), "+absolutePathValidator().description+". Defaults to the root directory.", absolutePathValidator()),
+			"environment": schema.MapAttribute{
+				MarkdownDescription: "Environment variables of the program (`Environment=`); values are passed exactly as written. Defaults to none.",
+				ElementType:         types.StringType,
+				Optional:            true, Computed: true,
+				Default: mapdefault.StaticValue(types.MapValueMust(types.StringType, map[string]attr.Value{})),
+			},
+			"user": optString("User the program runs as (`User=`). Defaults to a dynamic user allocated when the service starts (`DynamicUser=yes`).", unitNameValidator()),
+			"namespace": optString("Name of a `switchyard_namespace` to run the service in (`NetworkNamespacePath=/run/netns/<name>`); the unit requires and starts after the namespace's unit. "+
+				"Reference the namespace resource's `name` so it is created first. Defaults to the machine's own network.", unitWordValidator("namespace")),
+			"private_network": optBool("Whether the service gets a fresh network namespace of its own with only loopback (`PrivateNetwork=yes`). Defaults to `false`.", false),
+			"sandbox": optBool("Whether the service is sandboxed: `ProtectSystem=strict`, `ProtectHome=yes`, `PrivateTmp=yes`, `PrivateDevices=yes`, `NoNewPrivileges=yes`, "+
+				"`RestrictAddressFamilies=AF_UNIX AF_INET AF_INET6`, `SystemCallFilter=@system-service` and an empty `CapabilityBoundingSet=`. "+
+				"With the sandbox the file system is read-only except `read_write_paths` and `state_directory`. Defaults to `true`.", true),
+			"read_write_paths": schema.ListAttribute{
+				MarkdownDescription: "Paths the service may write despite the sandbox (`ReadWritePaths=`). Defaults to none.",
+				ElementType:         types.StringType,
+				Optional:            true, Computed: true,
+				Default: listdefault.StaticValue(types.ListValueMust(types.StringType, []attr.Value{})),
+			},
+			"state_directory": optString("Name of a directory under /var/lib that systemd creates for the service, owned by its user and writable in the sandbox (`StateDirectory=`). Defaults to none.", unitWordValidator("state directory")),
+			"cpu_quota":       optString("CPU time the service may use, "+cpuQuotaValidator().description+" (`CPUQuota=`). Defaults to no limit.", cpuQuotaValidator()),
+			"cpu_weight": schema.Int64Attribute{
+				MarkdownDescription: "Relative CPU weight, from 1 to 10000 (`CPUWeight=`). Defaults to systemd's default, 100.",
+				Optional:            true, Validators: []validator.Int64{int64Between{1, 10000}},
+			},
+			"memory_max": optString("Memory limit, "+memoryMaxValidator().description+" (`MemoryMax=`). Defaults to no limit.", memoryMaxValidator()),
+			"io_weight": schema.Int64Attribute{
+				MarkdownDescription: "Relative IO weight, from 1 to 10000 (`IOWeight=`). Defaults to systemd's default, 100.",
+				Optional:            true, Validators: []validator.Int64{int64Between{1, 10000}},
+			},
+			"tasks_max": schema.Int64Attribute{
+				MarkdownDescription: "Maximum number of tasks (processes and threads), from 1 to 4194304 (`TasksMax=`). Defaults to systemd's default.",
+				Optional:            true, Validators: []validator.Int64{int64Between{1, 4194304}},
+			},
+			"restart": schema.StringAttribute{
+				MarkdownDescription: "When systemd restarts the service (`Restart=`): " + quotedList(restartPolicies) + ". Defaults to `" + defaultRestart + "`.",
+				Optional:            true, Computed: true, Default: stringdefault.StaticString(defaultRestart),
+				Validators: []validator.String{oneOfValidator(restartPolicies)},
+			},
+			"readiness_port": schema.Int64Attribute{
+				MarkdownDescription: "A TCP port on 127.0.0.1, inside the service's network namespace, that apply waits for until it accepts a connection. " +
+					"It is not part of the unit. Defaults to waiting only until the service is active.",
+				Optional: true, Validators: []validator.Int64{int64Between{1, 65535}},
+			},
+			"enabled": optBool("Whether the service starts at boot (`systemctl enable`). Defaults to `true`.", true),
+			"running": optBool("Whether the service is running (`systemctl start`/`stop`). Defaults to `true`.", true),
+		},
+	}
+}
+
+func (r *serviceResource) Configure(_ context.Context, req resource.ConfigureRequest, resp *resource.ConfigureResponse) {
+	r.machine = machineFrom(req.ProviderData, &resp.Diagnostics)
+}
+
+func (r *serviceResource) ValidateConfig(ctx context.Context, req resource.ValidateConfigRequest, resp *resource.ValidateConfigResponse) {
+	var args []types.String
+	resp.Diagnostics.Append(req.Config.GetAttribute(ctx, path.Root("exec_start"), &args)...)
+	if resp.Diagnostics.HasError() || args == nil {
+		return
+	}
+	plain := make([]string, 0, len(args))
+	for _, a := range args {
+		if a.IsUnknown() || a.IsNull() {
+			return
+		}
+		plain = append(plain, a.ValueString())
+	}
+	if err := checkExecStart(plain); err != nil {
+		resp.Diagnostics.AddAttributeError(path.Root("exec_start"), "Invalid Attribute Value", err.Error())
+	}
+	var env map[string]types.String
+	resp.Diagnostics.Append(req.Config.GetAttribute(ctx, path.Root("environment"), &env)...)
+	for k := range env {
+		if !envNameRe.MatchString(k) {
+			resp.Diagnostics.AddAttributeError(path.Root("environment"), "Invalid Attribute Value",
+				fmt.Sprintf("%q is not an environment variable name: use letters, digits and '_', not starting with a digit", k))
+		}
+	}
+}
+
+func (r *serviceResource) apply(ctx context.Context, plan serviceModel, create bool, summary string, diags interface {
+	AddError(string, string)
+}) (serviceModel, bool, error) {
+	name := plan.Name.ValueString()
+	if r.machine == nil {
+		diags.AddError(summary, fmt.Sprintf("Could not write service %q: %s", name, errNotConfigured))
+		return serviceModel{}, false, errors.New(errNotConfigured)
+	}
+	req := serviceToAPI(plan)
+	req.Create = create
+	var got api.Service
+	err := r.machine.Call(ctx, api.MethodServiceApply, req, &got)
+	if errors.Is(err, api.ErrExists) {
+		diags.AddError(summary, fmt.Sprintf("Could not create service %q: a unit of that name exists on the machine and was not written by Switchyard; "+
+			"choose another name. %s", name, err))
+		return serviceModel{}, false, err
+	}
+	if err != nil {
+		diags.AddError(summary, fmt.Sprintf("Could not apply service %q: %s", name, err))
+		return serviceModel{}, false, err
+	}
+	return serviceFromAPI(got, plan.ReadinessPort), true, nil
+}
+
+func (r *serviceResource) Create(ctx context.Context, req resource.CreateRequest, resp *resource.CreateResponse) {
+	var plan serviceModel
+	resp.Diagnostics.Append(req.Plan.Get(ctx, &plan)...)
+	if resp.Diagnostics.HasError() {
+		return
+	}
+	m, ok, err := r.apply(ctx, plan, true, "Unable to Create Service", &resp.Diagnostics)
+	if ok {
+		resp.Diagnostics.Append(resp.State.Set(ctx, &m)...)
+		return
+	}
+	if !errors.Is(err, api.ErrRejected) {
+		return // nothing of ours was written (or a foreign unit is there)
+	}
+	// A unit that was written but did not start is recorded, so Terraform
+	// marks it tainted and the next apply or destroy removes it instead of
+	// leaving it behind on the machine.
+	var got api.Service
+	if r.machine != nil && r.machine.Call(ctx, api.MethodServiceGet, api.ServiceRef{Name: plan.Name.ValueString()}, &got) == nil {
+		m := serviceFromAPI(got, plan.ReadinessPort)
+		resp.Diagnostics.Append(resp.State.Set(ctx, &m)...)
+	}
+}
+
+func (r *serviceResource) Update(ctx context.Context, req resource.UpdateRequest, resp *resource.UpdateResponse) {
+	var plan serviceModel
+	resp.Diagnostics.Append(req.Plan.Get(ctx, &plan)...)
+	if resp.Diagnostics.HasError() {
+		return
+	}
+	if m, ok, _ := r.apply(ctx, plan, false, "Unable to Update Service", &resp.Diagnostics); ok {
+		resp.Diagnostics.Append(resp.State.Set(ctx, &m)...)
+	}
+}
+
+func (r *serviceResource) Read(ctx context.Context, req resource.ReadRequest, resp *resource.ReadResponse) {
+	var state serviceModel
+	resp.Diagnostics.Append(req.State.Get(ctx, &state)...)
+	if resp.Diagnostics.HasError() {
+		return
+	}
+	name := state.Name.ValueString()
+	if r.machine == nil {
+		resp.Diagnostics.AddError("Unable to Read Service", fmt.Sprintf("Could not read service %q: %s", name, errNotConfigured))
+		return
+	}
+	var got api.Service
+	err := r.machine.Call(ctx, api.MethodServiceGet, api.ServiceRef{Name: name}, &got)
+	if errors.Is(err, api.ErrNotFound) {
+		resp.State.RemoveResource(ctx)
+		return
+	}
+	if err != nil {
+		resp.Diagnostics.AddError("Unable to Read Service", fmt.Sprintf("Could not read service %q: %s", name, err))
+		return
+	}
+	m := serviceFromAPI(got, state.ReadinessPort)
+	resp.Diagnostics.Append(resp.State.Set(ctx, &m)...)
+}
+
+func (r *serviceResource) Delete(ctx context.Context, req resource.DeleteRequest, resp *resource.DeleteResponse) {
+	var state serviceModel
+	resp.Diagnostics.Append(req.State.Get(ctx, &state)...)
+	if resp.Diagnostics.HasError() {
+		return
+	}
+	name := state.Name.ValueString()
+	if r.machine == nil {
+		resp.Diagnostics.AddError("Unable to Delete Service", fmt.Sprintf("Could not delete service %q: %s", name, errNotConfigured))
+		return
+	}
+	err := r.machine.Call(ctx, api.MethodServiceDelete, api.ServiceRef{Name: name}, nil)
+	if err != nil && !errors.Is(err, api.ErrNotFound) {
+		resp.Diagnostics.AddError("Unable to Delete Service", fmt.Sprintf("Could not delete service %q: %s", name, err))
+	}
+}
+
+func (r *serviceResource) ImportState(ctx context.Context, req resource.ImportStateRequest, resp *resource.ImportStateResponse) {
+	if !unitWord.MatchString(req.ID) {
+		resp.Diagnostics.AddError("Invalid Import ID", fmt.Sprintf("import id %q: expected the service's name without .service, as in "+
+			"`terraform import switchyard_service.app app`", req.ID))
+		return
+	}
+	resp.Diagnostics.Append(resp.State.SetAttribute(ctx, path.Root("name"), req.ID)...)
+	resp.Diagnostics.Append(resp.State.SetAttribute(ctx, path.Root("id"), req.ID)...)
+}
+
+func serviceToAPI(m serviceModel) api.Service {
+	s := api.Service{
+		Name:             m.Name.ValueString(),
+		Description:      m.Description.ValueString(),
+		WorkingDirectory: m.WorkingDirectory.ValueString(),
+		User:             m.User.ValueString(),
+		Namespace:        m.Namespace.ValueString(),
+		PrivateNetwork:   m.PrivateNetwork.ValueBool(),
+		Sandbox:          m.Sandbox.ValueBool(),
+		StateDirectory:   m.StateDirectory.ValueString(),
+		CPUQuota:         m.CPUQuota.ValueString(),
+		CPUWeight:        m.CPUWeight.ValueInt64Pointer(),
+		MemoryMax:        m.MemoryMax.ValueString(),
+		IOWeight:         m.IOWeight.ValueInt64Pointer(),
+		TasksMax:         m.TasksMax.ValueInt64Pointer(),
+		Restart:          m.Restart.ValueString(),
+		ReadinessPort:    m.ReadinessPort.ValueInt64Pointer(),
+		Enabled:          m.Enabled.ValueBool(),
+		Running:          m.Running.ValueBool(),
+	}
+	for _, a := range m.ExecStart {
+		s.ExecStart = append(s.ExecStart, a.ValueString())
+	}
+	for _, p := range m.ReadWritePaths {
+		s.ReadWritePaths = append(s.ReadWritePaths, p.ValueString())
+	}
+	if len(m.Environment) > 0 {
+		s.Environment = map[string]string{}
+		for k, v := range m.Environment {
+			s.Environment[k] = v.ValueString()
+		}
+	}
+	return s
+}
+
+// serviceFromAPI maps what the machine reports; readiness is not on the
+// machine and is carried over from the plan or the prior state.
+func serviceFromAPI(s api.Service, readiness types.Int64) serviceModel {
+	m := serviceModel{
+		ID:               types.StringValue(s.Name),
+		Name:             types.StringValue(s.Name),
+		Description:      types.StringValue(s.Description),
+		ExecStart:        []types.String{},
+		WorkingDirectory: stringOrNull(s.WorkingDirectory),
+		Environment:      map[string]types.String{},
+		User:             stringOrNull(s.User),
+		Namespace:        stringOrNull(s.Namespace),
+		PrivateNetwork:   types.BoolValue(s.PrivateNetwork),
+		Sandbox:          types.BoolValue(s.Sandbox),
+		ReadWritePaths:   []types.String{},
+		StateDirectory:   stringOrNull(s.StateDirectory),
+		CPUQuota:         stringOrNull(s.CPUQuota),
+		CPUWeight:        types.Int64PointerValue(s.CPUWeight),
+		MemoryMax:        stringOrNull(s.MemoryMax),
+		IOWeight:         types.Int64PointerValue(s.IOWeight),
+		TasksMax:         types.Int64PointerValue(s.TasksMax),
+		Restart:          stringOrNull(s.Restart),
+		ReadinessPort:    readiness,
+		Enabled:          types.BoolValue(s.Enabled),
+		Running:          types.BoolValue(s.Running),
+	}
+	for _, a := range s.ExecStart {
+		m.ExecStart = append(m.ExecStart, types.StringValue(a))
+	}
+	for _, p := range s.ReadWritePaths {
+		m.ReadWritePaths = append(m.ReadWritePaths, types.StringValue(p))
+	}
+	for k, v := range maps.All(s.Environment) {
+		m.Environment[k] = types.StringValue(v)
+	}
+	return m
+}
