@@ -88,6 +88,9 @@ func (s *Server) handlers() map[string]handler {
 		api.MethodNamespaceEnsure: s.namespaceEnsure,
 		api.MethodNamespaceDelete: s.namespaceDelete,
 
+		api.MethodInstanceGet:   s.instanceGet,
+		api.MethodInstanceApply: s.instanceApply,
+
 		api.MethodServiceGet:    s.serviceGet,
 		api.MethodServiceApply:  s.serviceApply,
 		api.MethodServiceDelete: s.serviceDelete,

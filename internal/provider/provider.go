@@ -75,7 +75,16 @@ func (p *switchyardProvider) Schema(_ context.Context, _ provider.SchemaRequest,
 }
 
 func (p *switchyardProvider) Resources(context.Context) []func() resource.Resource {
-	return []func() resource.Resource{NewBackendResource, NewFrontendResource, NewUserlistResource, NewMapResource, NewMapEntryResource, NewNamespaceResource, NewServiceResource}
+	return []func() resource.Resource{
+		NewHAProxyResource,
+		NewBackendResource,
+		NewFrontendResource,
+		NewUserlistResource,
+		NewMapResource,
+		NewMapEntryResource,
+		NewNamespaceResource,
+		NewServiceResource,
+	}
 }
 
 func (p *switchyardProvider) DataSources(context.Context) []func() datasource.DataSource {

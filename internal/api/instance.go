@@ -1,0 +1,50 @@
+package api
+
+// HAProxy instance methods: the global and defaults settings a person sets
+// and the state of HAProxy's systemd unit. There is one instance per
+// machine, so the methods take no name.
+const (
+	// MethodInstanceGet: nothing -> Instance (every field as it is live).
+	MethodInstanceGet = "haproxy.instance.get"
+	// MethodInstanceApply: Instance -> Instance as read back afterwards.
+	// Nil fields are left as they are on the machine.
+	MethodInstanceApply = "haproxy.instance.apply"
+)
+
+// Instance is HAProxy's global and defaults settings and its service state.
+// In a request a nil field means "leave alone"; in a result it means "not
+// set in the configuration".
+type Instance struct {
+	// Global section.
+	Maxconn    *int64       `json:"maxconn,omitempty"`
+	Nbthread   *int64       `json:"nbthread,omitempty"`
+	LogTargets *[]LogTarget `json:"log_targets,omitempty"`
+	// RunAsRoot: true means no user/group lines, false means
+	// `user haproxy` and `group haproxy`.
+	RunAsRoot *bool `json:"run_as_root,omitempty"`
+	// RuntimeSocket is the admin socket the agent keeps in global
+	// (result only; it comes from the provider's settings).
+	RuntimeSocket string `json:"runtime_socket,omitempty"`
+
+	// Defaults section: DefaultsName is result only (the section the
+	// proxies use).
+	DefaultsName string `json:"defaults_name,omitempty"`
+	Mode         string `json:"mode,omitempty"`
+	// Timeouts in milliseconds.
+	TimeoutConnect *int64 `json:"timeout_connect,omitempty"`
+	TimeoutClient  *int64 `json:"timeout_client,omitempty"`
+	TimeoutServer  *int64 `json:"timeout_server,omitempty"`
+	Httplog        *bool  `json:"httplog,omitempty"`
+	Forwardfor     *bool  `json:"forwardfor,omitempty"`
+
+	// Service state of HAProxy's systemd unit.
+	Enabled *bool `json:"enabled,omitempty"`
+	Running *bool `json:"running,omitempty"`
+}
+
+// LogTarget is one `log <address> <facility> [<level>]` line of global.
+type LogTarget struct {
+	Address  string `json:"address"`
+	Facility string `json:"facility"`
+	Level    string `json:"level,omitempty"`
+}
