@@ -83,6 +83,17 @@ type Backend struct {
 	Mode    string   `json:"mode,omitempty"`    // http or tcp
 	Balance string   `json:"balance,omitempty"` // roundrobin, leastconn, …
 	Servers []Server `json:"servers"`
+	// HTTPRequest is the section's http-request rule lines, without the
+	// keyword. nil: not managed (left as it is); read back always set.
+	HTTPRequest *[]string `json:"http_request,omitempty"`
+	// HTTPCheck is `option httpchk METHOD URI`. nil: not managed.
+	HTTPCheck *HTTPCheck `json:"http_check,omitempty"`
+}
+
+// HTTPCheck is a backend's `option httpchk`.
+type HTTPCheck struct {
+	Method string `json:"method"`
+	URI    string `json:"uri"`
 }
 
 // Server is one `server` line of a backend.
@@ -94,4 +105,6 @@ type Server struct {
 	Weight    *int64 `json:"weight,omitempty"`
 	Backup    bool   `json:"backup,omitempty"`
 	Namespace string `json:"namespace,omitempty"`
+	Inter     *int64 `json:"inter,omitempty"`   // health-check interval in ms; nil: not managed
+	Maxconn   *int64 `json:"maxconn,omitempty"` // nil: not managed
 }

@@ -132,6 +132,8 @@ func serverValue(port int) knownvalue.Check {
 		"weight":    knownvalue.Null(),
 		"backup":    knownvalue.Bool(false),
 		"namespace": knownvalue.Null(),
+		"inter":     knownvalue.Null(),
+		"maxconn":   knownvalue.Null(),
 	})
 }
 

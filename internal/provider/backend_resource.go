@@ -4,6 +4,8 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"math"
+	"strings"
 
 	"github.com/hashicorp/terraform-plugin-framework/attr"
 	"github.com/hashicorp/terraform-plugin-framework/diag"
@@ -51,11 +53,18 @@ func NewBackendResource() resource.Resource {
 }
 
 type backendModel struct {
-	ID      types.String  `tfsdk:"id"`
-	Name    types.String  `tfsdk:"name"`
-	Mode    types.String  `tfsdk:"mode"`
-	Balance types.String  `tfsdk:"balance"`
-	Servers []serverModel `tfsdk:"servers"`
+	ID          types.String    `tfsdk:"id"`
+	Name        types.String    `tfsdk:"name"`
+	Mode        types.String    `tfsdk:"mode"`
+	Balance     types.String    `tfsdk:"balance"`
+	Servers     []serverModel   `tfsdk:"servers"`
+	HTTPRequest types.List      `tfsdk:"http_request"`
+	HTTPCheck   *httpCheckModel `tfsdk:"http_check"`
+}
+
+type httpCheckModel struct {
+	Method types.String `tfsdk:"method"`
+	URI    types.String `tfsdk:"uri"`
 }
 
 type serverModel struct {
@@ -66,6 +75,8 @@ type serverModel struct {
 	Weight    types.Int64  `tfsdk:"weight"`
 	Backup    types.Bool   `tfsdk:"backup"`
 	Namespace types.String `tfsdk:"namespace"`
+	Inter     types.String `tfsdk:"inter"`
+	Maxconn   types.Int64  `tfsdk:"maxconn"`
 }
 
 // serverAttrTypes is one element of servers; the default empty list needs it
@@ -78,6 +89,8 @@ var serverAttrTypes = map[string]attr.Type{
 	"weight":    types.Int64Type,
 	"backup":    types.BoolType,
 	"namespace": types.StringType,
+	"inter":     types.StringType,
+	"maxconn":   types.Int64Type,
 }
 
 func (r *backendResource) Metadata(_ context.Context, req resource.MetadataRequest, resp *resource.MetadataResponse) {
@@ -174,9 +187,74 @@ func backendSchema() schema.Schema {
 							Optional:   true,
 							Validators: []validator.String{name},
 						},
+						"inter": schema.StringAttribute{
+							MarkdownDescription: "Interval between two health checks of the server (`inter`), " + haproxyTimeoutValidator().description + ". " +
+								"It is compared in milliseconds, so `1s` and `1000ms` are the same. " +
+								"Defaults to not managed: the `server` line keeps whatever `inter` it has.",
+							Optional:   true,
+							Validators: []validator.String{haproxyTimeoutValidator()},
+						},
+						"maxconn": schema.Int64Attribute{
+							MarkdownDescription: "Most concurrent connections HAProxy opens to the server (`maxconn`), at least 1. " +
+								"Defaults to not managed: the `server` line keeps whatever `maxconn` it has.",
+							Optional:   true,
+							Validators: []validator.Int64{int64Between{1, math.MaxInt32}},
+						},
 					},
 				},
 			},
+			"http_request": schema.ListAttribute{
+				MarkdownDescription: "`http-request` rules of the backend in order, each a line without the keyword, as in " +
+					"`set-header X-Forwarded-Proto https`; they are checked like switchyard_frontend's. " +
+					"An empty list removes every rule. Defaults to not managed: the section's rules are left as they are.",
+				ElementType: types.StringType,
+				Optional:    true,
+				Validators:  []validator.List{ruleListValidator{description: "each element is an http-request rule", normalize: normalizeRequestRule}},
+			},
+			"http_check": schema.SingleNestedAttribute{
+				MarkdownDescription: "HTTP health check of the servers that have `check` (`option httpchk METHOD URI`). " +
+					"Removing the block stops managing it rather than removing it. " +
+					"Defaults to not managed: the section keeps whatever check it has.",
+				Optional: true,
+				Attributes: map[string]schema.Attribute{
+					"method": schema.StringAttribute{
+						MarkdownDescription: "HTTP method of the check: " + quotedList(httpCheckMethods) + ". Defaults to `" + defaultCheckMethod + "`.",
+						Optional:            true,
+						Computed:            true,
+						Default:             stringdefault.StaticString(defaultCheckMethod),
+						Validators:          []validator.String{oneOfValidator(httpCheckMethods)},
+					},
+					"uri": schema.StringAttribute{
+						MarkdownDescription: "Path the check requests, starting with `/` and without spaces. Defaults to `" + defaultCheckURI + "`.",
+						Optional:            true,
+						Computed:            true,
+						Default:             stringdefault.StaticString(defaultCheckURI),
+						Validators:          []validator.String{checkURIValidator()},
+					},
+				},
+			},
+		},
+	}
+}
+
+// Defaults of http_check.
+const (
+	defaultCheckMethod = "GET"
+	defaultCheckURI    = "/"
+)
+
+// httpCheckMethods are the methods client-native accepts in `option httpchk`.
+var httpCheckMethods = []string{"GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS", "TRACE", "CONNECT"}
+
+// checkURIValidator accepts the one-word path of `option httpchk`.
+func checkURIValidator() stringCheck {
+	return stringCheck{
+		description: "a path starting with `/`, without spaces",
+		check: func(s string) error {
+			if !strings.HasPrefix(s, "/") || strings.ContainsAny(s, " \t\r\n#") {
+				return fmt.Errorf("%q must start with '/' and contain no spaces or '#'", s)
+			}
+			return nil
 		},
 	}
 }
@@ -208,7 +286,7 @@ func (r *backendResource) Create(ctx context.Context, req resource.CreateRequest
 		resp.Diagnostics.AddError("Unable to Create Backend", fmt.Sprintf("Could not create backend %q: %s", name, err))
 		return
 	}
-	resp.Diagnostics.Append(setBackendState(ctx, &resp.State, got)...)
+	resp.Diagnostics.Append(setBackendState(ctx, &resp.State, &plan, got)...)
 }
 
 func (r *backendResource) Read(ctx context.Context, req resource.ReadRequest, resp *resource.ReadResponse) {
@@ -235,7 +313,15 @@ func (r *backendResource) Read(ctx context.Context, req resource.ReadRequest, re
 		resp.Diagnostics.AddError("Unable to Read Backend", fmt.Sprintf("Could not read backend %q: %s", name, err))
 		return
 	}
-	resp.Diagnostics.Append(setBackendState(ctx, &resp.State, got)...)
+	prior := &state
+	if state.Servers == nil {
+		// Just imported: servers, which is never null once set from the
+		// machine, is still null. There is no configuration yet to say
+		// which optional settings are managed, so those the machine has
+		// are taken from it (see managedBackend).
+		prior = nil
+	}
+	resp.Diagnostics.Append(setBackendState(ctx, &resp.State, prior, got)...)
 }
 
 func (r *backendResource) Update(ctx context.Context, req resource.UpdateRequest, resp *resource.UpdateResponse) {
@@ -261,7 +347,7 @@ func (r *backendResource) Update(ctx context.Context, req resource.UpdateRequest
 		resp.Diagnostics.AddError("Unable to Update Backend", fmt.Sprintf("Could not update backend %q: %s", name, err))
 		return
 	}
-	resp.Diagnostics.Append(setBackendState(ctx, &resp.State, got)...)
+	resp.Diagnostics.Append(setBackendState(ctx, &resp.State, &plan, got)...)
 }
 
 func (r *backendResource) Delete(ctx context.Context, req resource.DeleteRequest, resp *resource.DeleteResponse) {
@@ -306,9 +392,72 @@ func parseBackendImportID(id string) (string, error) {
 
 // setBackendState records what the machine reported. Create, Update and Read
 // all end here, so apply and refresh can never disagree about a backend.
-func setBackendState(ctx context.Context, state *tfsdk.State, b api.Backend) diag.Diagnostics {
-	m := backendFromAPI(b)
+// prior (plan or previous state; nil right after import) says which
+// optional settings are managed.
+func setBackendState(ctx context.Context, state *tfsdk.State, prior *backendModel, b api.Backend) diag.Diagnostics {
+	m := managedBackend(prior, backendFromAPI(b))
 	return state.Set(ctx, &m)
+}
+
+// managedBackend nulls, in live, the settings that are null in prior (not
+// managed, whatever the machine has), and keeps prior's spelling of rules and
+// durations that mean the same as the machine's.
+func managedBackend(prior *backendModel, live backendModel) backendModel {
+	if prior == nil {
+		// Just imported: what the machine has is managed, and a section
+		// without rules reads as not managing them, so importing a plain
+		// hand-written backend with a configuration that omits
+		// http_request plans no change.
+		if len(live.HTTPRequest.Elements()) == 0 {
+			live.HTTPRequest = types.ListNull(types.StringType)
+		}
+		return live
+	}
+	if prior.HTTPRequest.IsNull() {
+		live.HTTPRequest = types.ListNull(types.StringType)
+	} else if !live.HTTPRequest.IsNull() {
+		live.HTTPRequest = stringList(keepSpelling(listStrings(prior.HTTPRequest), listStrings(live.HTTPRequest), normalizeRequestRule))
+	}
+	if prior.HTTPCheck == nil {
+		live.HTTPCheck = nil
+	}
+	before := map[string]serverModel{}
+	for _, s := range prior.Servers {
+		before[s.Name.ValueString()] = s
+	}
+	for i, s := range live.Servers {
+		p, ok := before[s.Name.ValueString()]
+		switch {
+		case !ok || p.Inter.IsNull():
+			s.Inter = types.StringNull()
+		case !s.Inter.IsNull():
+			ms, _ := timeoutMillis(s.Inter.ValueString())
+			s.Inter = timeoutValue(p.Inter, &ms)
+		}
+		if !ok || p.Maxconn.IsNull() {
+			s.Maxconn = types.Int64Null()
+		}
+		live.Servers[i] = s
+	}
+	return live
+}
+
+func listStrings(l types.List) []string {
+	out := []string{}
+	for _, e := range l.Elements() {
+		if s, ok := e.(types.String); ok {
+			out = append(out, s.ValueString())
+		}
+	}
+	return out
+}
+
+func stringList(vs []string) types.List {
+	elems := make([]attr.Value, 0, len(vs))
+	for _, v := range vs {
+		elems = append(elems, types.StringValue(v))
+	}
+	return types.ListValueMust(types.StringType, elems)
 }
 
 // backendToAPI turns a plan into the agent's request. Nulls become "not set"
@@ -322,7 +471,7 @@ func backendToAPI(m backendModel) api.Backend {
 		Servers: make([]api.Server, 0, len(m.Servers)),
 	}
 	for _, s := range m.Servers {
-		b.Servers = append(b.Servers, api.Server{
+		srv := api.Server{
 			Name:      s.Name.ValueString(),
 			Address:   s.Address.ValueString(),
 			Port:      s.Port.ValueInt64Pointer(),
@@ -330,7 +479,20 @@ func backendToAPI(m backendModel) api.Backend {
 			Weight:    s.Weight.ValueInt64Pointer(),
 			Backup:    s.Backup.ValueBool(),
 			Namespace: s.Namespace.ValueString(),
-		})
+			Maxconn:   s.Maxconn.ValueInt64Pointer(),
+		}
+		// Validated at plan time, so it parses.
+		if ms, err := timeoutMillis(s.Inter.ValueString()); !s.Inter.IsNull() && err == nil {
+			srv.Inter = &ms
+		}
+		b.Servers = append(b.Servers, srv)
+	}
+	if !m.HTTPRequest.IsNull() && !m.HTTPRequest.IsUnknown() {
+		lines := listStrings(m.HTTPRequest)
+		b.HTTPRequest = &lines
+	}
+	if c := m.HTTPCheck; c != nil {
+		b.HTTPCheck = &api.HTTPCheck{Method: c.Method.ValueString(), URI: c.URI.ValueString()}
 	}
 	return b
 }
@@ -356,7 +518,16 @@ func backendFromAPI(b api.Backend) backendModel {
 			Weight:    types.Int64PointerValue(s.Weight),
 			Backup:    types.BoolValue(s.Backup),
 			Namespace: stringOrNull(s.Namespace),
+			Inter:     timeoutValue(types.StringNull(), s.Inter),
+			Maxconn:   types.Int64PointerValue(s.Maxconn),
 		})
+	}
+	m.HTTPRequest = types.ListNull(types.StringType)
+	if b.HTTPRequest != nil {
+		m.HTTPRequest = stringList(*b.HTTPRequest)
+	}
+	if c := b.HTTPCheck; c != nil {
+		m.HTTPCheck = &httpCheckModel{Method: types.StringValue(c.Method), URI: types.StringValue(c.URI)}
 	}
 	return m
 }

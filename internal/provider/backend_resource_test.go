@@ -9,6 +9,7 @@ import (
 	"testing"
 
 	"github.com/google/go-cmp/cmp"
+	"github.com/hashicorp/terraform-plugin-framework/attr"
 	"github.com/hashicorp/terraform-plugin-framework/diag"
 	"github.com/hashicorp/terraform-plugin-framework/resource"
 	"github.com/hashicorp/terraform-plugin-framework/resource/schema"
@@ -110,14 +111,16 @@ func webModel() backendModel {
 		return serverModel{
 			Name: types.StringValue(name), Address: types.StringValue("127.0.0.1"), Port: types.Int64Value(port),
 			Check: types.BoolValue(false), Weight: types.Int64Null(), Backup: types.BoolValue(false), Namespace: types.StringNull(),
+			Inter: types.StringNull(), Maxconn: types.Int64Null(),
 		}
 	}
 	return backendModel{
-		ID:      types.StringValue("web"),
-		Name:    types.StringValue("web"),
-		Mode:    types.StringValue("http"),
-		Balance: types.StringValue("roundrobin"),
-		Servers: []serverModel{server("app1", 8080), server("app2", 8081)},
+		ID:          types.StringValue("web"),
+		Name:        types.StringValue("web"),
+		Mode:        types.StringValue("http"),
+		Balance:     types.StringValue("roundrobin"),
+		Servers:     []serverModel{server("app1", 8080), server("app2", 8081)},
+		HTTPRequest: types.ListNull(types.StringType),
 	}
 }
 
@@ -139,6 +142,18 @@ func TestBackendToAPI(t *testing.T) {
 	}
 	noServers := webModel()
 	noServers.Servers = nil
+	ext := webModel()
+	ext.HTTPRequest = types.ListValueMust(types.StringType, []attr.Value{types.StringValue("set-header X-A b")})
+	ext.HTTPCheck = &httpCheckModel{Method: types.StringValue("HEAD"), URI: types.StringValue("/health")}
+	ext.Servers[0].Inter, ext.Servers[0].Maxconn = types.StringValue("1.5s"), types.Int64Value(3)
+	noRules := webModel()
+	noRules.HTTPRequest = types.ListValueMust(types.StringType, []attr.Value{})
+	extAPI := webAPI()
+	extAPI.HTTPRequest = &[]string{"set-header X-A b"}
+	extAPI.HTTPCheck = &api.HTTPCheck{Method: "HEAD", URI: "/health"}
+	extAPI.Servers[0].Inter, extAPI.Servers[0].Maxconn = ptr(1500), ptr(3)
+	noRulesAPI := webAPI()
+	noRulesAPI.HTTPRequest = &[]string{}
 
 	tests := []struct {
 		name string
@@ -156,6 +171,10 @@ func TestBackendToAPI(t *testing.T) {
 		}},
 		// The agent replaces the server list: an empty one, not a missing one.
 		{"no servers", noServers, api.Backend{Name: "web", Mode: "http", Balance: "roundrobin", Servers: []api.Server{}}},
+		// Nulls (webModel) leave the extensions nil: not managed.
+		{"rules, check, inter and maxconn", ext, extAPI},
+		// [] manages the rules: the section must end up with none.
+		{"empty rules are managed", noRules, noRulesAPI},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -182,11 +201,14 @@ func TestBackendFromAPI(t *testing.T) {
 			Servers: []serverModel{{
 				Name: types.StringValue("s1"), Address: types.StringValue("10.0.0.1"), Port: types.Int64Null(),
 				Check: types.BoolValue(false), Weight: types.Int64Null(), Backup: types.BoolValue(false), Namespace: types.StringNull(),
+				Inter: types.StringNull(), Maxconn: types.Int64Null(),
 			}},
+			HTTPRequest: types.ListNull(types.StringType),
 		}},
 		{"no servers is an empty list, not null", api.Backend{Name: "empty", Mode: "tcp", Balance: "leastconn"}, backendModel{
 			ID: types.StringValue("empty"), Name: types.StringValue("empty"),
 			Mode: types.StringValue("tcp"), Balance: types.StringValue("leastconn"), Servers: []serverModel{},
+			HTTPRequest: types.ListNull(types.StringType),
 		}},
 	}
 	for _, tt := range tests {
@@ -360,7 +382,19 @@ func TestBackendRead(t *testing.T) {
 	unreachable := errors.New("ssh to root@10.0.0.5:22: dial: connection refused (gave up after 5 attempts)")
 	edited := webAPI()
 	edited.Servers[1].Address = "127.0.0.3" // someone edited haproxy.cfg
-	imported := backendModel{ID: types.StringValue("web"), Name: types.StringValue("web")}
+	imported := backendModel{ID: types.StringValue("web"), Name: types.StringValue("web"), HTTPRequest: types.ListNull(types.StringType)}
+	// A machine with every optional setting: after import all of them are
+	// in state; on a later read only those the prior state manages.
+	ext := webAPI()
+	ext.HTTPRequest = &[]string{"set-header X-A b"}
+	ext.HTTPCheck = &api.HTTPCheck{Method: "GET", URI: "/health"}
+	ext.Servers[0].Inter, ext.Servers[0].Maxconn = ptr(1000), ptr(10)
+	noRules := webAPI()
+	noRules.HTTPRequest = &[]string{}
+	managed := webModel()
+	managed.HTTPRequest = types.ListValueMust(types.StringType, []attr.Value{types.StringValue("set-header  X-A b")})
+	managed.HTTPCheck = &httpCheckModel{Method: types.StringValue("GET"), URI: types.StringValue("/health")}
+	managed.Servers[0].Inter, managed.Servers[0].Maxconn = types.StringValue("1000ms"), types.Int64Value(10)
 
 	tests := []struct {
 		name        string
@@ -382,6 +416,24 @@ func TestBackendRead(t *testing.T) {
 		{
 			name: "after import only the name is known", machine: newFakeMachine(webAPI()), prior: imported,
 			wantState: ptrTo(webModel()),
+		},
+		{
+			name: "after import every optional setting comes from the machine", machine: newFakeMachine(ext), prior: imported,
+			wantState: ptrTo(backendFromAPI(ext)),
+		},
+		{
+			// A hand-written section without rules: imported with a
+			// configuration that omits http_request, it plans no change.
+			name: "after import no rules is null", machine: newFakeMachine(noRules), prior: imported,
+			wantState: ptrTo(webModel()),
+		},
+		{
+			name: "unmanaged settings stay null whatever the machine has", machine: newFakeMachine(ext), prior: webModel(),
+			wantState: ptrTo(webModel()),
+		},
+		{
+			name: "managed settings keep their spelling", machine: newFakeMachine(ext), prior: managed,
+			wantState: ptrTo(managed),
 		},
 		{
 			name: "deleted by hand is removed", machine: newFakeMachine(), prior: webModel(),
@@ -482,16 +534,16 @@ func TestBackendDelete(t *testing.T) {
 func TestBackendImportState(t *testing.T) {
 	r := &backendResource{}
 	resp := resource.ImportStateResponse{State: tfsdk.State{Schema: backendSchema()}}
-	resp.State.Raw = stateFor(t, backendModel{}).Raw
+	resp.State.Raw = stateFor(t, backendModel{HTTPRequest: types.ListNull(types.StringType)}).Raw
 	r.ImportState(context.Background(), resource.ImportStateRequest{ID: "web"}, &resp)
 	checkDiags(t, resp.Diagnostics, "", nil, "")
 	got := modelOf(t, resp.State)
-	want := backendModel{ID: types.StringValue("web"), Name: types.StringValue("web")}
+	want := backendModel{ID: types.StringValue("web"), Name: types.StringValue("web"), HTTPRequest: types.ListNull(types.StringType)}
 	if diff := cmp.Diff(want, got); diff != "" {
 		t.Errorf("state (-want +got):\n%s", diff)
 	}
 
-	resp = resource.ImportStateResponse{State: tfsdk.State{Schema: backendSchema(), Raw: stateFor(t, backendModel{}).Raw}}
+	resp = resource.ImportStateResponse{State: tfsdk.State{Schema: backendSchema(), Raw: stateFor(t, backendModel{HTTPRequest: types.ListNull(types.StringType)}).Raw}}
 	r.ImportState(context.Background(), resource.ImportStateRequest{ID: "no such/name"}, &resp)
 	checkDiags(t, resp.Diagnostics, "Invalid Import ID", []string{`"no such/name"`, "terraform import switchyard_backend.web web"}, "")
 }
@@ -528,5 +580,14 @@ func checkDiags(t *testing.T, diags diag.Diagnostics, wantSummary string, wantDe
 	}
 	if !strings.HasSuffix(detail, wantSuffix) {
 		t.Errorf("detail does not end with the underlying error %q:\n%s", wantSuffix, detail)
+	}
+}
+
+func TestCheckURIValidator(t *testing.T) {
+	v := checkURIValidator()
+	for in, wantErr := range map[string]bool{"/": false, "/health?full=1": false, "health": true, "/a b": true, "/a#b": true, "": true} {
+		if err := v.check(in); (err != nil) != wantErr {
+			t.Errorf("check(%q) = %v, want error %v", in, err, wantErr)
+		}
 	}
 }

@@ -1,8 +1,14 @@
-# Round robin over three instances of an application on the machine itself.
+# Round robin over three instances of an application on the machine itself,
+# health-checked with GET /health every 2 seconds.
 resource "switchyard_backend" "app" {
   name    = "app"
   mode    = "http"
   balance = "roundrobin"
+
+  http_check = { method = "GET", uri = "/health" }
+  http_request = [
+    "set-header X-Forwarded-Proto http",
+  ]
 
   servers = [
     for i, port in [8080, 8081, 8082] : {
@@ -10,6 +16,8 @@ resource "switchyard_backend" "app" {
       address = "127.0.0.1"
       port    = port
       check   = true
+      inter   = "2s"
+      maxconn = 100
     }
   ]
 }

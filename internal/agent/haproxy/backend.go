@@ -1,7 +1,9 @@
 package haproxy
 
 import (
+	"fmt"
 	"slices"
+	"strings"
 
 	"github.com/haproxytech/client-native/v5/configuration"
 	"github.com/haproxytech/client-native/v5/models"
@@ -55,8 +57,12 @@ func (m *Manager) CreateBackend(b api.Backend) (api.Backend, error) {
 	if err := checkBackend(b); err != nil {
 		return api.Backend{}, err
 	}
+	requests, err := backendRequestRules(b)
+	if err != nil {
+		return api.Backend{}, err
+	}
 	lbl := label("backend", b.Name)
-	err := m.submit(func(cl configuration.Configuration, tx string) error {
+	err = m.submit(func(cl configuration.Configuration, tx string) error {
 		model := &models.Backend{Name: b.Name}
 		applyBackend(model, b)
 		model.From = defaultsFor(cl, tx)
@@ -68,7 +74,7 @@ func (m *Manager) CreateBackend(b api.Backend) (api.Backend, error) {
 				return err
 			}
 		}
-		return nil
+		return createRequestRules(cl, b.Name, requests, tx)
 	})
 	if err != nil {
 		return api.Backend{}, apiError(lbl, err)
@@ -83,8 +89,12 @@ func (m *Manager) UpdateBackend(b api.Backend) (api.Backend, error) {
 	if err := checkBackend(b); err != nil {
 		return api.Backend{}, err
 	}
+	requests, err := backendRequestRules(b)
+	if err != nil {
+		return api.Backend{}, err
+	}
 	lbl := label("backend", b.Name)
-	err := m.submit(func(cl configuration.Configuration, tx string) error {
+	err = m.submit(func(cl configuration.Configuration, tx string) error {
 		_, cur, err := cl.GetBackend(b.Name, tx)
 		if err != nil {
 			return err
@@ -113,7 +123,21 @@ func (m *Manager) UpdateBackend(b api.Backend) (api.Backend, error) {
 				return err
 			}
 		}
-		return nil
+		if b.HTTPRequest == nil {
+			return nil // rules not managed: left as they are
+		}
+		// Rules are deleted from the front, since indexes shift after
+		// each delete, then written in the requested order.
+		_, reqs, err := cl.GetHTTPRequestRules(parentBackend, b.Name, tx)
+		if err != nil {
+			return err
+		}
+		for range reqs {
+			if err := cl.DeleteHTTPRequestRule(0, parentBackend, b.Name, tx, 0); err != nil {
+				return err
+			}
+		}
+		return createRequestRules(cl, b.Name, requests, tx)
 	})
 	if err != nil {
 		return api.Backend{}, apiError(lbl, err)
@@ -141,7 +165,68 @@ func readBackend(cl configuration.Configuration, name, tx string) (api.Backend, 
 	if err != nil {
 		return api.Backend{}, err
 	}
-	return backendFromModels(b, servers), nil
+	out := backendFromModels(b, servers)
+	_, reqs, err := cl.GetHTTPRequestRules(parentBackend, name, tx)
+	if err != nil {
+		return api.Backend{}, err
+	}
+	lines := []string{}
+	for _, r := range reqs {
+		line, err := requestRuleLine(*r)
+		if err != nil {
+			return api.Backend{}, fmt.Errorf("http-request rule %d: %w", *r.Index, err)
+		}
+		lines = append(lines, line)
+	}
+	out.HTTPRequest = &lines
+	return out, nil
+}
+
+// backendRequestRules checks the attributes checkBackend does not know
+// about and parses the http-request rules (with the frontend's parser)
+// before anything is queued, so a bad line never reaches a batch.
+func backendRequestRules(b api.Backend) ([]*models.HTTPRequestRule, error) {
+	lbl := label("backend", b.Name)
+	if c := b.HTTPCheck; c != nil {
+		if !slices.Contains(httpCheckMethods, c.Method) {
+			return nil, api.Errorf(api.CodeInvalid, "%s: http_check method %q must be one of %v", lbl, c.Method, httpCheckMethods)
+		}
+		if !strings.HasPrefix(c.URI, "/") || !oneToken(c.URI) {
+			return nil, api.Errorf(api.CodeInvalid, "%s: http_check uri %q must start with '/' and contain no spaces", lbl, c.URI)
+		}
+	}
+	for _, s := range b.Servers {
+		if s.Inter != nil && *s.Inter < 1 {
+			return nil, api.Errorf(api.CodeInvalid, "%s: server %q: inter must be at least 1 ms", lbl, s.Name)
+		}
+		if s.Maxconn != nil && *s.Maxconn < 1 {
+			return nil, api.Errorf(api.CodeInvalid, "%s: server %q: maxconn must be at least 1", lbl, s.Name)
+		}
+	}
+	if b.HTTPRequest == nil {
+		return nil, nil
+	}
+	var out []*models.HTTPRequestRule
+	for i, line := range *b.HTTPRequest {
+		r, err := requestRuleModel(line, int64(i))
+		if err != nil {
+			return nil, api.Errorf(api.CodeInvalid, "%s: %v", lbl, err)
+		}
+		out = append(out, r)
+	}
+	return out, nil
+}
+
+// httpCheckMethods are the methods client-native accepts for httpchk.
+var httpCheckMethods = []string{"GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS", "TRACE", "CONNECT"}
+
+func createRequestRules(cl configuration.Configuration, name string, rules []*models.HTTPRequestRule, tx string) error {
+	for _, r := range rules {
+		if err := cl.CreateHTTPRequestRule(parentBackend, name, r, tx, 0); err != nil {
+			return err
+		}
+	}
+	return nil
 }
 
 // defaultsFor picks the `from` of a new proxy so that it follows the

@@ -15,7 +15,7 @@ func web() api.Backend {
 	return api.Backend{Name: "web", Mode: "http", Balance: "roundrobin", Servers: []api.Server{
 		{Name: "app1", Address: "127.0.0.1", Port: i64(8080), Check: true},
 		{Name: "app2", Address: "127.0.0.1", Port: i64(8081), Weight: i64(10)},
-	}}
+	}, HTTPRequest: &[]string{}}
 }
 
 func TestBackendCRUD(t *testing.T) {
@@ -47,16 +47,33 @@ func TestBackendCRUD(t *testing.T) {
 	}
 
 	// Update: app1 dropped, app3 added before app2, algorithm changed.
+	// The extensions too: rules, health check, inter and maxconn.
 	upd := api.Backend{Name: "web", Mode: "http", Balance: "leastconn", Servers: []api.Server{
-		{Name: "app3", Address: "127.0.0.1", Port: i64(8082), Backup: true},
+		{Name: "app3", Address: "127.0.0.1", Port: i64(8082), Backup: true, Check: true, Inter: i64(1000), Maxconn: i64(5)},
 		{Name: "app2", Address: "127.0.0.2", Port: i64(8081)},
-	}}
+	}, HTTPRequest: &[]string{"set-header X-A b", "deny if { path /x }"}, HTTPCheck: &api.HTTPCheck{Method: "GET", URI: "/health"}}
 	got, err = m.UpdateBackend(upd)
 	if err != nil {
 		t.Fatalf("update: %v", err)
 	}
 	if diff := cmp.Diff(upd, got); diff != "" {
 		t.Errorf("update read-back (-want +got):\n%s", diff)
+	}
+	file = f.read(t)
+	for _, want := range []string{"option httpchk GET /health\n", "http-request set-header X-A b\n", "http-request deny if { path /x }\n", "inter 1000", "maxconn 5"} {
+		if !strings.Contains(file, want) {
+			t.Errorf("config file lacks %q:\n%s", want, file)
+		}
+	}
+	// Null extensions leave what the section has.
+	keep := upd
+	keep.HTTPRequest, keep.HTTPCheck = nil, nil
+	keep.Servers = []api.Server{{Name: "app3", Address: "127.0.0.1", Port: i64(8082), Backup: true, Check: true}, upd.Servers[1]}
+	if got, err = m.UpdateBackend(keep); err != nil {
+		t.Fatalf("update with nulls: %v", err)
+	}
+	if diff := cmp.Diff(upd, got); diff != "" {
+		t.Errorf("update with nulls read-back (-want +got):\n%s", diff)
 	}
 	if _, err := m.UpdateBackend(api.Backend{Name: "nope"}); code(err) != api.CodeNotFound {
 		t.Errorf("update of a missing backend: code %q (%v), want %q", code(err), err, api.CodeNotFound)

@@ -19,6 +19,13 @@ func backendFromModels(b *models.Backend, servers models.Servers) api.Backend {
 	for _, s := range servers {
 		out.Servers = append(out.Servers, serverFromModel(s))
 	}
+	if b.AdvCheck == models.BackendAdvCheckHttpchk {
+		c := api.HTTPCheck{}
+		if b.HttpchkParams != nil {
+			c.Method, c.URI = b.HttpchkParams.Method, b.HttpchkParams.URI
+		}
+		out.HTTPCheck = &c
+	}
 	return out
 }
 
@@ -31,6 +38,8 @@ func serverFromModel(s *models.Server) api.Server {
 		Weight:    copyInt(s.Weight),
 		Backup:    s.Backup == enabled,
 		Namespace: s.Namespace,
+		Inter:     copyInt(s.Inter),
+		Maxconn:   copyInt(s.Maxconn),
 	}
 }
 
@@ -46,6 +55,12 @@ func applyBackend(dst *models.Backend, src api.Backend) {
 	default:
 		alg := src.Balance
 		dst.Balance = &models.Balance{Algorithm: &alg}
+	}
+	// nil: not managed, so a check set by hand (or by `option httpchk`
+	// variants we do not model) is left as it is.
+	if src.HTTPCheck != nil {
+		dst.AdvCheck = models.BackendAdvCheckHttpchk
+		dst.HttpchkParams = &models.HttpchkParams{Method: src.HTTPCheck.Method, URI: src.HTTPCheck.URI}
 	}
 }
 
@@ -63,6 +78,13 @@ func serverToModel(base *models.Server, src api.Server) *models.Server {
 	m.Namespace = src.Namespace
 	m.Check = onOff(src.Check, m.Check)
 	m.Backup = onOff(src.Backup, m.Backup)
+	// nil: not managed, the existing server's value (if any) stays.
+	if src.Inter != nil {
+		m.Inter = copyInt(src.Inter)
+	}
+	if src.Maxconn != nil {
+		m.Maxconn = copyInt(src.Maxconn)
+	}
 	return &m
 }
 

@@ -39,7 +39,22 @@ func TestServerMapping(t *testing.T) {
 			in: api.Server{Name: "a", Address: "127.0.0.1", Port: i64(8080)},
 			model: &models.Server{Name: "a", Address: "127.0.0.1", Port: i64(8080),
 				ServerParams: models.ServerParams{Maxconn: i64(20), Inter: i64(2000)}},
-			back: api.Server{Name: "a", Address: "127.0.0.1", Port: i64(8080)},
+			back: api.Server{Name: "a", Address: "127.0.0.1", Port: i64(8080), Maxconn: i64(20), Inter: i64(2000)},
+		},
+		{
+			name: "inter and maxconn set",
+			in:   api.Server{Name: "a", Address: "x", Inter: i64(1000), Maxconn: i64(5)},
+			model: &models.Server{Name: "a", Address: "x",
+				ServerParams: models.ServerParams{Inter: i64(1000), Maxconn: i64(5)}},
+			back: api.Server{Name: "a", Address: "x", Inter: i64(1000), Maxconn: i64(5)},
+		},
+		{
+			name: "inter and maxconn replace the existing values",
+			base: &models.Server{Name: "a", Address: "x", ServerParams: models.ServerParams{Inter: i64(2000), Maxconn: i64(20)}},
+			in:   api.Server{Name: "a", Address: "x", Inter: i64(500), Maxconn: i64(1)},
+			model: &models.Server{Name: "a", Address: "x",
+				ServerParams: models.ServerParams{Inter: i64(500), Maxconn: i64(1)}},
+			back: api.Server{Name: "a", Address: "x", Inter: i64(500), Maxconn: i64(1)},
 		},
 		{
 			name:  "explicit no-check is kept when check is off",
@@ -88,6 +103,18 @@ func TestBackendMapping(t *testing.T) {
 			in:   api.Backend{Name: "web", Balance: "hdr"},
 			want: models.Backend{Name: "web", Balance: hdr},
 		},
+		{
+			name: "http_check sets option httpchk",
+			cur:  models.Backend{Name: "web"},
+			in:   api.Backend{Name: "web", HTTPCheck: &api.HTTPCheck{Method: "GET", URI: "/health"}},
+			want: models.Backend{Name: "web", AdvCheck: "httpchk", HttpchkParams: &models.HttpchkParams{Method: "GET", URI: "/health"}},
+		},
+		{
+			name: "null http_check leaves the existing check",
+			cur:  models.Backend{Name: "web", AdvCheck: "httpchk", HttpchkParams: &models.HttpchkParams{Method: "HEAD", URI: "/", Version: "HTTP/1.1"}},
+			in:   api.Backend{Name: "web"},
+			want: models.Backend{Name: "web", AdvCheck: "httpchk", HttpchkParams: &models.HttpchkParams{Method: "HEAD", URI: "/", Version: "HTTP/1.1"}},
+		},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -104,6 +131,12 @@ func TestBackendMapping(t *testing.T) {
 	want := api.Backend{Name: "web", Mode: "http", Balance: "hdr", Servers: []api.Server{{Name: "a", Address: "127.0.0.1", Port: i64(1)}}}
 	if diff := cmp.Diff(want, got); diff != "" {
 		t.Errorf("backendFromModels (-want +got):\n%s", diff)
+	}
+
+	got = backendFromModels(&models.Backend{Name: "web", AdvCheck: "httpchk", HttpchkParams: &models.HttpchkParams{Method: "GET", URI: "/health"}}, nil)
+	want = api.Backend{Name: "web", Servers: []api.Server{}, HTTPCheck: &api.HTTPCheck{Method: "GET", URI: "/health"}}
+	if diff := cmp.Diff(want, got); diff != "" {
+		t.Errorf("backendFromModels with httpchk (-want +got):\n%s", diff)
 	}
 }
 
