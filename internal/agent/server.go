@@ -58,43 +58,22 @@ func Serve(ctx context.Context, r io.Reader, w io.Writer, log io.Writer) error {
 type handler func(ctx context.Context, params json.RawMessage) (any, error)
 
 func (s *Server) handlers() map[string]handler {
-	return map[string]handler{
-		api.MethodConfigure:     s.configure,
-		api.MethodHostInfo:      s.hostInfo,
-		api.MethodBackendGet:    s.backendGet,
-		api.MethodBackendList:   s.backendList,
-		api.MethodBackendCreate: s.backendCreate,
-		api.MethodBackendUpdate: s.backendUpdate,
-		api.MethodBackendDelete: s.backendDelete,
-
-		api.MethodMapGet:         s.mapGet,
-		api.MethodMapCreate:      s.mapCreate,
-		api.MethodMapUpdate:      s.mapUpdate,
-		api.MethodMapDelete:      s.mapDelete,
-		api.MethodMapEntryGet:    s.mapEntryGet,
-		api.MethodMapEntrySet:    s.mapEntrySet,
-		api.MethodMapEntryDelete: s.mapEntryDelete,
-
-		api.MethodFrontendGet:    s.frontendGet,
-		api.MethodFrontendCreate: s.frontendCreate,
-		api.MethodFrontendUpdate: s.frontendUpdate,
-		api.MethodFrontendDelete: s.frontendDelete,
-		api.MethodUserlistGet:    s.userlistGet,
-		api.MethodUserlistCreate: s.userlistCreate,
-		api.MethodUserlistUpdate: s.userlistUpdate,
-		api.MethodUserlistDelete: s.userlistDelete,
+	h := map[string]handler{
+		api.MethodConfigure: s.configure,
+		api.MethodHostInfo:  s.hostInfo,
 
 		api.MethodNamespaceGet:    s.namespaceGet,
 		api.MethodNamespaceEnsure: s.namespaceEnsure,
 		api.MethodNamespaceDelete: s.namespaceDelete,
 
-		api.MethodInstanceGet:   s.instanceGet,
-		api.MethodInstanceApply: s.instanceApply,
-
 		api.MethodServiceGet:    s.serviceGet,
 		api.MethodServiceApply:  s.serviceApply,
 		api.MethodServiceDelete: s.serviceDelete,
 	}
+	for method, f := range s.haproxyHandlers() {
+		h[method] = f
+	}
+	return h
 }
 
 // Serve reads requests from r until EOF and writes responses to w. Each
