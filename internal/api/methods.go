@@ -96,6 +96,11 @@ type HTTPCheck struct {
 	URI    string `json:"uri"`
 }
 
+// HTTPCheckMethods are the methods client-native accepts in `option
+// httpchk`: the provider validates with them at plan time, the agent again
+// before writing.
+var HTTPCheckMethods = []string{"GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS", "TRACE", "CONNECT"}
+
 // Server is one `server` line of a backend.
 type Server struct {
 	Name      string `json:"name"`

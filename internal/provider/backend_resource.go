@@ -9,7 +9,6 @@ import (
 
 	"github.com/hashicorp/terraform-plugin-framework/attr"
 	"github.com/hashicorp/terraform-plugin-framework/diag"
-	"github.com/hashicorp/terraform-plugin-framework/path"
 	"github.com/hashicorp/terraform-plugin-framework/resource"
 	"github.com/hashicorp/terraform-plugin-framework/resource/schema"
 	"github.com/hashicorp/terraform-plugin-framework/resource/schema/booldefault"
@@ -218,11 +217,11 @@ func backendSchema() schema.Schema {
 				Optional: true,
 				Attributes: map[string]schema.Attribute{
 					"method": schema.StringAttribute{
-						MarkdownDescription: "HTTP method of the check: " + quotedList(httpCheckMethods) + ". Defaults to `" + defaultCheckMethod + "`.",
+						MarkdownDescription: "HTTP method of the check: " + quotedList(api.HTTPCheckMethods) + ". Defaults to `" + defaultCheckMethod + "`.",
 						Optional:            true,
 						Computed:            true,
 						Default:             stringdefault.StaticString(defaultCheckMethod),
-						Validators:          []validator.String{oneOfValidator(httpCheckMethods)},
+						Validators:          []validator.String{oneOfValidator(api.HTTPCheckMethods)},
 					},
 					"uri": schema.StringAttribute{
 						MarkdownDescription: "Path the check requests, starting with `/` and without spaces. Defaults to `" + defaultCheckURI + "`.",
@@ -242,9 +241,6 @@ const (
 	defaultCheckMethod = "GET"
 	defaultCheckURI    = "/"
 )
-
-// httpCheckMethods are the methods client-native accepts in `option httpchk`.
-var httpCheckMethods = []string{"GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS", "TRACE", "CONNECT"}
 
 // checkURIValidator accepts the one-word path of `option httpchk`.
 func checkURIValidator() stringCheck {
@@ -357,15 +353,7 @@ func (r *backendResource) Delete(ctx context.Context, req resource.DeleteRequest
 		return
 	}
 	name := state.Name.ValueString()
-	if r.machine == nil {
-		resp.Diagnostics.AddError("Unable to Delete Backend", fmt.Sprintf("Could not delete backend %q: %s", name, errNotConfigured))
-		return
-	}
-	err := r.machine.Call(ctx, api.MethodBackendDelete, api.BackendRef{Name: name}, nil)
-	// Already gone is what Delete wants.
-	if err != nil && !errors.Is(err, api.ErrNotFound) {
-		resp.Diagnostics.AddError("Unable to Delete Backend", fmt.Sprintf("Could not delete backend %q: %s", name, err))
-	}
+	deleteObject(ctx, r.machine, resp, "Backend", "backend", name, api.MethodBackendDelete, api.BackendRef{Name: name})
 }
 
 func (r *backendResource) ImportState(ctx context.Context, req resource.ImportStateRequest, resp *resource.ImportStateResponse) {
@@ -374,9 +362,7 @@ func (r *backendResource) ImportState(ctx context.Context, req resource.ImportSt
 		resp.Diagnostics.AddError("Invalid Import ID", err.Error())
 		return
 	}
-	// Read fills in the rest from the machine.
-	resp.Diagnostics.Append(resp.State.SetAttribute(ctx, path.Root("name"), name)...)
-	resp.Diagnostics.Append(resp.State.SetAttribute(ctx, path.Root("id"), name)...)
+	importByName(ctx, resp, name)
 }
 
 // parseBackendImportID reads an import id, which is the backend's name: a

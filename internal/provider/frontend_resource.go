@@ -372,14 +372,7 @@ func (r *frontendResource) Delete(ctx context.Context, req resource.DeleteReques
 		return
 	}
 	name := state.Name.ValueString()
-	if r.machine == nil {
-		resp.Diagnostics.AddError("Unable to Delete Frontend", fmt.Sprintf("Could not delete frontend %q: %s", name, errNotConfigured))
-		return
-	}
-	err := r.machine.Call(ctx, api.MethodFrontendDelete, api.FrontendRef{Name: name}, nil)
-	if err != nil && !errors.Is(err, api.ErrNotFound) {
-		resp.Diagnostics.AddError("Unable to Delete Frontend", fmt.Sprintf("Could not delete frontend %q: %s", name, err))
-	}
+	deleteObject(ctx, r.machine, resp, "Frontend", "frontend", name, api.MethodFrontendDelete, api.FrontendRef{Name: name})
 }
 
 func (r *frontendResource) ImportState(ctx context.Context, req resource.ImportStateRequest, resp *resource.ImportStateResponse) {
@@ -388,8 +381,7 @@ func (r *frontendResource) ImportState(ctx context.Context, req resource.ImportS
 			"`terraform import switchyard_frontend.web web`", err))
 		return
 	}
-	resp.Diagnostics.Append(resp.State.SetAttribute(ctx, path.Root("name"), req.ID)...)
-	resp.Diagnostics.Append(resp.State.SetAttribute(ctx, path.Root("id"), req.ID)...)
+	importByName(ctx, resp, req.ID)
 }
 
 // setFrontendState records what the machine reported, keeping the prior

@@ -173,14 +173,8 @@ func (r *mapEntryResource) Delete(ctx context.Context, req resource.DeleteReques
 		return
 	}
 	id := mapEntryID(state.Map.ValueString(), state.Key.ValueString())
-	if r.machine == nil {
-		resp.Diagnostics.AddError("Unable to Delete Map Entry", fmt.Sprintf("Could not delete map entry %q: %s", id, errNotConfigured))
-		return
-	}
-	err := r.machine.Call(ctx, api.MethodMapEntryDelete, api.MapEntryRef{Map: state.Map.ValueString(), Key: state.Key.ValueString()}, nil)
-	if err != nil && !errors.Is(err, api.ErrNotFound) {
-		resp.Diagnostics.AddError("Unable to Delete Map Entry", fmt.Sprintf("Could not delete map entry %q: %s", id, err))
-	}
+	deleteObject(ctx, r.machine, resp, "Map Entry", "map entry", id, api.MethodMapEntryDelete,
+		api.MapEntryRef{Map: state.Map.ValueString(), Key: state.Key.ValueString()})
 }
 
 func (r *mapEntryResource) ImportState(ctx context.Context, req resource.ImportStateRequest, resp *resource.ImportStateResponse) {

@@ -7,7 +7,6 @@ import (
 
 	"github.com/hashicorp/terraform-plugin-framework/attr"
 	"github.com/hashicorp/terraform-plugin-framework/diag"
-	"github.com/hashicorp/terraform-plugin-framework/path"
 	"github.com/hashicorp/terraform-plugin-framework/resource"
 	"github.com/hashicorp/terraform-plugin-framework/resource/schema"
 	"github.com/hashicorp/terraform-plugin-framework/resource/schema/mapdefault"
@@ -190,14 +189,7 @@ func (r *mapResource) Delete(ctx context.Context, req resource.DeleteRequest, re
 		return
 	}
 	name := state.Name.ValueString()
-	if r.machine == nil {
-		resp.Diagnostics.AddError("Unable to Delete Map", fmt.Sprintf("Could not delete map %q: %s", name, errNotConfigured))
-		return
-	}
-	err := r.machine.Call(ctx, api.MethodMapDelete, api.MapRef{Name: name}, nil)
-	if err != nil && !errors.Is(err, api.ErrNotFound) {
-		resp.Diagnostics.AddError("Unable to Delete Map", fmt.Sprintf("Could not delete map %q: %s", name, err))
-	}
+	deleteObject(ctx, r.machine, resp, "Map", "map", name, api.MethodMapDelete, api.MapRef{Name: name})
 }
 
 func (r *mapResource) ImportState(ctx context.Context, req resource.ImportStateRequest, resp *resource.ImportStateResponse) {
@@ -206,8 +198,7 @@ func (r *mapResource) ImportState(ctx context.Context, req resource.ImportStateR
 			"`terraform import switchyard_map.deluxe deluxe` for /etc/haproxy/maps/deluxe.map", err))
 		return
 	}
-	resp.Diagnostics.Append(resp.State.SetAttribute(ctx, path.Root("name"), req.ID)...)
-	resp.Diagnostics.Append(resp.State.SetAttribute(ctx, path.Root("id"), req.ID)...)
+	importByName(ctx, resp, req.ID)
 }
 
 func mapSpecFrom(ctx context.Context, m mapModel) (api.MapSpec, diag.Diagnostics) {

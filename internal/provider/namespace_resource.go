@@ -6,7 +6,6 @@ import (
 	"fmt"
 	"regexp"
 
-	"github.com/hashicorp/terraform-plugin-framework/path"
 	"github.com/hashicorp/terraform-plugin-framework/resource"
 	"github.com/hashicorp/terraform-plugin-framework/resource/schema"
 	"github.com/hashicorp/terraform-plugin-framework/resource/schema/planmodifier"
@@ -176,14 +175,7 @@ func (r *namespaceResource) Delete(ctx context.Context, req resource.DeleteReque
 		return
 	}
 	name := state.Name.ValueString()
-	if r.machine == nil {
-		resp.Diagnostics.AddError("Unable to Delete Namespace", fmt.Sprintf("Could not delete network namespace %q: %s", name, errNotConfigured))
-		return
-	}
-	err := r.machine.Call(ctx, api.MethodNamespaceDelete, api.NamespaceRef{Name: name}, nil)
-	if err != nil && !errors.Is(err, api.ErrNotFound) {
-		resp.Diagnostics.AddError("Unable to Delete Namespace", fmt.Sprintf("Could not delete network namespace %q: %s", name, err))
-	}
+	deleteObject(ctx, r.machine, resp, "Namespace", "network namespace", name, api.MethodNamespaceDelete, api.NamespaceRef{Name: name})
 }
 
 func (r *namespaceResource) ImportState(ctx context.Context, req resource.ImportStateRequest, resp *resource.ImportStateResponse) {
@@ -192,6 +184,5 @@ func (r *namespaceResource) ImportState(ctx context.Context, req resource.Import
 			"`terraform import switchyard_namespace.app app`", req.ID))
 		return
 	}
-	resp.Diagnostics.Append(resp.State.SetAttribute(ctx, path.Root("name"), req.ID)...)
-	resp.Diagnostics.Append(resp.State.SetAttribute(ctx, path.Root("id"), req.ID)...)
+	importByName(ctx, resp, req.ID)
 }

@@ -283,14 +283,7 @@ func (r *serviceResource) Delete(ctx context.Context, req resource.DeleteRequest
 		return
 	}
 	name := state.Name.ValueString()
-	if r.machine == nil {
-		resp.Diagnostics.AddError("Unable to Delete Service", fmt.Sprintf("Could not delete service %q: %s", name, errNotConfigured))
-		return
-	}
-	err := r.machine.Call(ctx, api.MethodServiceDelete, api.ServiceRef{Name: name}, nil)
-	if err != nil && !errors.Is(err, api.ErrNotFound) {
-		resp.Diagnostics.AddError("Unable to Delete Service", fmt.Sprintf("Could not delete service %q: %s", name, err))
-	}
+	deleteObject(ctx, r.machine, resp, "Service", "service", name, api.MethodServiceDelete, api.ServiceRef{Name: name})
 }
 
 func (r *serviceResource) ImportState(ctx context.Context, req resource.ImportStateRequest, resp *resource.ImportStateResponse) {
@@ -299,8 +292,7 @@ func (r *serviceResource) ImportState(ctx context.Context, req resource.ImportSt
 			"`terraform import switchyard_service.app app`", req.ID))
 		return
 	}
-	resp.Diagnostics.Append(resp.State.SetAttribute(ctx, path.Root("name"), req.ID)...)
-	resp.Diagnostics.Append(resp.State.SetAttribute(ctx, path.Root("id"), req.ID)...)
+	importByName(ctx, resp, req.ID)
 }
 
 func serviceToAPI(m serviceModel) api.Service {

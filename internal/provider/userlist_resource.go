@@ -320,14 +320,7 @@ func (r *userlistResource) Delete(ctx context.Context, req resource.DeleteReques
 		return
 	}
 	name := state.Name.ValueString()
-	if r.machine == nil {
-		resp.Diagnostics.AddError("Unable to Delete Userlist", fmt.Sprintf("Could not delete userlist %q: %s", name, errNotConfigured))
-		return
-	}
-	err := r.machine.Call(ctx, api.MethodUserlistDelete, api.UserlistRef{Name: name}, nil)
-	if err != nil && !errors.Is(err, api.ErrNotFound) {
-		resp.Diagnostics.AddError("Unable to Delete Userlist", fmt.Sprintf("Could not delete userlist %q: %s", name, err))
-	}
+	deleteObject(ctx, r.machine, resp, "Userlist", "userlist", name, api.MethodUserlistDelete, api.UserlistRef{Name: name})
 }
 
 func (r *userlistResource) ImportState(ctx context.Context, req resource.ImportStateRequest, resp *resource.ImportStateResponse) {
@@ -336,8 +329,7 @@ func (r *userlistResource) ImportState(ctx context.Context, req resource.ImportS
 			"`terraform import switchyard_userlist.members members`", err))
 		return
 	}
-	resp.Diagnostics.Append(resp.State.SetAttribute(ctx, path.Root("name"), req.ID)...)
-	resp.Diagnostics.Append(resp.State.SetAttribute(ctx, path.Root("id"), req.ID)...)
+	importByName(ctx, resp, req.ID)
 }
 
 // setUserlistState records what the machine has. A user known before keeps

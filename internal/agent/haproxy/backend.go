@@ -188,8 +188,8 @@ func readBackend(cl configuration.Configuration, name, tx string) (api.Backend, 
 func backendRequestRules(b api.Backend) ([]*models.HTTPRequestRule, error) {
 	lbl := label("backend", b.Name)
 	if c := b.HTTPCheck; c != nil {
-		if !slices.Contains(httpCheckMethods, c.Method) {
-			return nil, api.Errorf(api.CodeInvalid, "%s: http_check method %q must be one of %v", lbl, c.Method, httpCheckMethods)
+		if !slices.Contains(api.HTTPCheckMethods, c.Method) {
+			return nil, api.Errorf(api.CodeInvalid, "%s: http_check method %q must be one of %v", lbl, c.Method, api.HTTPCheckMethods)
 		}
 		if !strings.HasPrefix(c.URI, "/") || !oneToken(c.URI) {
 			return nil, api.Errorf(api.CodeInvalid, "%s: http_check uri %q must start with '/' and contain no spaces", lbl, c.URI)
@@ -216,9 +216,6 @@ func backendRequestRules(b api.Backend) ([]*models.HTTPRequestRule, error) {
 	}
 	return out, nil
 }
-
-// httpCheckMethods are the methods client-native accepts for httpchk.
-var httpCheckMethods = []string{"GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS", "TRACE", "CONNECT"}
 
 func createRequestRules(cl configuration.Configuration, name string, rules []*models.HTTPRequestRule, tx string) error {
 	for _, r := range rules {
