@@ -40,6 +40,11 @@ const (
 	bootTimeout = 60 * time.Second
 )
 
+// FrontendPort is where every machine's `frontend lab` listens (all
+// addresses): tests select their backend with the x-switchyard-backend
+// header. Not 80, which the example topologies and the demo bind.
+const FrontendPort = 8090
+
 // appPorts are the lab-app@PORT instances every machine runs on 127.0.0.1.
 var appPorts = []int{8080, 8081, 8082}
 
@@ -70,6 +75,12 @@ type Machine struct {
 	HostKey        string `json:"host_key"` // "ssh-ed25519 AAAA…" (authorized_keys format)
 
 	privateKeyPEM string // read by Load so tests need no file access
+}
+
+// TFVars are the machine's provider settings under the names every example
+// topology uses for a machine (host, private_key_file, host_key).
+func (m Machine) TFVars() map[string]string {
+	return map[string]string{"host": m.Address, "private_key_file": m.PrivateKeyPath, "host_key": m.HostKey}
 }
 
 // PrivateKeyPEM returns the lab client key (OpenSSH PEM format), as read by

@@ -2,7 +2,7 @@ package provider
 
 // Acceptance tests of switchyard_frontend and switchyard_userlist: real
 // terraform, real HTTP to the frontends the tests create. The lab's own
-// `frontend lab` binds :80, so every test binds the machine's address on a
+// `frontend lab` binds :8090, so every test binds the machine's address on a
 // port of its own in 8100-8199.
 
 import (

@@ -57,7 +57,7 @@ func testCheckBody(m lab.Machine, backend, want string, wait bool) resource.Test
 }
 
 func getBody(client *http.Client, m lab.Machine, backend, want string) error {
-	req, err := http.NewRequest(http.MethodGet, "http://"+m.Address+":80/", nil)
+	req, err := http.NewRequest(http.MethodGet, fmt.Sprintf("http://%s:%d/", m.Address, lab.FrontendPort), nil)
 	if err != nil {
 		return err
 	}

@@ -502,7 +502,7 @@ func testCheckServedBy(m lab.Machine, backend string, wantPorts ...int) resource
 // getThrough makes one request for backend and returns the port of the lab
 // app that answered it.
 func getThrough(client *http.Client, m lab.Machine, backend, path string) (int, error) {
-	req, err := http.NewRequest(http.MethodGet, "http://"+m.Address+":80"+path, nil)
+	req, err := http.NewRequest(http.MethodGet, fmt.Sprintf("http://%s:%d%s", m.Address, lab.FrontendPort, path), nil)
 	if err != nil {
 		return 0, err
 	}

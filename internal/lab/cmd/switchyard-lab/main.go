@@ -19,6 +19,7 @@ import (
 	"fmt"
 	"os"
 	"os/signal"
+	"strconv"
 	"strings"
 	"syscall"
 	"time"
@@ -35,6 +36,7 @@ commands:
   restart [-dir DIR] NAME  stop machine NAME and boot it again, keeping its files
   env [-dir DIR]           print export lines (eval "$(switchyard-lab env)")
   tfvars [-machine 1]      print host, private_key_file and host_key of machine N as terraform.tfvars.json
+  tfvars -machines edge=1,worker=2   the same as one object variable per role
   address [-machine 1]     print the address of machine N
 
 DIR defaults to $SWITCHYARD_LAB_DIR, then ` + lab.DefaultDir + `.
@@ -113,12 +115,22 @@ func run(ctx context.Context, command string, args []string) error {
 		return printEnv(*dir)
 	case "tfvars", "address":
 		n := fs.Int("machine", 1, "machine number, from 1")
+		roles := fs.String("machines", "", "tfvars only: ROLE=N,… prints one object variable per role, e.g. edge=1,worker=2")
 		if err := fs.Parse(args); err != nil {
 			return err
 		}
 		l, err := lab.Load(*dir)
 		if err != nil {
 			return err
+		}
+		if command == "tfvars" && *roles != "" {
+			vars, err := roleVars(l, *roles)
+			if err != nil {
+				return err
+			}
+			enc := json.NewEncoder(os.Stdout)
+			enc.SetIndent("", "  ")
+			return enc.Encode(vars)
 		}
 		if *n < 1 || *n > len(l.Machines) {
 			return fmt.Errorf("-machine %d: the lab has machines 1 to %d", *n, len(l.Machines))
@@ -131,7 +143,7 @@ func run(ctx context.Context, command string, args []string) error {
 		// The variable names of examples/topologies: the demo feeds them in.
 		enc := json.NewEncoder(os.Stdout)
 		enc.SetIndent("", "  ")
-		return enc.Encode(map[string]string{"host": m.Address, "private_key_file": m.PrivateKeyPath, "host_key": m.HostKey})
+		return enc.Encode(m.TFVars())
 	case "-h", "-help", "--help", "help":
 		fmt.Print(usage)
 		return nil
@@ -139,6 +151,24 @@ func run(ctx context.Context, command string, args []string) error {
 		fmt.Fprint(os.Stderr, usage)
 		return fmt.Errorf("unknown command %q", command)
 	}
+}
+
+// roleVars maps "edge=1,worker=2" to {"edge": machine 1's TFVars, …}: the
+// object variables the two-machine topologies take.
+func roleVars(l *lab.Lab, spec string) (map[string]map[string]string, error) {
+	vars := map[string]map[string]string{}
+	for _, part := range strings.Split(spec, ",") {
+		role, num, ok := strings.Cut(part, "=")
+		n, err := strconv.Atoi(num)
+		if !ok || role == "" || err != nil {
+			return nil, fmt.Errorf("-machines %q: want ROLE=N,… (for example edge=1,worker=2)", spec)
+		}
+		if n < 1 || n > len(l.Machines) {
+			return nil, fmt.Errorf("-machines %s=%d: the lab has machines 1 to %d", role, n, len(l.Machines))
+		}
+		vars[role] = l.Machines[n-1].TFVars()
+	}
+	return vars, nil
 }
 
 func printLab(l *lab.Lab, took time.Duration) {
