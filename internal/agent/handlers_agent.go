@@ -32,6 +32,7 @@ func (s *Server) configure(ctx context.Context, params json.RawMessage) (any, er
 		BatchWindow:    window,
 		Reloader:       s.opts.Reloader,
 		Reloads:        &s.reloads,
+		Logf:           s.logf,
 	})
 	if err != nil {
 		return nil, api.Errorf(api.CodeInvalid, "configuring HAProxy access: %v", err)

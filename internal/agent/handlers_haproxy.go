@@ -108,6 +108,8 @@ func (s *Server) haproxyHandlers() map[string]handler {
 			return nil, m.DeleteMapEntry(ctx, r)
 		}),
 
+		api.MethodSnapshot: s.snapshotHandler(),
+
 		api.MethodInstanceGet: onManagerNoParams(s, func(ctx context.Context, m *haproxy.Manager) (any, error) {
 			return m.GetInstance(ctx)
 		}),

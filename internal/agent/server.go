@@ -32,8 +32,10 @@ type Options struct {
 type Server struct {
 	opts Options
 
+	started  time.Time
 	requests atomic.Int64
 	reloads  atomic.Int64
+	methods  methodCounts
 
 	mu             sync.RWMutex
 	hap            *haproxy.Manager // nil until agent.configure
@@ -45,7 +47,7 @@ type Server struct {
 
 // NewServer returns a session with opts.
 func NewServer(opts Options) *Server {
-	return &Server{opts: opts}
+	return &Server{opts: opts, started: time.Now()}
 }
 
 // Serve runs a session with the default options.
@@ -76,9 +78,11 @@ func (s *Server) handlers() map[string]handler {
 	return h
 }
 
-// Serve reads requests from r until EOF and writes responses to w. Each
-// request runs in its own goroutine, so a slow change (validation, reload)
-// does not hold up reads; at EOF it waits for the requests in flight.
+// Serve reads requests from r until EOF, or until ctx ends (the agent got
+// a signal), and writes responses to w. Each request runs in its own
+// goroutine, so a slow change (validation, reload) does not hold up reads;
+// at the end it waits for the requests in flight, so a queued change still
+// finishes and is answered.
 // Logs go to log, one line per request, and never contain params: they
 // will carry secrets.
 func (s *Server) Serve(ctx context.Context, r io.Reader, w io.Writer, log io.Writer) error {
@@ -87,17 +91,25 @@ func (s *Server) Serve(ctx context.Context, r io.Reader, w io.Writer, log io.Wri
 	}
 	s.log = log
 	handlers := s.handlers()
-	fr := api.NewFrameReader(r)
 	fw := api.NewFrameWriter(w)
 	var wg sync.WaitGroup
 	defer wg.Wait()
+	// The reader has its own goroutine so that a signal ends the session
+	// even while stdin stays open; it is left blocked in Read then, and
+	// goes with the process.
+	frames := make(chan frame)
+	go readFrames(api.NewFrameReader(r), frames, ctx.Done())
 	for {
-		var req api.Request
-		err := fr.Read(&req)
-		if errors.Is(err, io.EOF) {
+		var f frame
+		select {
+		case <-ctx.Done():
+			return nil
+		case f = <-frames:
+		}
+		if errors.Is(f.err, io.EOF) {
 			return nil
 		}
-		if err != nil {
+		if err := f.err; err != nil {
 			var syn *json.SyntaxError
 			var typ *json.UnmarshalTypeError
 			if errors.As(err, &syn) || errors.As(err, &typ) {
@@ -108,6 +120,7 @@ func (s *Server) Serve(ctx context.Context, r io.Reader, w io.Writer, log io.Wri
 			}
 			return fmt.Errorf("reading requests: %w", err)
 		}
+		req := f.req
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
@@ -119,8 +132,34 @@ func (s *Server) Serve(ctx context.Context, r io.Reader, w io.Writer, log io.Wri
 	}
 }
 
+// frame is one read from the request stream: a request or why there is none.
+type frame struct {
+	req api.Request
+	err error
+}
+
+// readFrames sends every frame of fr to out until a read fails for good
+// (EOF included) or done closes.
+func readFrames(fr *api.FrameReader, out chan<- frame, done <-chan struct{}) {
+	for {
+		var f frame
+		f.err = fr.Read(&f.req)
+		select {
+		case out <- f:
+		case <-done:
+			return
+		}
+		var syn *json.SyntaxError
+		var typ *json.UnmarshalTypeError
+		if f.err != nil && !errors.As(f.err, &syn) && !errors.As(f.err, &typ) {
+			return
+		}
+	}
+}
+
 func (s *Server) handle(ctx context.Context, handlers map[string]handler, req api.Request) (resp api.Response) {
 	s.requests.Add(1)
+	s.methods.add(req.Method)
 	start := time.Now()
 	resp.ID = req.ID
 	defer func() {

@@ -307,7 +307,7 @@ func (p *switchyardProvider) Configure(ctx context.Context, req provider.Configu
 	// One Machine per provider block: every resource shares its single SSH
 	// connection and agent session, which it opens on first use, so a plan
 	// that needs nothing from the machine never connects.
-	machine := sshconn.New(s.ssh, s.haproxy)
+	machine := newReadCache(sshconn.New(s.ssh, s.haproxy))
 	resp.ResourceData = machine
 	resp.DataSourceData = machine
 }

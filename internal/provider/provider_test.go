@@ -413,7 +413,7 @@ func TestProviderConfigure(t *testing.T) {
 			if diff := cmp.Diff(tt.wantErrors, errorPaths(resp.Diagnostics)); diff != "" {
 				t.Errorf("error paths (-want +got):\n%s\n%v", diff, resp.Diagnostics)
 			}
-			m, ok := resp.ResourceData.(*sshconn.Machine)
+			m, ok := resp.ResourceData.(*readCache) // a machine behind its read cache
 			if ok != tt.wantMachine {
 				t.Fatalf("ResourceData = %T, want a machine: %v", resp.ResourceData, tt.wantMachine)
 			}

@@ -5,6 +5,7 @@ import (
 	"slices"
 	"strings"
 
+	parser "github.com/haproxytech/client-native/v5/config-parser"
 	"github.com/haproxytech/client-native/v5/configuration"
 	"github.com/haproxytech/client-native/v5/models"
 
@@ -238,16 +239,20 @@ func createRequestRules(cl configuration.Configuration, name string, rules []*mo
 // master parser, does not add `from` to proxies that have none (client-native
 // creates transaction parsers with NoNamedDefaultsFrom), so there an empty
 // From means "implicit in the file".
+//
+// It asks the parser for each proxy's `from` alone: building every
+// backend's model (GetBackends) for that took most of a batch's time on a
+// configuration of hundreds of backends, once per created proxy.
 func defaultsFor(cl configuration.Configuration, tx string) string {
 	count := map[string]int{}
-	if _, bs, err := cl.GetBackends(tx); err == nil {
-		for _, b := range bs {
-			count[b.From]++
-		}
-	}
-	if _, fs, err := cl.GetFrontends(tx); err == nil {
-		for _, f := range fs {
-			count[f.From]++
+	if p, err := cl.GetParser(tx); err == nil {
+		for _, kind := range []parser.Section{parser.Backends, parser.Frontends} {
+			names, _ := p.SectionsGet(kind)
+			for _, name := range names {
+				if from, err := p.SectionsDefaultsFromGet(kind, name); err == nil {
+					count[from]++
+				}
+			}
 		}
 	}
 	delete(count, "")

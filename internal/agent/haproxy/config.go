@@ -9,6 +9,7 @@ import (
 	"os"
 	"path/filepath"
 	"sync"
+	"time"
 
 	"github.com/haproxytech/client-native/v5/configuration"
 	cnopts "github.com/haproxytech/client-native/v5/configuration/options"
@@ -36,6 +37,8 @@ type config struct {
 	mu     sync.Mutex
 	client configuration.Configuration
 	sum    [sha256.Size]byte // hash of the bytes the master parser holds
+
+	lastCheck time.Duration // how long the last transact's `haproxy -c` took (for the batch log)
 }
 
 func newConfig(ctx context.Context, path, binary, txDir string) (*config, error) {
@@ -150,7 +153,10 @@ func (c *config) transact(ctx context.Context, fns ...applyFunc) error {
 		return fmt.Errorf("writing candidate configuration: %w", err)
 	}
 	defer os.Remove(c.candidate)
-	if err := checkConfig(ctx, c.binary, c.candidate); err != nil {
+	checkStart := time.Now()
+	err = checkConfig(ctx, c.binary, c.candidate)
+	c.lastCheck = time.Since(checkStart)
+	if err != nil {
 		return err
 	}
 	if _, err := c.client.CommitTransaction(tx.ID); err != nil {

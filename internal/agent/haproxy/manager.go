@@ -29,15 +29,18 @@ type Options struct {
 	LockFile string
 	// LockTimeout bounds the wait for another session's change.
 	LockTimeout time.Duration
-	// BatchWindow is how long the committer waits, once it holds the
-	// lock, for concurrent requests to join the batch. Terraform sends a
-	// wave of up to 10 changes within a few milliseconds.
+	// BatchWindow is the quiet gap that closes a batch: once it holds the
+	// lock, the committer waits for concurrent changes to join until none
+	// has arrived for this long (see gather).
 	BatchWindow time.Duration
 	// Reloader defaults to a SystemdReloader for HAProxy.Service.
 	Reloader Reloader
 	// Reloads, when set, is incremented for every reload (shared with the
 	// agent's HostInfo counters across reconfigurations).
 	Reloads *atomic.Int64
+	// Logf, when set, gets one line per batch: its size and where the
+	// time went (lock wait, gathering, transaction and haproxy -c, reload).
+	Logf func(format string, args ...any)
 }
 
 // Defaults for Options.
@@ -45,7 +48,7 @@ const (
 	DefaultTransactionDir = "/var/lib/switchyard/transactions"
 	DefaultLockFile       = "/run/switchyard/haproxy.lock"
 	DefaultLockTimeout    = 2 * time.Minute
-	DefaultBatchWindow    = 20 * time.Millisecond
+	DefaultBatchWindow    = 150 * time.Millisecond
 )
 
 // Manager owns one machine's HAProxy configuration for an agent session.
@@ -57,6 +60,7 @@ type Manager struct {
 	qmu     sync.Mutex
 	queue   []*change
 	running bool // a committer goroutine is working through the queue
+	peak    int  // the largest batch so far: how many changes the client runs at once
 }
 
 // New opens the configuration file. client-native runs `haproxy -v` here,
@@ -104,5 +108,11 @@ func (m *Manager) Settings() api.HAProxySettings { return m.opts.HAProxy }
 
 // Reloads counts the reloads this Manager performed.
 func (m *Manager) Reloads() int64 { return m.reloads.Load() }
+
+func (m *Manager) logf(format string, args ...any) {
+	if m.opts.Logf != nil {
+		m.opts.Logf(format, args...)
+	}
+}
 
 func label(kind, name string) string { return fmt.Sprintf("%s %q", kind, name) }

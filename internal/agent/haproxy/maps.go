@@ -42,7 +42,7 @@ func (m *Manager) locked(ctx context.Context, fn func() error) error {
 func (m *Manager) readMapFile(name string) (string, error) {
 	b, err := os.ReadFile(m.MapPath(name))
 	if errors.Is(err, fs.ErrNotExist) {
-		return "", api.Errorf(api.CodeNotFound, "map %q does not exist (no file %s)", name, m.MapPath(name))
+		return "", api.MapNotFound(name, m.MapPath(name))
 	}
 	if err != nil {
 		return "", fmt.Errorf("reading %s: %w", m.MapPath(name), err)
@@ -110,7 +110,7 @@ func (m *Manager) writeMap(ctx context.Context, spec api.MapSpec, create bool) (
 		case create && err == nil:
 			return api.Errorf(api.CodeExists, "map %q already exists (%s)", spec.Name, path)
 		case !create && errors.Is(err, fs.ErrNotExist):
-			return api.Errorf(api.CodeNotFound, "map %q does not exist (no file %s)", spec.Name, path)
+			return api.MapNotFound(spec.Name, path)
 		}
 		if err := os.MkdirAll(m.opts.HAProxy.MapsDir, 0o755); err != nil {
 			return fmt.Errorf("creating %s: %w", m.opts.HAProxy.MapsDir, err)
@@ -142,7 +142,7 @@ func (m *Manager) DeleteMap(ctx context.Context, name string) error {
 	path := m.MapPath(name)
 	err := m.locked(ctx, func() error {
 		if _, err := os.Stat(path); errors.Is(err, fs.ErrNotExist) {
-			return api.Errorf(api.CodeNotFound, "map %q does not exist (no file %s)", name, path)
+			return api.MapNotFound(name, path)
 		}
 		cfg, err := os.ReadFile(m.opts.HAProxy.ConfigFile)
 		if err != nil {
@@ -169,17 +169,8 @@ func (m *Manager) GetMapEntry(ctx context.Context, ref api.MapEntryRef) (api.Map
 	if err != nil {
 		return api.MapEntry{}, err
 	}
-	e := api.MapEntry{Map: ref.Map, Key: ref.Key, Path: mp.Path, Loaded: mp.Loaded}
-	if v, ok := mp.File[ref.Key]; ok {
-		e.File = &v
-	}
-	if v, ok := mp.Runtime[ref.Key]; ok {
-		e.Runtime = &v
-	}
-	if e.File == nil && e.Runtime == nil {
-		return api.MapEntry{}, api.Errorf(api.CodeNotFound, "map %q has no key %q", ref.Map, ref.Key)
-	}
-	return e, nil
+	// The same function answers a map entry from a snapshot (api.Snapshot).
+	return api.MapEntryOf(mp, ref.Key)
 }
 
 // SetMapEntry sets one key in the file (creating the file if needed) and in

@@ -42,7 +42,7 @@ type SystemdReloader struct {
 }
 
 // pollInterval is how often show proc is asked while waiting.
-const pollInterval = 100 * time.Millisecond
+const pollInterval = 25 * time.Millisecond
 
 // Reload implements Reloader.
 func (r *SystemdReloader) Reload(ctx context.Context) error {

@@ -1,0 +1,72 @@
+package agent
+
+import (
+	"encoding/json"
+	"fmt"
+	"os"
+	"path/filepath"
+	"sync"
+	"time"
+
+	"github.com/switchyard/terraform-provider-switchyard/internal/api"
+)
+
+// methodCounts counts requests per method name.
+type methodCounts struct {
+	mu sync.Mutex
+	n  map[string]int64
+}
+
+func (c *methodCounts) add(method string) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if c.n == nil {
+		c.n = map[string]int64{}
+	}
+	c.n[method]++
+}
+
+func (c *methodCounts) snapshot() map[string]int64 {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	out := make(map[string]int64, len(c.n))
+	for k, v := range c.n {
+		out[k] = v
+	}
+	return out
+}
+
+// Record is the session's counters so far, as one line of api.SessionLogPath.
+func (s *Server) Record(ended time.Time) api.SessionRecord {
+	return api.SessionRecord{
+		PID:      os.Getpid(),
+		Started:  s.started.UTC().Format(time.RFC3339Nano),
+		Ended:    ended.UTC().Format(time.RFC3339Nano),
+		Requests: s.requests.Load(),
+		Reloads:  s.reloads.Load(),
+		Methods:  s.methods.snapshot(),
+	}
+}
+
+// AppendSessionLog appends the session's record to path as one JSON line,
+// in one write to a file opened with O_APPEND, so that the lines of agent
+// sessions ending at the same time never interleave.
+func (s *Server) AppendSessionLog(path string, ended time.Time) error {
+	line, err := json.Marshal(s.Record(ended))
+	if err != nil {
+		return err
+	}
+	line = append(line, '\n')
+	if err := os.MkdirAll(filepath.Dir(path), 0o755); err != nil {
+		return fmt.Errorf("session log: %w", err)
+	}
+	f, err := os.OpenFile(path, os.O_WRONLY|os.O_APPEND|os.O_CREATE, 0o644)
+	if err != nil {
+		return fmt.Errorf("session log: %w", err)
+	}
+	if _, err := f.Write(line); err != nil {
+		f.Close()
+		return fmt.Errorf("session log: %w", err)
+	}
+	return f.Close()
+}
