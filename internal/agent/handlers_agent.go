@@ -6,6 +6,7 @@ import (
 
 	"github.com/switchyard/terraform-provider-switchyard/internal/agent/haproxy"
 	"github.com/switchyard/terraform-provider-switchyard/internal/agent/host"
+	"github.com/switchyard/terraform-provider-switchyard/internal/agent/netns"
 	"github.com/switchyard/terraform-provider-switchyard/internal/api"
 	"github.com/switchyard/terraform-provider-switchyard/internal/version"
 )
@@ -32,7 +33,10 @@ func (s *Server) configure(ctx context.Context, params json.RawMessage) (any, er
 		BatchWindow:    window,
 		Reloader:       s.opts.Reloader,
 		Reloads:        &s.reloads,
-		Logf:           s.logf,
+		// A namespace deleted by hand would block every change; the unit
+		// of a managed one brings it back before `haproxy -c`.
+		ReviveNamespace: netns.Revive,
+		Logf:            s.logf,
 	})
 	if err != nil {
 		return nil, api.Errorf(api.CodeInvalid, "configuring HAProxy access: %v", err)

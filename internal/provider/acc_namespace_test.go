@@ -277,3 +277,63 @@ func mustRunErr(m lab.Machine, args ...string) (string, error) {
 	out, _, err := m.Run(ctx, args...)
 	return out, err
 }
+
+// TestAccNamespace_deletedByHandDoesNotBlockChanges: while a `namespace`
+// server names a namespace that was deleted by hand, `haproxy -c` refuses
+// the whole configuration. The agent recreates a managed namespace from its
+// unit before it validates, so a change to an unrelated backend in the same
+// apply goes through. The namespace depends on that backend here, so
+// Terraform changes the backend first, while the namespace is still gone.
+func TestAccNamespace_deletedByHandDoesNotBlockChanges(t *testing.T) {
+	m := testMachine(t)
+	ns := acctest.RandomWithPrefix("acc-nsrev")
+	svc := acctest.RandomWithPrefix("acc-rev")
+	backend := acctest.RandomWithPrefix("acc-nsrevweb")
+	other := acctest.RandomWithPrefix("acc-nsrevother")
+	dir := "/var/www/" + svc
+	content := "hello from " + svc + "\n"
+	config := func(port int) string {
+		cfg := seedConfig(m, ns, svc, backend, dir) + backendBlock("other", other, "", port)
+		// Make Terraform update the other backend before it repairs the
+		// namespace: the agent, not the apply's ordering, must unblock it.
+		return strings.Replace(cfg, "resource \"switchyard_namespace\" \"app\" {\n",
+			"resource \"switchyard_namespace\" \"app\" {\n  depends_on = [switchyard_backend.other]\n", 1)
+	}
+	resource.Test(t, resource.TestCase{
+		ProtoV6ProviderFactories: testAccProtoV6ProviderFactories,
+		CheckDestroy: func(*terraform.State) error {
+			defer mustRun(t, m, "rm", "-rf", dir)
+			return nil
+		},
+		Steps: []resource.TestStep{
+			{
+				PreConfig: func() {
+					mustRun(t, m, "mkdir", "-p", dir)
+					ctx, cancel := context.WithTimeout(context.Background(), sshTimeout)
+					defer cancel()
+					if err := m.WriteFile(ctx, dir+"/index.html", []byte(content), 0o644); err != nil {
+						t.Fatal(err)
+					}
+				},
+				Config: config(8080),
+				Check:  resource.ComposeAggregateTestCheckFunc(testCheckBody(m, backend, content, false), testCheckServedBy(m, other, 8080)),
+			},
+			{
+				PreConfig: func() { mustRun(t, m, "ip", "netns", "del", ns) },
+				Config:    config(8081),
+				ConfigPlanChecks: resource.ConfigPlanChecks{
+					PreApply: []plancheck.PlanCheck{
+						plancheck.ExpectResourceAction("switchyard_backend.other", plancheck.ResourceActionUpdate),
+					},
+					PostApplyPostRefresh: []plancheck.PlanCheck{plancheck.ExpectEmptyPlan()},
+				},
+				Check: resource.ComposeAggregateTestCheckFunc(
+					testCheckServedBy(m, other, 8081),
+					// The service was restarted into the new namespace and
+					// HAProxy reopened it: the namespaced app answers again.
+					testCheckBody(m, backend, content, true),
+				),
+			},
+		},
+	})
+}

@@ -38,6 +38,10 @@ type Options struct {
 	// Reloads, when set, is incremented for every reload (shared with the
 	// agent's HostInfo counters across reconfigurations).
 	Reloads *atomic.Int64
+	// ReviveNamespace, when set, is called before each batch for every
+	// network namespace the configuration's server and bind lines name
+	// that is missing (see reviveNamespaces).
+	ReviveNamespace func(ctx context.Context, name string) (bool, error)
 	// Logf, when set, gets one line per batch: its size and where the
 	// time went (lock wait, gathering, transaction and haproxy -c, reload).
 	Logf func(format string, args ...any)

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"regexp"
 	"time"
 )
 
@@ -157,6 +158,8 @@ func (m *Manager) applyBatch(ctx context.Context, batch []*change, t *batchTimes
 		return errs
 	}
 
+	m.reviveNamespaces(ctx, prev)
+
 	var applied []int
 	fns := make([]applyFunc, len(batch))
 	for i, c := range batch {
@@ -204,6 +207,38 @@ func (m *Manager) applyBatch(ctx context.Context, batch []*change, t *batchTimes
 		}
 	}
 	return errs
+}
+
+// namespaceRef finds the namespaces that server, default-server and bind
+// lines name.
+var namespaceRef = regexp.MustCompile(`(?m)^[ \t]*(?:server|default-server|bind)(?:[ \t].*?)?[ \t]namespace[ \t]+([^ \t\r\n#]+)`)
+
+// reviveNamespaces recreates managed namespaces that the configuration
+// names but that were deleted by hand. Without it, one deleted namespace
+// makes `haproxy -c` refuse every change on the machine ("Cannot open
+// namespace"), even changes to unrelated backends in the same apply; with
+// it, the batch's reload also makes HAProxy reopen the new namespace.
+// Namespaces that Switchyard does not manage are left to `haproxy -c` to
+// report.
+func (m *Manager) reviveNamespaces(ctx context.Context, cfg []byte) {
+	if m.opts.ReviveNamespace == nil {
+		return
+	}
+	seen := map[string]bool{}
+	for _, match := range namespaceRef.FindAllSubmatch(cfg, -1) {
+		name := string(match[1])
+		if seen[name] {
+			continue
+		}
+		seen[name] = true
+		revived, err := m.opts.ReviveNamespace(ctx, name)
+		switch {
+		case err != nil:
+			m.logf("reviving network namespace %q: %v", name, err)
+		case revived:
+			m.logf("network namespace %q was missing: recreated from its unit", name)
+		}
+	}
 }
 
 func (m *Manager) reload(ctx context.Context) error {

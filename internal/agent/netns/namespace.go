@@ -121,6 +121,27 @@ func Ensure(ctx context.Context, name, haproxyService string) (ns api.Namespace,
 	return ns, verb == "restart" && wasActive, err
 }
 
+// Revive recreates a managed namespace that was deleted by hand (its unit
+// still enabled) by restarting its unit, which also restarts the services
+// that require it. It does nothing for a namespace that exists or that
+// Switchyard does not manage. HAProxy's change pipeline calls it before
+// `haproxy -c`, which refuses the whole configuration while any `namespace`
+// server names a missing namespace; the reload that follows makes HAProxy
+// open the new one.
+func Revive(ctx context.Context, name string) (bool, error) {
+	if exists(name) {
+		return false, nil
+	}
+	out, _ := run(ctx, "systemctl", "is-enabled", "--", Unit(name))
+	if strings.TrimSpace(out) != "enabled" {
+		return false, nil
+	}
+	if _, err := run(ctx, "systemctl", "restart", "--", Unit(name)); err != nil {
+		return false, fmt.Errorf("network namespace %q: %w", name, err)
+	}
+	return true, nil
+}
+
 // Delete stops and disables the namespace's unit and deletes the namespace.
 // The caller checks first that no managed service uses it.
 func Delete(ctx context.Context, name, haproxyService string) error {
