@@ -167,9 +167,16 @@ func (r *serviceResource) Configure(_ context.Context, req resource.ConfigureReq
 }
 
 func (r *serviceResource) ValidateConfig(ctx context.Context, req resource.ValidateConfigRequest, resp *resource.ValidateConfigResponse) {
+	// A list computed from a module variable (for expressions) is unknown
+	// as a whole at `terraform validate`: check it once it is known.
+	var list types.List
+	resp.Diagnostics.Append(req.Config.GetAttribute(ctx, path.Root("exec_start"), &list)...)
+	if resp.Diagnostics.HasError() || list.IsNull() || list.IsUnknown() {
+		return
+	}
 	var args []types.String
-	resp.Diagnostics.Append(req.Config.GetAttribute(ctx, path.Root("exec_start"), &args)...)
-	if resp.Diagnostics.HasError() || args == nil {
+	resp.Diagnostics.Append(list.ElementsAs(ctx, &args, false)...)
+	if resp.Diagnostics.HasError() {
 		return
 	}
 	plain := make([]string, 0, len(args))
@@ -182,9 +189,12 @@ func (r *serviceResource) ValidateConfig(ctx context.Context, req resource.Valid
 	if err := checkExecStart(plain); err != nil {
 		resp.Diagnostics.AddAttributeError(path.Root("exec_start"), "Invalid Attribute Value", err.Error())
 	}
-	var env map[string]types.String
-	resp.Diagnostics.Append(req.Config.GetAttribute(ctx, path.Root("environment"), &env)...)
-	for k := range env {
+	var envMap types.Map
+	resp.Diagnostics.Append(req.Config.GetAttribute(ctx, path.Root("environment"), &envMap)...)
+	if envMap.IsNull() || envMap.IsUnknown() {
+		return
+	}
+	for k := range envMap.Elements() {
 		if !envNameRe.MatchString(k) {
 			resp.Diagnostics.AddAttributeError(path.Root("environment"), "Invalid Attribute Value",
 				fmt.Sprintf("%q is not an environment variable name: use letters, digits and '_', not starting with a digit", k))

@@ -1,101 +1,83 @@
-# Routing by identity on one machine: HAProxy asks for HTTP basic
-# credentials, and a map sends each user to a backend by name. Users with no
-# entry in the map go to the standard backend. Moving a user to another
-# backend changes only the map, which HAProxy takes at runtime, without a
-# reload.
-terraform {
-  required_version = ">= 1.11"
-  required_providers {
-    switchyard = {
-      source = "switchyard/switchyard"
-    }
-  }
+# Routing by identity on one machine: basic auth, and a map that sends some
+# users to a deluxe instance of the app (more CPU quota); everyone else goes
+# to the standard instance. Both run in namespaces of their own.
+
+variable "users" {
+  description = "Users of basic authentication: name => { password_hash } (crypt(3), e.g. `openssl passwd -6`). A user whose password is in passwords_wo leaves password_hash out."
+  type = map(object({
+    password_hash = optional(string)
+  }))
 }
 
-variable "host" {
-  description = "Address of the machine to manage."
-  type        = string
-}
-
-variable "private_key_file" {
-  description = "SSH private key for root on that machine."
-  type        = string
-}
-
-variable "host_key" {
-  description = "The machine's SSH host key (authorized_keys format), pinned."
-  type        = string
-}
-
-variable "port" {
-  description = "Port the frontend listens on, on the machine's address."
-  type        = number
-  default     = 8180
-}
-
-variable "vip_password" {
-  description = "Password of user vip; written to the machine hashed, never kept in the state."
-  type        = string
+variable "passwords_wo" {
+  description = "Clear-text passwords by user name: written to the machine hashed, never kept in the state."
+  type        = map(string)
+  default     = {}
   sensitive   = true
   ephemeral   = true
 }
 
-variable "vip_password_version" {
-  description = "Change this number to set a new vip_password."
+variable "passwords_wo_version" {
+  description = "Change this number to write passwords_wo again."
   type        = number
   default     = 1
 }
 
-variable "john_password_hash" {
-  description = "crypt(3) hash of user john's password (for example from `mkpasswd -m sha-512`)."
-  type        = string
+variable "deluxe_users" {
+  description = "Users sent to the deluxe instance, one map entry each."
+  type        = list(string)
+  default     = ["vip"]
 }
 
-provider "switchyard" {
-  host             = var.host
-  private_key_file = var.private_key_file
-  host_key         = var.host_key
+module "standard" {
+  source    = "../../modules/namespaced-app"
+  providers = { switchyard = switchyard.edge }
+
+  name      = "${var.name}-standard"
+  cpu_quota = "50%"
 }
 
-resource "switchyard_backend" "deluxe" {
-  name    = "deluxe"
-  servers = [{ name = "app", address = "127.0.0.1", port = 8081 }]
+module "deluxe" {
+  source    = "../../modules/namespaced-app"
+  providers = { switchyard = switchyard.edge }
+
+  name       = "${var.name}-deluxe"
+  port       = 8100 # only to tell the instances apart in responses
+  cpu_quota  = "200%"
+  cpu_weight = 400
 }
 
-resource "switchyard_backend" "standard" {
-  name    = "standard"
-  servers = [{ name = "app", address = "127.0.0.1", port = 8080 }]
-}
+module "edge" {
+  source    = "../../modules/edge"
+  providers = { switchyard = switchyard.edge }
 
-resource "switchyard_userlist" "members" {
-  name = "members"
-  users = [
-    { name = "vip", password_wo = var.vip_password, password_wo_version = var.vip_password_version },
-    { name = "john", password_hash = var.john_password_hash },
-  ]
-}
-
-# Keys are user names: http_auth_group returns the user's name when the
-# password is valid.
-resource "switchyard_map" "deluxe" {
-  name = "deluxe"
-  entries = {
-    vip = switchyard_backend.deluxe.name
-  }
-}
-
-resource "switchyard_frontend" "web" {
-  name  = "members"
-  binds = [{ address = var.host, port = var.port }]
-  http_request = [
-    "auth realm switchyard unless { http_auth(${switchyard_userlist.members.name}) }",
-  ]
-  use_backend = [{
-    backend = "%[http_auth_group(${switchyard_userlist.members.name}),map(${switchyard_map.deluxe.path},${switchyard_backend.standard.name})]"
-  }]
-  default_backend = switchyard_backend.standard.name
+  name                 = var.name
+  listen_address       = var.edge.host
+  http_port            = var.http_port
+  pool_ports           = []
+  default_backend      = module.standard.backend
+  users                = var.users
+  passwords_wo         = var.passwords_wo
+  passwords_wo_version = var.passwords_wo_version
+  user_backends        = { for user in var.deluxe_users : user => module.deluxe.backend }
 }
 
 output "url" {
-  value = "http://${var.host}:${var.port}/"
+  description = "URL of the frontend."
+  value       = module.edge.url
+}
+
+output "user_map" {
+  description = "Name of the user map."
+  value       = module.edge.user_map
+}
+
+output "standard_namespace" {
+  description = "Network namespace of the standard instance."
+  value       = module.standard.namespace
+}
+
+output "deluxe_namespace" {
+  description = "Network namespace of the deluxe instance."
+  value       = module.deluxe.namespace
 }

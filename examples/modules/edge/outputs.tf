@@ -1,0 +1,34 @@
+output "frontend" {
+  description = "Name of the frontend."
+  value       = switchyard_frontend.this.name
+}
+
+output "url" {
+  description = "URL of the frontend."
+  value       = "http://${var.listen_address}:${var.http_port}/"
+}
+
+output "pool_backend" {
+  description = "Name of the round-robin backend over the local instances (null without pool_ports)."
+  value       = try(switchyard_backend.pool[0].name, null)
+}
+
+output "route_backends" {
+  description = "Backend name of each path route, by route name."
+  value       = { for k, b in switchyard_backend.route : k => b.name }
+}
+
+output "userlist" {
+  description = "Name of the userlist (null without users)."
+  value       = try(switchyard_userlist.this[0].name, null)
+}
+
+output "user_map" {
+  description = "Name of the user map (null without user_backends)."
+  value       = try(switchyard_map.users[0].name, null)
+}
+
+output "user_map_path" {
+  description = "Path of the user map file on the machine (null without user_backends)."
+  value       = try(switchyard_map.users[0].path, null)
+}

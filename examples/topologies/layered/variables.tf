@@ -1,0 +1,29 @@
+variable "edge" {
+  description = "The edge machine (public HAProxy), as `switchyard-lab tfvars -machines edge=1,worker=2` prints it."
+  type = object({
+    host             = string
+    private_key_file = string
+    host_key         = string
+  })
+}
+
+variable "worker" {
+  description = "The worker machine, reached by the edge on `worker.host` (its private address)."
+  type = object({
+    host             = string
+    private_key_file = string
+    host_key         = string
+  })
+}
+
+variable "name" {
+  description = "Prefix of every object this topology creates, so several copies can share the machines."
+  type        = string
+  default     = "layered"
+}
+
+variable "http_port" {
+  description = "Port of the public frontend on the edge (and of the worker's frontend)."
+  type        = number
+  default     = 80
+}
