@@ -70,7 +70,7 @@ func newTopology(t *testing.T, root, short string, port int) *topology {
 	}
 	tp := &topology{
 		t: t, ctx: ctx, w: w, port: port,
-		name: fmt.Sprintf("h1%s-%04d", short, rand.IntN(10000)),
+		name: fmt.Sprintf("acc%s-%04d", short, rand.IntN(10000)),
 		edge: l.Machines[0], worker: l.Machines[1],
 	}
 	tp.vars = map[string]any{

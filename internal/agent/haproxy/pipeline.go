@@ -66,17 +66,18 @@ func (m *Manager) take() []*change {
 }
 
 func (m *Manager) commitBatch(ctx context.Context) {
-	// The lock comes first and the batch second: everything that queued up
-	// while another session held the machine goes into this batch.
+	// Gather the wave first, without the machine lock, so that map
+	// writes (which take the lock for a few milliseconds, never reload and
+	// hold a Terraform slot while they wait) are not kept waiting through
+	// the gather; then the lock, and the batch last: everything that queued
+	// up while another session held the machine goes into this batch too.
 	var t batchTimes
 	start := time.Now()
+	m.gather()
+	t.gather = time.Since(start)
+	start = time.Now()
 	unlock, lockErr := lockMachine(ctx, m.opts.LockFile, m.opts.LockTimeout)
 	t.lock = time.Since(start)
-	if lockErr == nil {
-		start = time.Now()
-		m.gather()
-		t.gather = time.Since(start)
-	}
 	batch := m.take()
 	if lockErr != nil {
 		for _, c := range batch {
