@@ -10,15 +10,15 @@ import (
 
 // The box's own files, as found on a machine of this project's kind.
 const deb822Sample = `Types: deb
-# http://snapshot.debian.org/archive/debian/20250520T000000Z
-URIs: http://deb.debian.org/debian
+# http://snapshot.mirror.example/archive/debian/20250520T000000Z
+URIs: http://deb.mirror.example/debian
 Suites: bookworm bookworm-updates
 Components: main
 Signed-By: /usr/share/keyrings/debian-archive-keyring.gpg
 
 Types: deb
-# http://snapshot.debian.org/archive/debian-security/20250520T000000Z
-URIs: http://deb.debian.org/debian-security
+# http://snapshot.mirror.example/archive/debian-security/20250520T000000Z
+URIs: http://deb.mirror.example/debian-security
 Suites: bookworm-security
 Components: main
 Signed-By: /usr/share/keyrings/debian-archive-keyring.gpg
@@ -48,8 +48,8 @@ Suites: bookworm
 Components: main
 `
 	want := []aptSource{
-		{URIs: []string{"http://deb.debian.org/debian"}, Suites: []string{"bookworm", "bookworm-updates"}, Components: []string{"main"}},
-		{URIs: []string{"http://deb.debian.org/debian-security"}, Suites: []string{"bookworm-security"}, Components: []string{"main"}},
+		{URIs: []string{"http://deb.mirror.example/debian"}, Suites: []string{"bookworm", "bookworm-updates"}, Components: []string{"main"}},
+		{URIs: []string{"http://deb.mirror.example/debian-security"}, Suites: []string{"bookworm-security"}, Components: []string{"main"}},
 		{URIs: []string{"http://mirror.example/debian", "http://second.example/debian"}, Suites: []string{"trixie"}, Components: []string{"main", "contrib"}},
 	}
 	if d := cmp.Diff(want, parseDeb822Sources(text)); d != "" {
@@ -85,7 +85,7 @@ func TestFindMirror(t *testing.T) {
 		{
 			name:  "deb822 only, security listed too",
 			files: map[string]string{"etc/apt/sources.list.d/debian.sources": deb822Sample},
-			want:  "http://deb.debian.org/debian",
+			want:  "http://deb.mirror.example/debian",
 		},
 		{
 			name: "sources.list first, disabled files ignored",
@@ -102,7 +102,7 @@ func TestFindMirror(t *testing.T) {
 				"etc/apt/sources.list.d/a-node.sources": "Types: deb\nURIs: https://node.example/node_20.x\nSuites: nodistro\nComponents: main\n",
 				"etc/apt/sources.list.d/debian.sources": deb822Sample,
 			},
-			want: "http://deb.debian.org/debian",
+			want: "http://deb.mirror.example/debian",
 		},
 		{
 			name:    "nothing for bookworm",

@@ -119,7 +119,7 @@ func testCheckConfigHas(m lab.Machine, header string, lines ...string) resource.
 func testCheckServing(m lab.Machine) resource.TestCheckFunc {
 	return func(*terraform.State) error {
 		client := &http.Client{Timeout: 10 * time.Second}
-		req, err := http.NewRequest(http.MethodGet, "http://"+m.Address+"/", nil)
+		req, err := http.NewRequest(http.MethodGet, fmt.Sprintf("http://%s:%d/", m.Address, lab.FrontendPort), nil)
 		if err != nil {
 			return err
 		}
