@@ -7,6 +7,7 @@ import (
 	"net/http"
 	"slices"
 	"testing"
+	"time"
 
 	"github.com/google/go-cmp/cmp"
 )
@@ -168,5 +169,21 @@ systemctl reload haproxy`, "sh", p + "-pool"},
 	if code, addrs, out := driftCheck(t, tp.ctx, tp.w); code != 0 {
 		t.Errorf("drift-check.sh after the repair: exit %d (%v), want 0\n%s", code, addrs, out)
 	}
+	// The restarted deluxe service is up once the apply returns, but
+	// HAProxy marked its server DOWN while it was stopped and sends traffic
+	// again only after its health check passes `rise` times (2 × 2 s by
+	// default): wait for that, boundedly, before checking every route.
+	waitServed(t, tp.url("/vip"), vip, 30*time.Second)
 	answers("after the repair")
+}
+
+// waitServed polls rawURL as c until it answers 200 or timeout passes; the
+// checks that follow report what is wrong if it never does.
+func waitServed(t *testing.T, rawURL string, c creds, timeout time.Duration) {
+	t.Helper()
+	for deadline := time.Now().Add(timeout); time.Now().Before(deadline); time.Sleep(500 * time.Millisecond) {
+		if code, _ := get(t, rawURL, c); code == http.StatusOK {
+			return
+		}
+	}
 }
