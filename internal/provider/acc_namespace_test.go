@@ -105,6 +105,18 @@ func testCheckFileContains(m lab.Machine, path string, lines ...string) resource
 	}
 }
 
+// writeSite puts index.html with content into dir on m, for the namespaced
+// web server of seedConfig to serve.
+func writeSite(t *testing.T, m lab.Machine, dir, content string) {
+	t.Helper()
+	mustRun(t, m, "mkdir", "-p", dir)
+	ctx, cancel := context.WithTimeout(context.Background(), sshTimeout)
+	defer cancel()
+	if err := m.WriteFile(ctx, dir+"/index.html", []byte(content), 0o644); err != nil {
+		t.Fatal(err)
+	}
+}
+
 func seedConfig(m lab.Machine, ns, svc, backend, dir string) string {
 	return providerBlock(m, "") + fmt.Sprintf(`
 resource "switchyard_namespace" "app" {
@@ -152,14 +164,7 @@ func TestAccNamespace_seed(t *testing.T) {
 		},
 		Steps: []resource.TestStep{
 			{
-				PreConfig: func() {
-					mustRun(t, m, "mkdir", "-p", dir)
-					ctx, cancel := context.WithTimeout(context.Background(), sshTimeout)
-					defer cancel()
-					if err := m.WriteFile(ctx, dir+"/index.html", []byte(content), 0o644); err != nil {
-						t.Fatal(err)
-					}
-				},
+				PreConfig: func() { writeSite(t, m, dir, content) },
 				Config: cfg,
 				ConfigStateChecks: []statecheck.StateCheck{
 					statecheck.ExpectKnownValue("switchyard_namespace.app", tfjsonpath.New("unit"), knownvalue.StringExact("switchyard-netns@"+ns+".service")),
@@ -307,14 +312,7 @@ func TestAccNamespace_deletedByHandDoesNotBlockChanges(t *testing.T) {
 		},
 		Steps: []resource.TestStep{
 			{
-				PreConfig: func() {
-					mustRun(t, m, "mkdir", "-p", dir)
-					ctx, cancel := context.WithTimeout(context.Background(), sshTimeout)
-					defer cancel()
-					if err := m.WriteFile(ctx, dir+"/index.html", []byte(content), 0o644); err != nil {
-						t.Fatal(err)
-					}
-				},
+				PreConfig: func() { writeSite(t, m, dir, content) },
 				Config: config(8080),
 				Check:  resource.ComposeAggregateTestCheckFunc(testCheckBody(m, backend, content, false), testCheckServedBy(m, other, 8080)),
 			},
