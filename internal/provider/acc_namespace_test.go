@@ -165,7 +165,7 @@ func TestAccNamespace_seed(t *testing.T) {
 		Steps: []resource.TestStep{
 			{
 				PreConfig: func() { writeSite(t, m, dir, content) },
-				Config: cfg,
+				Config:    cfg,
 				ConfigStateChecks: []statecheck.StateCheck{
 					statecheck.ExpectKnownValue("switchyard_namespace.app", tfjsonpath.New("unit"), knownvalue.StringExact("switchyard-netns@"+ns+".service")),
 					statecheck.ExpectKnownValue("switchyard_service.web", tfjsonpath.New("running"), knownvalue.Bool(true)),
@@ -313,8 +313,8 @@ func TestAccNamespace_deletedByHandDoesNotBlockChanges(t *testing.T) {
 		Steps: []resource.TestStep{
 			{
 				PreConfig: func() { writeSite(t, m, dir, content) },
-				Config: config(8080),
-				Check:  resource.ComposeAggregateTestCheckFunc(testCheckBody(m, backend, content, false), testCheckServedBy(m, other, 8080)),
+				Config:    config(8080),
+				Check:     resource.ComposeAggregateTestCheckFunc(testCheckBody(m, backend, content, false), testCheckServedBy(m, other, 8080)),
 			},
 			{
 				PreConfig: func() { mustRun(t, m, "ip", "netns", "del", ns) },
