@@ -54,16 +54,18 @@ func buildID() (string, error) {
 	}
 	h := sha256.New()
 	found := 0
+	var lastErr error
 	for _, arch := range agentArchs {
 		bin, err := agentbin.For(arch)
 		if err != nil {
+			lastErr = err
 			continue
 		}
 		found++
 		fmt.Fprintf(h, "linux/%s %s\n", arch, bin.SHA256)
 	}
 	if found == 0 {
-		return "", errors.New("this provider build embeds no agent binary")
+		return "", lastErr
 	}
 	return version.Version + "-" + hex.EncodeToString(h.Sum(nil))[:16], nil
 }

@@ -70,6 +70,15 @@ func build(ctx context.Context) (string, error) {
 	if err != nil {
 		return "", err
 	}
+	// Without the agents the build succeeds and every test fails later at
+	// the upload; say so before building. (Not via internal/agentbin: that
+	// would embed both agents into every test binary that imports tfrun.)
+	for _, arch := range []string{"amd64", "arm64"} {
+		p := filepath.Join(root, "internal", "agentbin", "dist", "switchyard-agent_linux_"+arch)
+		if fi, err := os.Stat(p); err != nil || fi.Size() == 0 {
+			return "", fmt.Errorf("building the provider: %s is missing: run `make agent` (or `make build`) first", p)
+		}
+	}
 	dir, err := os.MkdirTemp("", "switchyard-provider-")
 	if err != nil {
 		return "", err
@@ -77,7 +86,7 @@ func build(ctx context.Context) (string, error) {
 	cmd := exec.CommandContext(ctx, "go", "build", "-trimpath", "-o", filepath.Join(dir, "terraform-provider-switchyard"), ".")
 	cmd.Dir = root
 	if out, err := cmd.CombinedOutput(); err != nil {
-		return "", fmt.Errorf("building the provider (did `make agent` run?): %v\n%s", err, out)
+		return "", fmt.Errorf("building the provider: %v\n%s", err, out)
 	}
 	return dir, nil
 }
