@@ -39,6 +39,10 @@ const (
 // agentArchs are the architectures whose binaries identify an agent build.
 var agentArchs = []string{"amd64", "arm64"}
 
+// agentFor finds the agent binary to upload. Unit tests replace it with
+// fakes (their SSH server never runs the binary), so they need no `make agent`.
+var agentFor = agentbin.For
+
 // versionPattern is what version.Version may contain to be used in a remote
 // path. Set by the linker; checked because it ends up in a shell command.
 var versionPattern = regexp.MustCompile(`^[0-9A-Za-z][0-9A-Za-z._+-]{0,63}$`)
@@ -56,7 +60,7 @@ func buildID() (string, error) {
 	found := 0
 	var lastErr error
 	for _, arch := range agentArchs {
-		bin, err := agentbin.For(arch)
+		bin, err := agentFor(arch)
 		if err != nil {
 			lastErr = err
 			continue
@@ -191,7 +195,7 @@ func (m *Machine) startAgent(ctx context.Context, link *sshLink) (*agentSession,
 	if err != nil {
 		return nil, err
 	}
-	bin, err := agentbin.For(arch)
+	bin, err := agentFor(arch)
 	if err != nil {
 		return nil, m.stageErr(StageUpload, err)
 	}

@@ -5,6 +5,8 @@ import (
 	"bytes"
 	"crypto/sha256"
 	"encoding/hex"
+	"errors"
+	"fmt"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -50,6 +52,18 @@ func TestBuildID(t *testing.T) {
 	}
 	if !strings.HasPrefix(id, "dev-") || len(id) != len("dev-")+16 || !isHex(id[4:]) {
 		t.Errorf("buildID() = %q, want dev-<16 hex>", id)
+	}
+}
+
+// A provider built without `make agent` must say so at the first
+// connection, with agentbin's message, not fail somewhere later.
+func TestBuildIDWithoutAgents(t *testing.T) {
+	defer func(f func(string) (agentbin.Binary, error)) { agentFor = f }(agentFor)
+	agentFor = func(arch string) (agentbin.Binary, error) {
+		return agentbin.Binary{}, fmt.Errorf("no embedded agent for linux/%s: %w", arch, agentbin.ErrNoAgents)
+	}
+	if id, err := buildID(); !errors.Is(err, agentbin.ErrNoAgents) {
+		t.Errorf("buildID() = %q, %v; want ErrNoAgents", id, err)
 	}
 }
 

@@ -16,7 +16,6 @@ import (
 	"golang.org/x/crypto/ssh"
 	"golang.org/x/crypto/ssh/knownhosts"
 
-	"github.com/switchyard/terraform-provider-switchyard/internal/agentbin"
 	"github.com/switchyard/terraform-provider-switchyard/internal/api"
 )
 
@@ -303,7 +302,7 @@ func TestUploadThenReuse(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	bin, err := agentbin.For("amd64")
+	bin, err := agentFor("amd64")
 	if err != nil {
 		t.Fatal(err)
 	}
