@@ -63,13 +63,19 @@ const masterSocket = "/run/haproxy-master.sock"
 
 // baseImageKey identifies a base image by everything that goes into it.
 func baseImageKey() string {
+	return imageKey(baseScriptVersion, baseSuite, basePackages, assets)
+}
+
+// imageKey hashes the build script's version, the suite, the package list
+// and every file under assets/ in files (name, size, content).
+func imageKey(script, suite string, packages []string, files fs.FS) string {
 	h := sha256.New()
-	fmt.Fprintf(h, "script %s\nsuite %s\npackages %s\n", baseScriptVersion, baseSuite, strings.Join(basePackages, ","))
-	_ = fs.WalkDir(assets, "assets", func(p string, d fs.DirEntry, err error) error {
+	fmt.Fprintf(h, "script %s\nsuite %s\npackages %s\n", script, suite, strings.Join(packages, ","))
+	_ = fs.WalkDir(files, "assets", func(p string, d fs.DirEntry, err error) error {
 		if err != nil || d.IsDir() {
 			return err
 		}
-		b, _ := assets.ReadFile(p)
+		b, _ := fs.ReadFile(files, p)
 		fmt.Fprintf(h, "%s %d\n", p, len(b))
 		h.Write(b)
 		return nil

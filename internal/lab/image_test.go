@@ -3,7 +3,10 @@ package lab
 import (
 	"os"
 	"path/filepath"
+	"regexp"
+	"slices"
 	"testing"
+	"testing/fstest"
 
 	"github.com/google/go-cmp/cmp"
 )
@@ -136,9 +139,57 @@ func TestFindMirror(t *testing.T) {
 	}
 }
 
-func TestBaseImageKeyStable(t *testing.T) {
-	if a, b := baseImageKey(), baseImageKey(); a != b || len(a) != 12 {
-		t.Errorf("keys %q, %q", a, b)
+func TestImageKey(t *testing.T) {
+	files := fstest.MapFS{"assets/a.cfg": {Data: []byte("hello")}}
+	pkgs := []string{"systemd", "haproxy"}
+	// Fixed inputs give a fixed key: the expected values were computed
+	// with sha256sum over the documented layout (see imageKey), so a change
+	// to what the key covers, or how, shows here (and means every machine
+	// rebuilds its base image).
+	if got, want := imageKey("1", "bookworm", pkgs, files), "e11c3184884d"; got != want {
+		t.Errorf("key = %q, want %q", got, want)
+	}
+	if got, want := imageKey("1", "bookworm", pkgs, fstest.MapFS{}), "e5caaba8e502"; got != want {
+		t.Errorf("key without assets = %q, want %q", got, want)
+	}
+
+	// Each input on its own must change the key, so a cached base built
+	// from other inputs is never reused.
+	base := imageKey("1", "bookworm", pkgs, files)
+	changed := map[string]string{
+		"script version": imageKey("2", "bookworm", pkgs, files),
+		"suite":          imageKey("1", "trixie", pkgs, files),
+		"package added":  imageKey("1", "bookworm", append(slices.Clone(pkgs), "curl"), files),
+		"package order":  imageKey("1", "bookworm", []string{"haproxy", "systemd"}, files),
+		"asset content":  imageKey("1", "bookworm", pkgs, fstest.MapFS{"assets/a.cfg": {Data: []byte("hellO")}}),
+		"asset renamed":  imageKey("1", "bookworm", pkgs, fstest.MapFS{"assets/b.cfg": {Data: []byte("hello")}}),
+		"asset added": imageKey("1", "bookworm", pkgs, fstest.MapFS{
+			"assets/a.cfg": {Data: []byte("hello")}, "assets/sub/c": {Data: nil},
+		}),
+	}
+	for what, key := range changed {
+		if key == base {
+			t.Errorf("%s: key unchanged (%q)", what, key)
+		}
+	}
+}
+
+func TestImageKeyOnlyAssets(t *testing.T) {
+	pkgs := []string{"systemd"}
+	a := imageKey("1", "bookworm", pkgs, fstest.MapFS{"assets/a.cfg": {Data: []byte("hello")}})
+	b := imageKey("1", "bookworm", pkgs, fstest.MapFS{"assets/a.cfg": {Data: []byte("hello")}, "other/x": {Data: []byte("x")}})
+	if a != b {
+		t.Errorf("a file outside assets/ changed the key: %q, %q", a, b)
+	}
+}
+
+func TestBaseImagePath(t *testing.T) {
+	// The real inputs: a name the cache directory can hold, 12 hex digits.
+	if !regexp.MustCompile(`^base-[0-9a-f]{12}$`).MatchString(filepath.Base(baseImagePath())) {
+		t.Errorf("base image path %q", baseImagePath())
+	}
+	if got := filepath.Dir(baseImagePath()); got != CacheDir {
+		t.Errorf("base image in %q, want %q", got, CacheDir)
 	}
 }
 
