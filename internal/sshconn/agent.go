@@ -25,6 +25,8 @@ import (
 // name, user or path from the provider configuration ever reaches a remote
 // shell, so no quoting bug can turn configuration into code.
 const (
+	// One directory per build; the agent removes all but its own and the
+	// previous one when it starts (internal/agent/prune.go).
 	remoteAgentRoot = "/var/lib/switchyard/agent"
 	remoteAgentName = "switchyard-agent"
 	probeCommand    = "uname -m"

@@ -15,6 +15,7 @@ import (
 
 	"github.com/google/go-cmp/cmp"
 
+	"github.com/switchyard/terraform-provider-switchyard/internal/agent"
 	"github.com/switchyard/terraform-provider-switchyard/internal/agentbin"
 	"github.com/switchyard/terraform-provider-switchyard/internal/api"
 )
@@ -52,6 +53,13 @@ func TestBuildID(t *testing.T) {
 	}
 	if !strings.HasPrefix(id, "dev-") || len(id) != len("dev-")+16 || !isHex(id[4:]) {
 		t.Errorf("buildID() = %q, want dev-<16 hex>", id)
+	}
+}
+
+// The agent prunes old builds in the directory the provider uploads to.
+func TestAgentRootMatchesAgent(t *testing.T) {
+	if remoteAgentRoot != agent.BuildRoot {
+		t.Errorf("sshconn uploads to %s, the agent prunes %s", remoteAgentRoot, agent.BuildRoot)
 	}
 }
 

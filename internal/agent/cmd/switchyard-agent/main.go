@@ -38,6 +38,10 @@ func main() {
 			fmt.Fprintf(os.Stderr, "switchyard-agent: writing handshake: %v\n", err)
 			os.Exit(1)
 		}
+		// After an upgrade, the builds before the previous one go.
+		if err := agent.PruneOldBuilds(time.Now()); err != nil {
+			fmt.Fprintf(os.Stderr, "switchyard-agent: %v\n", err)
+		}
 		srv := agent.NewServer(agent.Options{})
 		err := srv.Serve(ctx, os.Stdin, os.Stdout, os.Stderr)
 		// One line per session, whatever the ending: benchmarks count
