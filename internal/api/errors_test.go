@@ -70,8 +70,8 @@ func TestErrorRoundTrip(t *testing.T) {
 
 	reqR, reqW := io.Pipe()
 	respR, respW := io.Pipe()
-	defer reqR.Close()
-	defer respW.Close()
+	defer func() { _ = reqR.Close() }()
+	defer func() { _ = respW.Close() }()
 	c := NewClient(respR, reqW)
 	fakeAgent(t, reqR, respW, 1, []int{0}, func(r Request) Response { return Response{ID: r.ID, Error: sent} })
 	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)

@@ -143,8 +143,8 @@ func fakeAgent(t *testing.T, in io.Reader, out io.Writer, count int, order []int
 func TestClientMatchesAnswersByID(t *testing.T) {
 	reqR, reqW := io.Pipe()
 	respR, respW := io.Pipe()
-	defer reqR.Close()
-	defer respW.Close()
+	defer func() { _ = reqR.Close() }()
+	defer func() { _ = respW.Close() }()
 	c := NewClient(respR, reqW)
 
 	// Answers come back in reverse, with one for an id nobody asked about
@@ -190,7 +190,7 @@ func TestClientSessionEnd(t *testing.T) {
 	go func() {
 		var r Request
 		_ = NewFrameReader(reqR).Read(&r)
-		respW.Close() // the agent goes away without answering
+		_ = respW.Close() // the agent goes away without answering
 	}()
 	err := c.Call(context.Background(), "m", nil, nil)
 	if err == nil || !strings.Contains(err.Error(), "agent session closed") {

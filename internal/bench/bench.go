@@ -96,7 +96,7 @@ func Run(ctx context.Context, o Options) (rep *Report, err error) {
 	if err != nil {
 		return r.report, err
 	}
-	defer os.RemoveAll(dir)
+	defer func() { _ = os.RemoveAll(dir) }()
 	r.tree = dir + "/configs"
 	if err := writeTree(r.tree, o.Prefix, o.Sizes); err != nil {
 		return r.report, err
@@ -162,14 +162,14 @@ func Run(ctx context.Context, o Options) (rep *Report, err error) {
 	}
 	for _, n := range o.Sizes {
 		if err := r.size(ctx, n, n == o.Sizes[len(o.Sizes)-1]); err != nil {
-			return r.report, fmt.Errorf("N=%d: %w", n, err)
+			return r.report, fmt.Errorf("size N=%d: %w", n, err)
 		}
 	}
 	return r.report, nil
 }
 
 func (r *runner) logf(format string, args ...any) {
-	fmt.Fprintf(r.o.Log, "%s bench: %s\n", time.Now().UTC().Format("15:04:05"), fmt.Sprintf(format, args...))
+	_, _ = fmt.Fprintf(r.o.Log, "%s bench: %s\n", time.Now().UTC().Format("15:04:05"), fmt.Sprintf(format, args...))
 }
 
 func (r *runner) withVars(extra map[string]any) map[string]any {

@@ -74,7 +74,7 @@ func probeOnce(ctx context.Context, client *http.Client, url, backend string) er
 	if err != nil {
 		return err
 	}
-	defer resp.Body.Close()
+	defer func() { _ = resp.Body.Close() }()
 	body, err := io.ReadAll(io.LimitReader(resp.Body, 4096))
 	if err != nil {
 		return err

@@ -212,9 +212,9 @@ func (r *Report) notes() []string {
 func (r *Report) WriteText(w io.Writer) error {
 	header, rows := r.rows()
 	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', 0)
-	fmt.Fprintln(tw, strings.Join(header, "\t"))
+	_, _ = fmt.Fprintln(tw, strings.Join(header, "\t"))
 	for _, row := range rows {
-		fmt.Fprintln(tw, strings.Join(row, "\t"))
+		_, _ = fmt.Fprintln(tw, strings.Join(row, "\t"))
 	}
 	if err := tw.Flush(); err != nil {
 		return err

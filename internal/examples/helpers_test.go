@@ -201,7 +201,7 @@ func get(t *testing.T, rawURL string, c creds) (int, string) {
 	if err != nil {
 		t.Fatalf("GET %s: %v", rawURL, err)
 	}
-	defer resp.Body.Close()
+	defer func() { _ = resp.Body.Close() }()
 	b, err := io.ReadAll(io.LimitReader(resp.Body, 4096))
 	if err != nil {
 		t.Fatalf("GET %s: %v", rawURL, err)
@@ -317,7 +317,7 @@ func (tp *topology) moveWithoutReload(m lab.Machine, moved, back mapMove) {
 	}
 	const applies = 7 // odd: the last one is a move forth
 	kept := false
-	for i := 0; i < applies && !(kept && i%2 == 1); i++ {
+	for i := 0; i < applies && (!kept || i%2 != 1); i++ {
 		mv := moved
 		if i%2 == 1 {
 			mv = back

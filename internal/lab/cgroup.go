@@ -53,21 +53,26 @@ func machineCgroups(roots []string, name string) []string {
 // cgroupProcs lists every process in dir and its descendants.
 func cgroupProcs(dir string) []int {
 	var pids []int
-	_ = filepath.WalkDir(dir, func(p string, d fs.DirEntry, err error) error {
-		if err != nil || !d.IsDir() {
-			return nil
-		}
-		b, err := os.ReadFile(filepath.Join(p, "cgroup.procs"))
-		if err != nil {
-			return nil
-		}
-		for _, f := range strings.Fields(string(b)) {
-			if pid, err := strconv.Atoi(f); err == nil {
-				pids = append(pids, pid)
-			}
+	// A cgroup that goes away during the walk (its last process exited)
+	// has nothing left to list, so unreadable entries are skipped.
+	_ = filepath.WalkDir(dir, func(p string, d fs.DirEntry, walkErr error) error {
+		if walkErr == nil && d.IsDir() {
+			pids = append(pids, procsIn(filepath.Join(p, "cgroup.procs"))...)
 		}
 		return nil
 	})
+	return pids
+}
+
+// procsIn reads one cgroup.procs file; nothing when it cannot be read.
+func procsIn(path string) []int {
+	b, _ := os.ReadFile(path)
+	var pids []int
+	for _, f := range strings.Fields(string(b)) {
+		if pid, err := strconv.Atoi(f); err == nil {
+			pids = append(pids, pid)
+		}
+	}
 	return pids
 }
 

@@ -70,13 +70,13 @@ func baseImageKey() string {
 // and every file under assets/ in files (name, size, content).
 func imageKey(script, suite string, packages []string, files fs.FS) string {
 	h := sha256.New()
-	fmt.Fprintf(h, "script %s\nsuite %s\npackages %s\n", script, suite, strings.Join(packages, ","))
+	_, _ = fmt.Fprintf(h, "script %s\nsuite %s\npackages %s\n", script, suite, strings.Join(packages, ","))
 	_ = fs.WalkDir(files, "assets", func(p string, d fs.DirEntry, err error) error {
 		if err != nil || d.IsDir() {
 			return err
 		}
 		b, _ := fs.ReadFile(files, p)
-		fmt.Fprintf(h, "%s %d\n", p, len(b))
+		_, _ = fmt.Fprintf(h, "%s %d\n", p, len(b))
 		h.Write(b)
 		return nil
 	})
@@ -125,7 +125,7 @@ func ensureBaseImage(ctx context.Context, log io.Writer) (string, error) {
 		return "", fmt.Errorf("base image: %w", err)
 	}
 	logPath := final + ".build.log"
-	fmt.Fprintf(log, "lab: building base image %s from %s (debootstrap, ≈ 2–3 min, only once; log %s)\n", final, mirror, logPath)
+	_, _ = fmt.Fprintf(log, "lab: building base image %s from %s (debootstrap, ≈ 2–3 min, only once; log %s)\n", final, mirror, logPath)
 	start := time.Now()
 	if err := buildBase(ctx, tmp, mirror, logPath); err != nil {
 		if rmErr := removeAllNoMounts(tmp); rmErr != nil {
@@ -136,7 +136,7 @@ func ensureBaseImage(ctx context.Context, log io.Writer) (string, error) {
 	if err := os.Rename(tmp, final); err != nil {
 		return "", fmt.Errorf("base image: %w", err)
 	}
-	fmt.Fprintf(log, "lab: base image built in %.0fs\n", time.Since(start).Seconds())
+	_, _ = fmt.Fprintf(log, "lab: base image built in %.0fs\n", time.Since(start).Seconds())
 	return final, nil
 }
 
@@ -148,9 +148,9 @@ func buildBase(ctx context.Context, root, mirror, logPath string) error {
 	if err != nil {
 		return err
 	}
-	defer logf.Close()
+	defer func() { _ = logf.Close() }()
 	run := func(step string, name string, args ...string) error {
-		fmt.Fprintf(logf, "\n### %s: %s %s\n", step, name, strings.Join(args, " "))
+		_, _ = fmt.Fprintf(logf, "\n### %s: %s %s\n", step, name, strings.Join(args, " "))
 		cmd := exec.CommandContext(ctx, name, args...)
 		cmd.Stdout, cmd.Stderr = logf, logf
 		cmd.WaitDelay = 10 * time.Second
@@ -217,7 +217,7 @@ func buildBase(ctx context.Context, root, mirror, logPath string) error {
 	if err := run("apt-get clean", "chroot", root, "apt-get", "clean"); err != nil {
 		return err
 	}
-	fmt.Fprintln(logf, "\n### done")
+	_, _ = fmt.Fprintln(logf, "\n### done")
 	return nil
 }
 

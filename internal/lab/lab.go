@@ -204,10 +204,10 @@ func Up(ctx context.Context, opts Options) (*Lab, error) {
 	default:
 		problem := old.reusable(ctx, n, basePath)
 		if problem == "" {
-			fmt.Fprintf(log, "lab: reusing the running lab of %d machines\n", n)
+			_, _ = fmt.Fprintf(log, "lab: reusing the running lab of %d machines\n", n)
 			return old.lab()
 		}
-		fmt.Fprintf(log, "lab: tearing down the recorded lab (%s)\n", problem)
+		_, _ = fmt.Fprintf(log, "lab: tearing down the recorded lab (%s)\n", problem)
 		if err := teardown(ctx, old, log); err != nil {
 			return nil, fmt.Errorf("tear down the previous lab: %w", err)
 		}
@@ -232,7 +232,7 @@ func Up(ctx context.Context, opts Options) (*Lab, error) {
 	if err := recs.save(); err != nil {
 		return nil, err
 	}
-	fmt.Fprintf(log, "lab: %d machines up in %.1fs\n", n, time.Since(start).Seconds())
+	_, _ = fmt.Fprintf(log, "lab: %d machines up in %.1fs\n", n, time.Since(start).Seconds())
 	return recs.lab()
 }
 
@@ -246,7 +246,7 @@ func startLab(ctx context.Context, recs *records, log io.Writer) error {
 	if err := createBridge(ctx, recs.Bridge, recs.gatewayPrefix()); err != nil {
 		return err
 	}
-	fmt.Fprintf(log, "lab: starting %d machines on %s\n", len(recs.Machines), recs.Subnet)
+	_, _ = fmt.Fprintf(log, "lab: starting %d machines on %s\n", len(recs.Machines), recs.Subnet)
 	err = forEachMachine(recs, func(mr *machineRecord) error {
 		return startMachine(ctx, recs, mr, clientPub)
 	})
@@ -291,7 +291,7 @@ func Down(ctx context.Context, dir string) error {
 // the records only when all of it is gone, so a failed teardown can be
 // retried. Every step checks first whether its resource still exists.
 func teardown(ctx context.Context, recs *records, log io.Writer) error {
-	fmt.Fprintf(log, "lab: tearing down %d machines\n", len(recs.Machines))
+	_, _ = fmt.Fprintf(log, "lab: tearing down %d machines\n", len(recs.Machines))
 	if err := forEachMachine(recs, func(mr *machineRecord) error {
 		return teardownMachine(ctx, mr)
 	}); err != nil {
@@ -316,7 +316,7 @@ func teardown(ctx context.Context, recs *records, log io.Writer) error {
 	if err := os.Remove(recs.path()); err != nil && !errors.Is(err, fs.ErrNotExist) {
 		return fmt.Errorf("remove records: %w", err)
 	}
-	fmt.Fprintln(log, "lab: down")
+	_, _ = fmt.Fprintln(log, "lab: down")
 	return nil
 }
 

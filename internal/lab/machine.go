@@ -216,7 +216,7 @@ func healthScript() string {
 func checkHealth(ctx context.Context, mr machineRecord, timeout time.Duration) error {
 	ctx, cancel := context.WithTimeout(ctx, timeout)
 	defer cancel()
-	out, _, err := mr.Machine.Run(ctx, "sh", "-c", healthScript())
+	out, _, err := mr.Run(ctx, "sh", "-c", healthScript())
 	if err != nil {
 		if s := strings.TrimSpace(out); s != "" {
 			err = fmt.Errorf("%w (output: %s)", err, strings.ReplaceAll(s, "\n", " | "))

@@ -31,7 +31,7 @@ func init() {
 }
 
 func runHelper(args []string) error {
-	os.Unsetenv(helperEnv) // not for nspawn and the machine
+	_ = os.Unsetenv(helperEnv) // not for nspawn and the machine
 	i := 0
 	for ; i < len(args) && args[i] != "--"; i++ {
 		if err := os.WriteFile(args[i], []byte(strconv.Itoa(os.Getpid())), 0); err != nil {
@@ -57,8 +57,8 @@ func startInCgroups(argv []string, cgroups []string, logPath string) (pid int, s
 	if err != nil {
 		return 0, 0, err
 	}
-	defer logf.Close()
-	fmt.Fprintf(logf, "\n=== switchyard-lab %s: %s\n", time.Now().Format(time.RFC3339), strings.Join(argv, " "))
+	defer func() { _ = logf.Close() }()
+	_, _ = fmt.Fprintf(logf, "\n=== switchyard-lab %s: %s\n", time.Now().Format(time.RFC3339), strings.Join(argv, " "))
 
 	var args []string
 	for _, cg := range cgroups {

@@ -115,14 +115,14 @@ func (m Machine) dial(ctx context.Context) (*ssh.Client, error) {
 	_ = conn.SetDeadline(deadline)
 	c, chans, reqs, err := ssh.NewClientConn(conn, addr, cfg)
 	if err != nil {
-		conn.Close()
+		_ = conn.Close()
 		return nil, fmt.Errorf("machine %s: ssh handshake with %s: %w", m.Name, addr, err)
 	}
 	_ = conn.SetDeadline(time.Time{})
 	client := ssh.NewClient(c, chans, reqs)
 	go func() {
 		<-ctx.Done()
-		client.Close()
+		_ = client.Close()
 	}()
 	return client, nil
 }
@@ -150,7 +150,7 @@ func (m Machine) run(ctx context.Context, stdin []byte, args ...string) (string,
 	if err != nil {
 		return "", "", fmt.Errorf("machine %s: ssh session: %w", m.Name, err)
 	}
-	defer sess.Close()
+	defer func() { _ = sess.Close() }()
 	var out, errOut bytes.Buffer
 	sess.Stdout, sess.Stderr = &out, &errOut
 	if stdin != nil {

@@ -68,7 +68,7 @@ func buildID() (string, error) {
 			continue
 		}
 		found++
-		fmt.Fprintf(h, "linux/%s %s\n", arch, bin.SHA256)
+		_, _ = fmt.Fprintf(h, "linux/%s %s\n", arch, bin.SHA256)
 	}
 	if found == 0 {
 		return "", lastErr
@@ -172,12 +172,12 @@ func describeExit(err error) string {
 }
 
 func (a *agentSession) close() {
-	a.stdin.Close() // the agent exits on EOF
+	_ = a.stdin.Close() // the agent exits on EOF
 	select {
 	case <-a.exited:
 	case <-time.After(2 * time.Second):
 	}
-	a.sess.Close()
+	_ = a.sess.Close()
 }
 
 // startAgent runs the agent, uploading it first when it is missing or is
@@ -234,7 +234,7 @@ func (m *Machine) tryStart(ctx context.Context, link *sshLink, id string) (a *ag
 		}
 	}
 	if err != nil {
-		sess.Close()
+		_ = sess.Close()
 		return nil, false, m.stageErr(StageAgentStart, err)
 	}
 	go func() {
@@ -258,11 +258,11 @@ func (m *Machine) tryStart(ctx context.Context, link *sshLink, id string) (a *ag
 	select {
 	case res = <-resc:
 	case <-timer.C:
-		sess.Close()
+		_ = sess.Close()
 		return nil, false, m.stageErr(StageAgentStart, errors.New(withStderr(
 			fmt.Sprintf("no handshake from the agent within %s", m.cfg.Timeout), a.stderr)))
 	case <-ctx.Done():
-		sess.Close()
+		_ = sess.Close()
 		return nil, false, m.stageErr(StageAgentStart, ctx.Err())
 	}
 
@@ -383,7 +383,7 @@ func runCommand(ctx context.Context, c *ssh.Client, cmd string, stdin []byte, ti
 	if err != nil {
 		return nil, stderr, fmt.Errorf("opening session: %w", err)
 	}
-	defer sess.Close()
+	defer func() { _ = sess.Close() }()
 	stdout := newRingBuffer(handshakeMaxBytes)
 	sess.Stdout = stdout
 	sess.Stderr = stderr

@@ -240,9 +240,6 @@ func parseHostKey(s string) (ssh.PublicKey, error) {
 	return nil, errors.New(`not a public key in authorized_keys format ("ssh-ed25519 AAAA…")`)
 }
 
-// addr is host:port of the target.
-func (c *Config) addr() string { return net.JoinHostPort(c.Host, strconv.Itoa(c.Port)) }
-
 // endpoint is one SSH server on the way to the machine: the bastion or the
 // target, with everything needed to log into it.
 type endpoint struct {

@@ -36,7 +36,7 @@ type sshLink struct {
 func (l *sshLink) Close() error {
 	err := l.client.Close()
 	if l.bastion != nil {
-		l.bastion.Close()
+		_ = l.bastion.Close()
 	}
 	return err
 }
@@ -72,7 +72,7 @@ func (m *Machine) prepare() (*prepared, error) {
 			return nil, &StageError{Stage: StageAuth, Addr: p.target.String(),
 				Err: fmt.Errorf("connecting to ssh-agent at SSH_AUTH_SOCK: %w", err)}
 		}
-		p.closeAgent = func() { conn.Close() }
+		p.closeAgent = func() { _ = conn.Close() }
 		agentSigners = agent.NewClient(conn).Signers
 	}
 	fail := func(e *StageError) (*prepared, error) {
@@ -212,7 +212,7 @@ func (m *Machine) dialOnce(ctx context.Context, p *prepared) (link *sshLink, ser
 		// The bastion resolves the target's name: private names often
 		// only exist on its side.
 		if conn, err = bastion.DialContext(ctx, "tcp", p.target.addr()); err != nil {
-			bastion.Close()
+			_ = bastion.Close()
 			return nil, &StageError{Stage: StageDial, Addr: p.target.String(), Via: via, Err: err}, true
 		}
 	} else {
@@ -224,7 +224,7 @@ func (m *Machine) dialOnce(ctx context.Context, p *prepared) (link *sshLink, ser
 	client, serr, retry := m.handshake(ctx, conn, p.target, p.targetKey, p.targetAuth, via)
 	if serr != nil {
 		if bastion != nil {
-			bastion.Close()
+			_ = bastion.Close()
 		}
 		return nil, serr, retry
 	}
@@ -250,7 +250,7 @@ func (m *Machine) handshake(ctx context.Context, conn net.Conn, e endpoint, v ve
 		case <-done:
 		case <-ctx.Done():
 			abandoned.Store(true)
-			conn.Close()
+			_ = conn.Close()
 		}
 	}()
 	c, chans, reqs, err := ssh.NewClientConn(conn, e.addr(), cfg)

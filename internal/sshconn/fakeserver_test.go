@@ -116,7 +116,7 @@ func newFakeServer(t testing.TB, clientKey ssh.PublicKey, opts ...fakeOption) *f
 	s.ln = ln
 	s.port = ln.Addr().(*net.TCPAddr).Port
 	t.Cleanup(func() {
-		ln.Close()
+		_ = ln.Close()
 		s.dropAll()
 	})
 	go s.serve()
@@ -168,7 +168,7 @@ func (s *fakeServer) dropAll() {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	for _, c := range s.conns {
-		c.Close()
+		_ = c.Close()
 	}
 	s.conns = nil
 }
@@ -185,7 +185,7 @@ func (s *fakeServer) freezeAll() {
 func (s *fakeServer) handleConn(nc net.Conn, cfg *ssh.ServerConfig) {
 	_, chans, reqs, err := ssh.NewServerConn(nc, cfg)
 	if err != nil {
-		nc.Close()
+		_ = nc.Close()
 		return
 	}
 	go ssh.DiscardRequests(reqs) // answers keepalive@openssh.com with "failure", as sshd does
@@ -200,7 +200,7 @@ func (s *fakeServer) handleConn(nc net.Conn, cfg *ssh.ServerConfig) {
 		case "direct-tcpip":
 			s.handleForward(nch)
 		default:
-			nch.Reject(ssh.UnknownChannelType, "no")
+			_ = nch.Reject(ssh.UnknownChannelType, "no")
 		}
 	}
 }
@@ -217,48 +217,48 @@ func (s *fakeServer) handleForward(nch ssh.NewChannel) {
 	s.forwards++
 	s.mu.Unlock()
 	if err := ssh.Unmarshal(nch.ExtraData(), &p); err != nil || !allowed {
-		nch.Reject(ssh.Prohibited, "forwarding refused")
+		_ = nch.Reject(ssh.Prohibited, "forwarding refused")
 		return
 	}
 	// Tests only ever talk to loopback.
 	if ip := net.ParseIP(p.Host); ip == nil || !ip.IsLoopback() {
-		nch.Reject(ssh.Prohibited, "loopback only")
+		_ = nch.Reject(ssh.Prohibited, "loopback only")
 		return
 	}
 	nc, err := net.Dial("tcp", net.JoinHostPort(p.Host, strconv.Itoa(int(p.Port))))
 	if err != nil {
-		nch.Reject(ssh.ConnectionFailed, err.Error())
+		_ = nch.Reject(ssh.ConnectionFailed, err.Error())
 		return
 	}
 	ch, reqs, err := nch.Accept()
 	if err != nil {
-		nc.Close()
+		_ = nc.Close()
 		return
 	}
 	go ssh.DiscardRequests(reqs)
-	go func() { io.Copy(ch, nc); ch.CloseWrite() }()
-	go func() { io.Copy(nc, ch); nc.Close() }()
+	go func() { _, _ = io.Copy(ch, nc); _ = ch.CloseWrite() }()
+	go func() { _, _ = io.Copy(nc, ch); _ = nc.Close() }()
 }
 
 func (s *fakeServer) handleSession(ch ssh.Channel, reqs <-chan *ssh.Request) {
 	for req := range reqs {
 		if req.Type != "exec" {
-			req.Reply(false, nil)
+			_ = req.Reply(false, nil)
 			continue
 		}
 		var p struct{ Command string }
 		if err := ssh.Unmarshal(req.Payload, &p); err != nil {
-			req.Reply(false, nil)
+			_ = req.Reply(false, nil)
 			continue
 		}
-		req.Reply(true, nil)
+		_ = req.Reply(true, nil)
 		s.mu.Lock()
 		s.execs = append(s.execs, p.Command)
 		s.mu.Unlock()
 		go func() {
 			code := s.exec(p.Command, ch)
-			ch.SendRequest("exit-status", false, ssh.Marshal(struct{ Status uint32 }{uint32(code)}))
-			ch.Close()
+			_, _ = ch.SendRequest("exit-status", false, ssh.Marshal(struct{ Status uint32 }{uint32(code)}))
+			_ = ch.Close()
 		}()
 	}
 }
@@ -269,12 +269,12 @@ func (s *fakeServer) exec(cmd string, ch ssh.Channel) int {
 	plain := strings.TrimPrefix(cmd, sudoPrefix)
 	switch {
 	case plain == probeCommand:
-		fmt.Fprintln(ch, "x86_64")
+		_, _ = fmt.Fprintln(ch, "x86_64")
 		return 0
 	case strings.HasPrefix(plain, "sh -c '"):
 		m := uploadDirRE.FindStringSubmatch(plain)
 		if m == nil {
-			fmt.Fprintln(ch.Stderr(), "fake: unrecognised script")
+			_, _ = fmt.Fprintln(ch.Stderr(), "fake: unrecognised script")
 			return 2
 		}
 		data, err := io.ReadAll(ch)
@@ -291,7 +291,7 @@ func (s *fakeServer) exec(cmd string, ch ssh.Channel) int {
 		if corrupt {
 			sum[0] ^= 0xff
 		}
-		fmt.Fprintf(ch, "%x  %s/.upload-4242\n", sum, m[1])
+		_, _ = fmt.Fprintf(ch, "%x  %s/.upload-4242\n", sum, m[1])
 		return 0
 	case strings.HasSuffix(plain, " serve"):
 		path := strings.TrimSuffix(plain, " serve")
@@ -303,12 +303,12 @@ func (s *fakeServer) exec(cmd string, ch ssh.Channel) int {
 		}
 		s.mu.Unlock()
 		if !ok {
-			fmt.Fprintf(ch.Stderr(), "sh: 1: %s: not found\n", path)
+			_, _ = fmt.Fprintf(ch.Stderr(), "sh: 1: %s: not found\n", path)
 			return 127
 		}
 		return s.runAgent(ch, bad)
 	default:
-		fmt.Fprintf(ch.Stderr(), "fake: unknown command %q\n", cmd)
+		_, _ = fmt.Fprintf(ch.Stderr(), "fake: unknown command %q\n", cmd)
 		return 127
 	}
 }
@@ -320,7 +320,7 @@ func (s *fakeServer) runAgent(ch ssh.Channel, badHandshake bool) int {
 	if badHandshake {
 		hs.Protocol = 0
 	}
-	fmt.Fprintf(ch, "Welcome to a very chatty login shell\n%s\n", hs)
+	_, _ = fmt.Fprintf(ch, "Welcome to a very chatty login shell\n%s\n", hs)
 	if badHandshake {
 		return 0
 	}
@@ -335,24 +335,24 @@ func (s *fakeServer) runAgent(ch ssh.Channel, badHandshake bool) int {
 		switch req.Method {
 		case api.MethodConfigure:
 			var c api.Configure
-			json.Unmarshal(req.Params, &c)
+			_ = json.Unmarshal(req.Params, &c)
 			s.mu.Lock()
 			s.configured = append(s.configured, c)
 			s.mu.Unlock()
 			info, _ := json.Marshal(api.HostInfo{Hostname: "fake", Arch: "amd64", AgentVersion: version.Version, Protocol: api.ProtocolVersion})
-			fw.Write(api.Response{ID: req.ID, Result: info})
+			_ = fw.Write(api.Response{ID: req.ID, Result: info})
 		case methodEcho:
 			wg.Add(1)
 			go func() {
 				defer wg.Done()
 				time.Sleep(time.Millisecond) // answer out of order
-				fw.Write(api.Response{ID: req.ID, Result: req.Params})
+				_ = fw.Write(api.Response{ID: req.ID, Result: req.Params})
 			}()
 		case methodExit:
-			fmt.Fprintln(ch.Stderr(), "panic: boom")
+			_, _ = fmt.Fprintln(ch.Stderr(), "panic: boom")
 			return 2
 		default:
-			fw.Write(api.Response{ID: req.ID, Error: api.Errorf(api.CodeUnknown, "unknown method %s", req.Method)})
+			_ = fw.Write(api.Response{ID: req.ID, Error: api.Errorf(api.CodeUnknown, "unknown method %s", req.Method)})
 		}
 	}
 }

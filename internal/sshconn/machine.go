@@ -218,7 +218,7 @@ func (m *Machine) connect(ctx context.Context) (*conn, error) {
 	}
 	a, err := m.startAgent(ctx, link)
 	if err != nil {
-		link.Close()
+		_ = link.Close()
 		return nil, err
 	}
 	c := &conn{link: link, agent: a, api: api.NewClient(a.stdout, a.stdin), stop: make(chan struct{})}
@@ -271,7 +271,7 @@ func (c *conn) alive() bool {
 // ends the agent session and fails every call waiting on it.
 func (c *conn) kill() {
 	c.dead.Store(true)
-	c.link.Close()
+	_ = c.link.Close()
 }
 
 // watch sends keepalives while the connection lives; the first failure
@@ -303,6 +303,6 @@ func (c *conn) close() {
 		close(c.stop)
 		c.dead.Store(true)
 		c.agent.close()
-		c.link.Close()
+		_ = c.link.Close()
 	})
 }

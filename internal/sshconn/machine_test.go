@@ -49,7 +49,7 @@ func newMachine(t *testing.T, cfg Config) *Machine {
 	t.Helper()
 	m := New(cfg, api.DefaultHAProxySettings())
 	m.retry = fastRetry
-	t.Cleanup(func() { m.Close() })
+	t.Cleanup(func() { _ = m.Close() })
 	return m
 }
 
@@ -273,7 +273,7 @@ func TestDialClosedPort(t *testing.T) {
 		t.Fatal(err)
 	}
 	port := ln.Addr().(*net.TCPAddr).Port
-	ln.Close()
+	_ = ln.Close()
 
 	key, _ := newClientKey(t)
 	m := newMachine(t, Config{Host: "127.0.0.1", Port: port, PrivateKey: key, InsecureIgnoreHostKey: true, Timeout: 2 * time.Second})
@@ -448,7 +448,7 @@ func TestKeepaliveDetectsSilentPeer(t *testing.T) {
 	m := New(cfg, api.DefaultHAProxySettings())
 	m.retry = fastRetry
 	m.keepaliveInterval = 20 * time.Millisecond
-	t.Cleanup(func() { m.Close() })
+	t.Cleanup(func() { _ = m.Close() })
 	if err := echo(t, m, "before"); err != nil {
 		t.Fatal(err)
 	}
