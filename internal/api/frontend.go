@@ -41,6 +41,10 @@ type Frontend struct {
 	HTTPRequest    []string     `json:"http_request"`
 	UseBackends    []UseBackend `json:"use_backends"`
 	DefaultBackend string       `json:"default_backend,omitempty"`
+	// SharedBinds lets the frontend bind an address and port that another
+	// frontend binds too. It is a request, not part of the section: it is
+	// never read back from the file.
+	SharedBinds bool `json:"shared_binds,omitempty"`
 }
 
 // Bind is one `bind` line.

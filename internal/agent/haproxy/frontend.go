@@ -45,7 +45,10 @@ func (m *Manager) CreateFrontend(f api.Frontend) (api.Frontend, error) {
 		if err := cl.CreateFrontend(model, tx, 0); err != nil {
 			return err
 		}
-		return children.create(cl, f.Name, tx)
+		if err := children.create(cl, f.Name, tx); err != nil {
+			return err
+		}
+		return checkBindConflicts(cl, f.Name, f.SharedBinds, tx)
 	})
 	if err != nil {
 		return api.Frontend{}, apiError(lbl, err)
@@ -76,7 +79,10 @@ func (m *Manager) UpdateFrontend(f api.Frontend) (api.Frontend, error) {
 		}
 		// Recreating an unchanged list renders the same text, and then
 		// the pipeline sees no change and does not reload.
-		return children.create(cl, f.Name, tx)
+		if err := children.create(cl, f.Name, tx); err != nil {
+			return err
+		}
+		return checkBindConflicts(cl, f.Name, f.SharedBinds, tx)
 	})
 	if err != nil {
 		return api.Frontend{}, apiError(lbl, err)

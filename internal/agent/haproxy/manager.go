@@ -11,6 +11,8 @@ package haproxy
 import (
 	"context"
 	"fmt"
+	"os"
+	"path/filepath"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -25,6 +27,10 @@ type Options struct {
 	// TransactionDir holds client-native's transaction files and the
 	// candidate file checked with `haproxy -c`. It must be on the machine.
 	TransactionDir string
+	// PendingDir holds the record of a batch between writing the file and
+	// confirming its reload (pending.go). Defaults to "pending" next to
+	// TransactionDir.
+	PendingDir string
 	// LockFile is flock'ed around every change, across agent sessions.
 	LockFile string
 	// LockTimeout bounds the wait for another session's change.
@@ -86,6 +92,9 @@ func New(ctx context.Context, opts Options) (*Manager, error) {
 	if opts.TransactionDir == "" {
 		opts.TransactionDir = DefaultTransactionDir
 	}
+	if opts.PendingDir == "" {
+		opts.PendingDir = filepath.Join(filepath.Dir(opts.TransactionDir), "pending")
+	}
 	if opts.LockFile == "" {
 		opts.LockFile = DefaultLockFile
 	}
@@ -104,7 +113,29 @@ func New(ctx context.Context, opts Options) (*Manager, error) {
 		return nil, err
 	}
 	m.cfg = cfg
+	if err := m.recover(ctx); err != nil {
+		return nil, err
+	}
 	return m, nil
+}
+
+// recover finishes, under the machine lock, a batch that an earlier session
+// left between writing the file and confirming its reload (pending.go).
+func (m *Manager) recover(ctx context.Context) error {
+	recPath, _ := m.pendingPaths()
+	if _, err := os.Stat(recPath); err != nil {
+		return nil // the common case: no lock needed
+	}
+	unlock, err := lockMachine(ctx, m.opts.LockFile, m.opts.LockTimeout)
+	if err != nil {
+		return err
+	}
+	defer unlock()
+	done, err := m.recoverPending(ctx)
+	if done != "" {
+		m.logf("%s", done)
+	}
+	return err
 }
 
 // Settings returns the effective HAProxy settings (defaults filled in).

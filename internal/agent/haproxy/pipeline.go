@@ -161,6 +161,22 @@ func (m *Manager) applyBatch(ctx context.Context, batch []*change, t *batchTimes
 
 	m.reviveNamespaces(ctx, prev)
 
+	if err := m.markPending(prev); err != nil {
+		for i := range errs {
+			errs[i] = err
+		}
+		return errs
+	}
+	// Whatever returns below ends with HAProxy running what the file says
+	// (the new file, the restored one, or the untouched one). An agent that
+	// dies first, or a panic, leaves the record for the next session.
+	defer func() {
+		if p := recover(); p != nil {
+			panic(p)
+		}
+		m.clearPending()
+	}()
+
 	var applied []int
 	fns := make([]applyFunc, len(batch))
 	for i, c := range batch {

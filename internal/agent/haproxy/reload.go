@@ -32,8 +32,9 @@ func (e *ReloadError) Error() string {
 	return e.Msg + ":\n" + e.Detail
 }
 
-// SystemdReloader reloads (or starts) HAProxy's systemd unit and confirms on
-// the master CLI that a new generation of workers took over.
+// SystemdReloader reloads HAProxy's systemd unit and confirms on the master
+// CLI that a new generation of workers took over. It never starts a stopped
+// HAProxy.
 type SystemdReloader struct {
 	Service      string
 	MasterSocket string
@@ -50,25 +51,26 @@ func (r *SystemdReloader) Reload(ctx context.Context) error {
 	if confirm <= 0 {
 		confirm = 10 * time.Second
 	}
-	active := r.isActive(ctx)
-	var before ProcList
-	var beforeErr error
-	if active {
-		// Right after a reload the master re-executes itself and its CLI
-		// is briefly unavailable; a USR2 sent in that window can be lost.
-		// Waiting for a good answer first also gives us the "before" set.
-		before, beforeErr = r.waitShowProc(ctx, 2*time.Second)
+	if !r.isActive(ctx) {
+		// A stopped HAProxy runs no configuration, so there is nothing to
+		// make live: the file is validated and written, and HAProxy loads
+		// it whenever it is started (switchyard_haproxy's running, or a
+		// person). Starting it here would undo a deliberate stop as a side
+		// effect of an unrelated change.
+		return nil
 	}
-	verb := "start"
-	if active {
-		verb = "reload"
-	}
+	// Right after a reload the master re-executes itself and its CLI is
+	// briefly unavailable; a USR2 sent in that window can be lost. Waiting
+	// for a good answer first also gives us the "before" set.
+	before, beforeErr := r.waitShowProc(ctx, 2*time.Second)
+	// The journal's clock is the machine's: everything HAProxy logs from
+	// here on is about this reload (one second earlier, for the rounding
+	// of --since).
+	since := time.Now().Add(-time.Second)
+	const verb = "reload"
 	out, err := r.systemctl(ctx, verb, r.Service)
 	if err != nil {
-		return &ReloadError{
-			Msg:    fmt.Sprintf("systemctl %s %s failed: %v", verb, r.Service, err),
-			Detail: joinDetail(out, r.journal(ctx)),
-		}
+		return r.failure(ctx, since, fmt.Sprintf("systemctl %s %s failed: %v", verb, r.Service, err), out)
 	}
 
 	deadline := time.Now().Add(confirm)
@@ -78,10 +80,10 @@ func (r *SystemdReloader) Reload(ctx context.Context) error {
 		last, lastErr = showProc(ctx, r.MasterSocket)
 		if lastErr == nil {
 			switch {
-			case !active || beforeErr != nil:
+			case beforeErr != nil:
 				// Nothing to compare with: any worker means HAProxy runs
-				// the file as it is now, since it was (re)started after
-				// the write.
+				// the file as it is now, since it was reloaded after the
+				// write.
 				if len(last.Workers) > 0 {
 					return nil
 				}
@@ -90,10 +92,8 @@ func (r *SystemdReloader) Reload(ctx context.Context) error {
 			case before.MasterReloads >= 0 && last.MasterReloads > before.MasterReloads && last.MasterFailed > 0:
 				// The master re-executed, kept the old workers and counted
 				// a failure: no point in waiting any longer.
-				return &ReloadError{
-					Msg:    fmt.Sprintf("HAProxy failed to load the new configuration (%s reload, workers still %v)", r.Service, last.Workers),
-					Detail: joinDetail(r.journal(ctx)),
-				}
+				return r.failure(ctx, since,
+					fmt.Sprintf("HAProxy failed to load the new configuration (%s reload, workers still %v)", r.Service, last.Workers))
 			}
 		}
 		if time.Now().After(deadline) {
@@ -107,7 +107,7 @@ func (r *SystemdReloader) Reload(ctx context.Context) error {
 	}
 	msg := fmt.Sprintf("HAProxy did not take the new configuration within %s after systemctl %s %s", confirm, verb, r.Service)
 	var d []string
-	if beforeErr == nil && active {
+	if beforeErr == nil {
 		d = append(d, fmt.Sprintf("workers before: %v", before.Workers))
 	}
 	if lastErr != nil {
@@ -115,8 +115,46 @@ func (r *SystemdReloader) Reload(ctx context.Context) error {
 	} else {
 		d = append(d, fmt.Sprintf("workers after: %v (failed reloads: %d)", last.Workers, last.MasterFailed))
 	}
-	d = append(d, r.journal(ctx))
-	return &ReloadError{Msg: msg, Detail: joinDetail(d...)}
+	return r.failure(ctx, since, msg, d...)
+}
+
+// failure builds the error of a reload that did not take. HAProxy says why
+// in its own ALERT lines ("Binding [haproxy.cfg:9] for frontend web: cannot
+// bind socket (Address already in use) for [0.0.0.0:8199]"), which name the
+// section at fault; they lead the message, ahead of the unit's log tail,
+// where they would otherwise drown among "Reloading HAProxy" and "Former
+// worker exited" lines.
+func (r *SystemdReloader) failure(ctx context.Context, since time.Time, msg string, detail ...string) *ReloadError {
+	log := r.journal(ctx, since)
+	if alerts := alertLines(log); len(alerts) > 0 {
+		msg += ". HAProxy said: " + strings.Join(alerts, "; ")
+	}
+	return &ReloadError{Msg: msg, Detail: joinDetail(append(detail, log)...)}
+}
+
+// alertLines picks HAProxy's ALERT messages out of its log, without the
+// level and process id prefix ("[ALERT]    (1234) : "), in order and once
+// each; the generic "Some protocols failed to start" line that follows a
+// failed bind says nothing the bind's own line does not.
+func alertLines(log string) []string {
+	var out []string
+	for _, line := range strings.Split(log, "\n") {
+		_, rest, ok := strings.Cut(line, "[ALERT]")
+		if !ok {
+			continue
+		}
+		rest = strings.TrimSpace(rest)
+		if strings.HasPrefix(rest, "(") {
+			if _, after, ok := strings.Cut(rest, ") :"); ok {
+				rest = strings.TrimSpace(after)
+			}
+		}
+		if rest == "" || strings.Contains(rest, "failed to start their listeners") || slices.Contains(out, rest) {
+			continue
+		}
+		out = append(out, rest)
+	}
+	return out
 }
 
 func (r *SystemdReloader) waitShowProc(ctx context.Context, limit time.Duration) (ProcList, error) {
@@ -151,12 +189,13 @@ func (r *SystemdReloader) systemctl(ctx context.Context, args ...string) (string
 	return strings.TrimSpace(out.String()), err
 }
 
-// journal returns the unit's last log lines, where HAProxy explains a failed
-// reload ("cannot bind socket …"); best effort.
-func (r *SystemdReloader) journal(ctx context.Context) string {
+// journal returns the unit's log lines since the reload began (at most the
+// last 40), where HAProxy explains a failed reload; best effort.
+func (r *SystemdReloader) journal(ctx context.Context, since time.Time) string {
 	ctx, cancel := context.WithTimeout(ctx, 5*time.Second)
 	defer cancel()
-	out, err := exec.CommandContext(ctx, "journalctl", "-u", r.Service, "-n", "15", "--no-pager", "-o", "cat").Output()
+	out, err := exec.CommandContext(ctx, "journalctl", "-u", r.Service, "--since", fmt.Sprintf("@%d", since.Unix()),
+		"-n", "40", "--no-pager", "-o", "cat").Output()
 	if err != nil {
 		return ""
 	}
