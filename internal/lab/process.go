@@ -42,7 +42,25 @@ func runHelper(args []string) error {
 		return errors.New("no command after --")
 	}
 	argv := args[i+1:]
+	closeInheritedFiles()
 	return syscall.Exec(argv[0], argv, os.Environ())
+}
+
+// closeInheritedFiles marks every descriptor above stderr close-on-exec.
+// Go marks the files it opens itself, but not those this process inherited:
+// a lock held by whoever started the tests (flock(1) passes its descriptor
+// down) would otherwise live on in the machine for as long as it runs, and
+// nobody could take that lock again until the lab went down.
+func closeInheritedFiles() {
+	entries, err := os.ReadDir("/proc/self/fd")
+	if err != nil {
+		return
+	}
+	for _, e := range entries {
+		if fd, err := strconv.Atoi(e.Name()); err == nil && fd > 2 {
+			syscall.CloseOnExec(fd)
+		}
+	}
 }
 
 // startInCgroups starts argv detached (own session, stdin /dev/null, output
