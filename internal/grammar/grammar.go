@@ -112,12 +112,14 @@ const UnitWordDescription = "made of 1 to 64 letters, digits, `-`, `_` and `.`, 
 var unitWord = regexp.MustCompile(`^[A-Za-z0-9_][A-Za-z0-9_.-]{0,63}$`)
 
 // NamespaceName accepts a network namespace name.
-func NamespaceName(s string) error { return checkUnitWord("namespace", s) }
+func NamespaceName(s string) error { return UnitWord("namespace", s) }
 
 // ServiceName accepts a service name, without `.service`.
-func ServiceName(s string) error { return checkUnitWord("service", s) }
+func ServiceName(s string) error { return UnitWord("service", s) }
 
-func checkUnitWord(kind, s string) error {
+// UnitWord accepts a name that becomes a file name and a systemd instance
+// name; kind names it in the error ("state directory").
+func UnitWord(kind, s string) error {
 	if !unitWord.MatchString(s) {
 		return fmt.Errorf("%q is not a valid %s name: use 1 to 64 letters, digits, '-', '_' and '.', not starting with '-' or '.'", s, kind)
 	}

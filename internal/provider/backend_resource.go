@@ -7,6 +7,8 @@ import (
 	"math"
 	"strings"
 
+	"github.com/hashicorp/terraform-plugin-framework-validators/int64validator"
+	"github.com/hashicorp/terraform-plugin-framework-validators/stringvalidator"
 	"github.com/hashicorp/terraform-plugin-framework/attr"
 	"github.com/hashicorp/terraform-plugin-framework/diag"
 	"github.com/hashicorp/terraform-plugin-framework/resource"
@@ -21,6 +23,7 @@ import (
 	"github.com/hashicorp/terraform-plugin-framework/types"
 
 	"github.com/switchyard/terraform-provider-switchyard/internal/api"
+	"github.com/switchyard/terraform-provider-switchyard/internal/grammar"
 )
 
 var (
@@ -125,7 +128,7 @@ func backendSchema() schema.Schema {
 				Optional:            true,
 				Computed:            true,
 				Default:             stringdefault.StaticString(defaultMode),
-				Validators:          []validator.String{oneOfValidator(backendModes)},
+				Validators:          []validator.String{stringvalidator.OneOf(backendModes...)},
 			},
 			"balance": schema.StringAttribute{
 				MarkdownDescription: "Load-balancing algorithm (`balance`): " + quotedList(balanceAlgorithms) + ". " +
@@ -135,7 +138,7 @@ func backendSchema() schema.Schema {
 				Optional:   true,
 				Computed:   true,
 				Default:    stringdefault.StaticString(defaultBalance),
-				Validators: []validator.String{oneOfValidator(balanceAlgorithms)},
+				Validators: []validator.String{stringvalidator.OneOf(balanceAlgorithms...)},
 			},
 			"servers": schema.ListNestedAttribute{
 				MarkdownDescription: "The backend's servers, in the order of their `server` lines. Defaults to no servers.",
@@ -159,7 +162,7 @@ func backendSchema() schema.Schema {
 						"port": schema.Int64Attribute{
 							MarkdownDescription: "TCP port of the server, from 1 to 65535. It is required and has no default.",
 							Required:            true,
-							Validators:          []validator.Int64{int64Between{1, 65535}},
+							Validators:          []validator.Int64{int64validator.Between(1, 65535)},
 						},
 						"check": schema.BoolAttribute{
 							MarkdownDescription: "Whether HAProxy health-checks the server (`check`). Defaults to `false`.",
@@ -171,7 +174,7 @@ func backendSchema() schema.Schema {
 							MarkdownDescription: "Weight of the server relative to the others, from 0 to 256 (`weight`); " +
 								"0 sends it no new traffic. Defaults to no `weight` keyword, which HAProxy treats as 1.",
 							Optional:   true,
-							Validators: []validator.Int64{int64Between{0, 256}},
+							Validators: []validator.Int64{int64validator.Between(0, 256)},
 						},
 						"backup": schema.BoolAttribute{
 							MarkdownDescription: "Whether the server only takes traffic when no other server is up (`backup`). Defaults to `false`.",
@@ -197,7 +200,7 @@ func backendSchema() schema.Schema {
 							MarkdownDescription: "Most concurrent connections HAProxy opens to the server (`maxconn`), at least 1. " +
 								"Defaults to not managed: the `server` line keeps whatever `maxconn` it has.",
 							Optional:   true,
-							Validators: []validator.Int64{int64Between{1, math.MaxInt32}},
+							Validators: []validator.Int64{int64validator.Between(1, math.MaxInt32)},
 						},
 					},
 				},
@@ -208,7 +211,7 @@ func backendSchema() schema.Schema {
 					"An empty list removes every rule. Defaults to not managed: the section's rules are left as they are.",
 				ElementType: types.StringType,
 				Optional:    true,
-				Validators:  []validator.List{ruleListValidator{description: "each element is an http-request rule", normalize: normalizeRequestRule}},
+				Validators:  []validator.List{ruleListValidator("each element is an http-request rule", normalizeRequestRule)},
 			},
 			"http_check": schema.SingleNestedAttribute{
 				MarkdownDescription: "HTTP health check of the servers that have `check` (`option httpchk METHOD URI`). " +
@@ -221,7 +224,7 @@ func backendSchema() schema.Schema {
 						Optional:            true,
 						Computed:            true,
 						Default:             stringdefault.StaticString(defaultCheckMethod),
-						Validators:          []validator.String{oneOfValidator(api.HTTPCheckMethods)},
+						Validators:          []validator.String{stringvalidator.OneOf(api.HTTPCheckMethods...)},
 					},
 					"uri": schema.StringAttribute{
 						MarkdownDescription: "Path the check requests, starting with `/` and without spaces. Defaults to `" + defaultCheckURI + "`.",
@@ -369,7 +372,7 @@ func (r *backendResource) ImportState(ctx context.Context, req resource.ImportSt
 // backend needs nothing else to be found, because one provider block is one
 // machine.
 func parseBackendImportID(id string) (string, error) {
-	if err := checkName(id); err != nil {
+	if err := grammar.ProxyName(id); err != nil {
 		return "", fmt.Errorf("import id: %v. Expected the backend's name as in haproxy.cfg, as in "+
 			"`terraform import switchyard_backend.web web`", err)
 	}

@@ -6,6 +6,8 @@ import (
 	"fmt"
 	"strings"
 
+	"github.com/hashicorp/terraform-plugin-framework-validators/int64validator"
+	"github.com/hashicorp/terraform-plugin-framework-validators/stringvalidator"
 	"github.com/hashicorp/terraform-plugin-framework/attr"
 	"github.com/hashicorp/terraform-plugin-framework/diag"
 	"github.com/hashicorp/terraform-plugin-framework/path"
@@ -21,6 +23,7 @@ import (
 	"github.com/hashicorp/terraform-plugin-framework/types"
 
 	"github.com/switchyard/terraform-provider-switchyard/internal/api"
+	"github.com/switchyard/terraform-provider-switchyard/internal/grammar"
 )
 
 var (
@@ -116,13 +119,13 @@ func frontendSchema() schema.Schema {
 				Optional:            true,
 				Computed:            true,
 				Default:             stringdefault.StaticString(defaultMode),
-				Validators:          []validator.String{oneOfValidator(backendModes)},
+				Validators:          []validator.String{stringvalidator.OneOf(backendModes...)},
 			},
 			"maxconn": schema.Int64Attribute{
 				MarkdownDescription: "Most concurrent connections the frontend accepts (`maxconn`), from 1 to 1000000. " +
 					"Defaults to no `maxconn` keyword, which leaves the limit to the defaults section.",
 				Optional:   true,
-				Validators: []validator.Int64{int64Between{1, 1000000}},
+				Validators: []validator.Int64{int64validator.Between(1, 1000000)},
 			},
 			"forwardfor": schema.BoolAttribute{
 				MarkdownDescription: "Whether HAProxy adds an `X-Forwarded-For` header (`option forwardfor`). Defaults to `false`.",
@@ -150,7 +153,7 @@ func frontendSchema() schema.Schema {
 						"port": schema.Int64Attribute{
 							MarkdownDescription: "TCP port to listen on, from 1 to 65535. It is required and has no default.",
 							Required:            true,
-							Validators:          []validator.Int64{int64Between{1, 65535}},
+							Validators:          []validator.Int64{int64validator.Between(1, 65535)},
 						},
 						"namespace": schema.StringAttribute{
 							MarkdownDescription: "Network namespace to listen in (`namespace`), " + name.description + ". Defaults to HAProxy's own namespace.",
@@ -173,7 +176,7 @@ func frontendSchema() schema.Schema {
 				Optional:    true,
 				Computed:    true,
 				Default:     emptyStrings,
-				Validators:  []validator.List{ruleListValidator{description: "each element is an ACL line", normalize: normalizeACL}},
+				Validators:  []validator.List{ruleListValidator("each element is an ACL line", normalizeACL)},
 			},
 			"http_request": schema.ListAttribute{
 				MarkdownDescription: "`http-request` rules in order, each a line without the keyword, as in " +
@@ -182,7 +185,7 @@ func frontendSchema() schema.Schema {
 				Optional:    true,
 				Computed:    true,
 				Default:     emptyStrings,
-				Validators:  []validator.List{ruleListValidator{description: "each element is an http-request rule", normalize: normalizeRequestRule}},
+				Validators:  []validator.List{ruleListValidator("each element is an http-request rule", normalizeRequestRule)},
 			},
 			"use_backend": schema.ListNestedAttribute{
 				MarkdownDescription: "`use_backend` rules in order; the first that matches picks the backend. Defaults to no rules.",
@@ -201,7 +204,7 @@ func frontendSchema() schema.Schema {
 							MarkdownDescription: "Condition keyword: " + quotedList(ruleConds) + ", set together with `cond_test`. " +
 								"Defaults to none: the rule always matches.",
 							Optional:   true,
-							Validators: []validator.String{oneOfValidator(ruleConds)},
+							Validators: []validator.String{stringvalidator.OneOf(ruleConds...)},
 						},
 						"cond_test": schema.StringAttribute{
 							MarkdownDescription: "The condition, in HAProxy's syntax: ACL names, `!`, `||` and anonymous ACLs in braces, " +
@@ -245,7 +248,7 @@ func backendRefValidator() stringCheck {
 				}
 				return nil
 			}
-			return checkName(s)
+			return grammar.ProxyName(s)
 		},
 	}
 }
@@ -376,7 +379,7 @@ func (r *frontendResource) Delete(ctx context.Context, req resource.DeleteReques
 }
 
 func (r *frontendResource) ImportState(ctx context.Context, req resource.ImportStateRequest, resp *resource.ImportStateResponse) {
-	if err := checkName(req.ID); err != nil {
+	if err := grammar.ProxyName(req.ID); err != nil {
 		resp.Diagnostics.AddError("Invalid Import ID", fmt.Sprintf("import id: %v. Expected the frontend's name as in haproxy.cfg, as in "+
 			"`terraform import switchyard_frontend.web web`", err))
 		return

@@ -17,6 +17,7 @@ import (
 	"github.com/hashicorp/terraform-plugin-framework/types"
 
 	"github.com/switchyard/terraform-provider-switchyard/internal/api"
+	"github.com/switchyard/terraform-provider-switchyard/internal/grammar"
 )
 
 var (
@@ -198,10 +199,10 @@ func parseMapEntryImportID(id string) (mapName, key string, err error) {
 		return "", "", fmt.Errorf("import id %q has no `/`. Expected `<map>/<key>`, as in "+
 			"`terraform import switchyard_map_entry.john deluxe/john`", id)
 	}
-	if err := checkMapName(mapName); err != nil {
+	if err := grammar.MapName(mapName); err != nil {
 		return "", "", fmt.Errorf("import id %q: %v. Expected `<map>/<key>`", id, err)
 	}
-	if err := checkMapKey(key); err != nil {
+	if err := grammar.MapKey(key); err != nil {
 		return "", "", fmt.Errorf("import id %q: %v. Expected `<map>/<key>`", id, err)
 	}
 	return mapName, key, nil

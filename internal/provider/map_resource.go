@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 
+	"github.com/hashicorp/terraform-plugin-framework-validators/mapvalidator"
 	"github.com/hashicorp/terraform-plugin-framework/attr"
 	"github.com/hashicorp/terraform-plugin-framework/diag"
 	"github.com/hashicorp/terraform-plugin-framework/resource"
@@ -17,6 +18,7 @@ import (
 	"github.com/hashicorp/terraform-plugin-framework/types"
 
 	"github.com/switchyard/terraform-provider-switchyard/internal/api"
+	"github.com/switchyard/terraform-provider-switchyard/internal/grammar"
 )
 
 var (
@@ -80,7 +82,7 @@ func mapSchema() schema.Schema {
 				Optional:    true,
 				Computed:    true,
 				Default:     mapdefault.StaticValue(types.MapValueMust(types.StringType, map[string]attr.Value{})),
-				Validators:  []validator.Map{mapEntriesValidator{}},
+				Validators:  []validator.Map{mapvalidator.KeysAre(mapKeyValidator()), mapvalidator.ValueStringsAre(mapValueValidator())},
 			},
 			"path": schema.StringAttribute{
 				MarkdownDescription: "Absolute path of the map file on the machine, to use in `map(<path>,<default>)` " +
@@ -193,7 +195,7 @@ func (r *mapResource) Delete(ctx context.Context, req resource.DeleteRequest, re
 }
 
 func (r *mapResource) ImportState(ctx context.Context, req resource.ImportStateRequest, resp *resource.ImportStateResponse) {
-	if err := checkMapName(req.ID); err != nil {
+	if err := grammar.MapName(req.ID); err != nil {
 		resp.Diagnostics.AddError("Invalid Import ID", fmt.Sprintf("import id: %v. Expected the map's file name without `.map`, as in "+
 			"`terraform import switchyard_map.deluxe deluxe` for /etc/haproxy/maps/deluxe.map", err))
 		return

@@ -4,7 +4,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"regexp"
 
 	"github.com/hashicorp/terraform-plugin-framework/resource"
 	"github.com/hashicorp/terraform-plugin-framework/resource/schema"
@@ -14,6 +13,7 @@ import (
 	"github.com/hashicorp/terraform-plugin-framework/types"
 
 	"github.com/switchyard/terraform-provider-switchyard/internal/api"
+	"github.com/switchyard/terraform-provider-switchyard/internal/grammar"
 )
 
 var (
@@ -35,23 +35,6 @@ type namespaceModel struct {
 	ID   types.String `tfsdk:"id"`
 	Name types.String `tfsdk:"name"`
 	Unit types.String `tfsdk:"unit"`
-}
-
-// unitWord matches names that become both a file name (/run/netns/NAME,
-// NAME.service) and a systemd instance name used as %i without escaping.
-var unitWord = regexp.MustCompile(`^[A-Za-z0-9_][A-Za-z0-9_.-]{0,63}$`)
-
-// unitWordValidator checks namespace and service names.
-func unitWordValidator(what string) stringCheck {
-	return stringCheck{
-		description: "made of 1 to 64 letters, digits, `-`, `_` and `.`, not starting with `-` or `.`",
-		check: func(s string) error {
-			if !unitWord.MatchString(s) {
-				return fmt.Errorf("%q is not a valid %s name: use 1 to 64 letters, digits, '-', '_' and '.', not starting with '-' or '.'", s, what)
-			}
-			return nil
-		},
-	}
 }
 
 func (r *namespaceResource) Metadata(_ context.Context, req resource.MetadataRequest, resp *resource.MetadataResponse) {
@@ -179,7 +162,7 @@ func (r *namespaceResource) Delete(ctx context.Context, req resource.DeleteReque
 }
 
 func (r *namespaceResource) ImportState(ctx context.Context, req resource.ImportStateRequest, resp *resource.ImportStateResponse) {
-	if !unitWord.MatchString(req.ID) {
+	if grammar.NamespaceName(req.ID) != nil {
 		resp.Diagnostics.AddError("Invalid Import ID", fmt.Sprintf("import id %q: expected the namespace's name as in /run/netns, as in "+
 			"`terraform import switchyard_namespace.app app`", req.ID))
 		return

@@ -6,6 +6,8 @@ import (
 	"fmt"
 	"maps"
 
+	"github.com/hashicorp/terraform-plugin-framework-validators/int64validator"
+	"github.com/hashicorp/terraform-plugin-framework-validators/stringvalidator"
 	"github.com/hashicorp/terraform-plugin-framework/attr"
 	"github.com/hashicorp/terraform-plugin-framework/path"
 	"github.com/hashicorp/terraform-plugin-framework/resource"
@@ -20,6 +22,7 @@ import (
 	"github.com/hashicorp/terraform-plugin-framework/types"
 
 	"github.com/switchyard/terraform-provider-switchyard/internal/api"
+	"github.com/switchyard/terraform-provider-switchyard/internal/grammar"
 )
 
 var (
@@ -135,26 +138,26 @@ func serviceSchema() schema.Schema {
 			"cpu_quota":       optString("CPU time the service may use, "+cpuQuotaValidator().description+" (`CPUQuota=`). Defaults to no limit.", cpuQuotaValidator()),
 			"cpu_weight": schema.Int64Attribute{
 				MarkdownDescription: "Relative CPU weight, from 1 to 10000 (`CPUWeight=`). Defaults to systemd's default, 100.",
-				Optional:            true, Validators: []validator.Int64{int64Between{1, 10000}},
+				Optional:            true, Validators: []validator.Int64{int64validator.Between(1, 10000)},
 			},
 			"memory_max": optString("Memory limit, "+memoryMaxValidator().description+" (`MemoryMax=`). Defaults to no limit.", memoryMaxValidator()),
 			"io_weight": schema.Int64Attribute{
 				MarkdownDescription: "Relative IO weight, from 1 to 10000 (`IOWeight=`). Defaults to systemd's default, 100.",
-				Optional:            true, Validators: []validator.Int64{int64Between{1, 10000}},
+				Optional:            true, Validators: []validator.Int64{int64validator.Between(1, 10000)},
 			},
 			"tasks_max": schema.Int64Attribute{
 				MarkdownDescription: "Maximum number of tasks (processes and threads), from 1 to 4194304 (`TasksMax=`). Defaults to systemd's default.",
-				Optional:            true, Validators: []validator.Int64{int64Between{1, 4194304}},
+				Optional:            true, Validators: []validator.Int64{int64validator.Between(1, 4194304)},
 			},
 			"restart": schema.StringAttribute{
 				MarkdownDescription: "When systemd restarts the service (`Restart=`): " + quotedList(restartPolicies) + ". Defaults to `" + defaultRestart + "`.",
 				Optional:            true, Computed: true, Default: stringdefault.StaticString(defaultRestart),
-				Validators: []validator.String{oneOfValidator(restartPolicies)},
+				Validators: []validator.String{stringvalidator.OneOf(restartPolicies...)},
 			},
 			"readiness_port": schema.Int64Attribute{
 				MarkdownDescription: "A TCP port on 127.0.0.1, inside the service's network namespace, that apply waits for until it accepts a connection. " +
 					"It is not part of the unit. Defaults to waiting only until the service is active.",
-				Optional: true, Validators: []validator.Int64{int64Between{1, 65535}},
+				Optional: true, Validators: []validator.Int64{int64validator.Between(1, 65535)},
 			},
 			"enabled": optBool("Whether the service starts at boot (`systemctl enable`). Defaults to `true`.", true),
 			"running": optBool("Whether the service is running (`systemctl start`/`stop`). Defaults to `true`.", true),
@@ -297,7 +300,7 @@ func (r *serviceResource) Delete(ctx context.Context, req resource.DeleteRequest
 }
 
 func (r *serviceResource) ImportState(ctx context.Context, req resource.ImportStateRequest, resp *resource.ImportStateResponse) {
-	if !unitWord.MatchString(req.ID) {
+	if grammar.ServiceName(req.ID) != nil {
 		resp.Diagnostics.AddError("Invalid Import ID", fmt.Sprintf("import id %q: expected the service's name without .service, as in "+
 			"`terraform import switchyard_service.app app`", req.ID))
 		return

@@ -7,6 +7,7 @@ import (
 	"strings"
 
 	"github.com/GehirnInc/crypt/sha512_crypt"
+	"github.com/hashicorp/terraform-plugin-framework-validators/listvalidator"
 	"github.com/hashicorp/terraform-plugin-framework/attr"
 	"github.com/hashicorp/terraform-plugin-framework/diag"
 	"github.com/hashicorp/terraform-plugin-framework/path"
@@ -20,6 +21,7 @@ import (
 	"github.com/hashicorp/terraform-plugin-framework/types"
 
 	"github.com/switchyard/terraform-provider-switchyard/internal/api"
+	"github.com/switchyard/terraform-provider-switchyard/internal/grammar"
 )
 
 var (
@@ -92,7 +94,7 @@ func userlistSchema() schema.Schema {
 				Optional:            true,
 				Computed:            true,
 				Default:             emptyStrings,
-				Validators:          []validator.List{ruleListValidator{description: "each element is a name", normalize: nameAsRule}},
+				Validators:          []validator.List{listvalidator.ValueStringsAre(haproxyNameValidator())},
 			},
 			"users": schema.ListNestedAttribute{
 				MarkdownDescription: "The users, in the order of their `user` lines. It is required and has no default.",
@@ -110,7 +112,7 @@ func userlistSchema() schema.Schema {
 							Optional:            true,
 							Computed:            true,
 							Default:             emptyStrings,
-							Validators:          []validator.List{ruleListValidator{description: "each element is a name", normalize: nameAsRule}},
+							Validators:          []validator.List{listvalidator.ValueStringsAre(haproxyNameValidator())},
 						},
 						"password_hash": schema.StringAttribute{
 							MarkdownDescription: "The password as a crypt(3) hash, as `mkpasswd -m sha-512` prints it (`$6$…`). " +
@@ -138,9 +140,6 @@ func userlistSchema() schema.Schema {
 		},
 	}
 }
-
-// nameAsRule lets ruleListValidator check lists of names.
-func nameAsRule(s string) (string, error) { return s, checkName(s) }
 
 func cryptHashValidator() stringCheck {
 	return stringCheck{
@@ -324,7 +323,7 @@ func (r *userlistResource) Delete(ctx context.Context, req resource.DeleteReques
 }
 
 func (r *userlistResource) ImportState(ctx context.Context, req resource.ImportStateRequest, resp *resource.ImportStateResponse) {
-	if err := checkName(req.ID); err != nil {
+	if err := grammar.ProxyName(req.ID); err != nil {
 		resp.Diagnostics.AddError("Invalid Import ID", fmt.Sprintf("import id: %v. Expected the userlist's name as in haproxy.cfg, as in "+
 			"`terraform import switchyard_userlist.members members`", err))
 		return
