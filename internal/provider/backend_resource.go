@@ -2,7 +2,6 @@ package provider
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"math"
 	"strings"
@@ -19,7 +18,6 @@ import (
 	"github.com/hashicorp/terraform-plugin-framework/resource/schema/stringdefault"
 	"github.com/hashicorp/terraform-plugin-framework/resource/schema/stringplanmodifier"
 	"github.com/hashicorp/terraform-plugin-framework/schema/validator"
-	"github.com/hashicorp/terraform-plugin-framework/tfsdk"
 	"github.com/hashicorp/terraform-plugin-framework/types"
 
 	"github.com/switchyard/terraform-provider-switchyard/internal/api"
@@ -46,12 +44,32 @@ var backendModes = []string{"http", "tcp"}
 // backendResource is switchyard_backend: one `backend` section of
 // haproxy.cfg with its `server` lines.
 type backendResource struct {
-	machine caller // nil while the provider's settings are unknown
+	lifecycle[backendModel, api.Backend]
 }
 
 // NewBackendResource is the switchyard_backend factory.
-func NewBackendResource() resource.Resource {
-	return &backendResource{}
+func NewBackendResource() resource.Resource { return newBackendResource(nil) }
+
+func newBackendResource(m caller) *backendResource {
+	return &backendResource{lifecycle[backendModel, api.Backend]{machine: m, kind: backendKind}}
+}
+
+var backendKind = kind[backendModel, api.Backend]{
+	title: "Backend", noun: "backend",
+	id:        func(m backendModel) string { return m.Name.ValueString() },
+	ref:       func(m backendModel) any { return api.BackendRef{Name: m.Name.ValueString()} },
+	getMethod: api.MethodBackendGet, createMethod: api.MethodBackendCreate,
+	updateMethod: api.MethodBackendUpdate, deleteMethod: api.MethodBackendDelete,
+	toWire: noWireDiags(func(m backendModel) any { return backendToAPI(m) }),
+	fromWire: func(_ context.Context, prior *backendModel, got api.Backend) (backendModel, diag.Diagnostics) {
+		return managedBackend(prior, backendFromAPI(got)), nil
+	},
+	existsHint: existsHint("a backend of that name already exists on the machine"),
+	goneHint:   goneHint("it was"),
+	importState: func(id string) (map[string]string, error) {
+		name, err := parseBackendImportID(id)
+		return map[string]string{"name": name, "id": name}, err
+	},
 }
 
 type backendModel struct {
@@ -258,116 +276,6 @@ func checkURIValidator() stringCheck {
 	}
 }
 
-func (r *backendResource) Configure(_ context.Context, req resource.ConfigureRequest, resp *resource.ConfigureResponse) {
-	r.machine = machineFrom(req.ProviderData, &resp.Diagnostics)
-}
-
-func (r *backendResource) Create(ctx context.Context, req resource.CreateRequest, resp *resource.CreateResponse) {
-	var plan backendModel
-	resp.Diagnostics.Append(req.Plan.Get(ctx, &plan)...)
-	if resp.Diagnostics.HasError() {
-		return
-	}
-	name := plan.Name.ValueString()
-	if r.machine == nil {
-		resp.Diagnostics.AddError("Unable to Create Backend", fmt.Sprintf("Could not create backend %q: %s", name, errNotConfigured))
-		return
-	}
-	var got api.Backend
-	err := r.machine.Call(ctx, api.MethodBackendCreate, backendToAPI(plan), &got)
-	if errors.Is(err, api.ErrExists) {
-		resp.Diagnostics.AddError("Unable to Create Backend", fmt.Sprintf(
-			"Could not create backend %q: a backend of that name already exists on the machine. "+
-				"Adopt it with `terraform import <resource address> %s`, or choose another name. %s", name, name, err))
-		return
-	}
-	if err != nil {
-		resp.Diagnostics.AddError("Unable to Create Backend", fmt.Sprintf("Could not create backend %q: %s", name, err))
-		return
-	}
-	resp.Diagnostics.Append(setBackendState(ctx, &resp.State, &plan, got)...)
-}
-
-func (r *backendResource) Read(ctx context.Context, req resource.ReadRequest, resp *resource.ReadResponse) {
-	var state backendModel
-	resp.Diagnostics.Append(req.State.Get(ctx, &state)...)
-	if resp.Diagnostics.HasError() {
-		return
-	}
-	name := state.Name.ValueString()
-	if r.machine == nil {
-		resp.Diagnostics.AddError("Unable to Read Backend", fmt.Sprintf("Could not read backend %q: %s", name, errNotConfigured))
-		return
-	}
-	var got api.Backend
-	err := r.machine.Call(ctx, api.MethodBackendGet, api.BackendRef{Name: name}, &got)
-	if errors.Is(err, api.ErrNotFound) {
-		// Deleted outside Terraform: forgetting it makes the next plan
-		// create it again. Only a definite "not found" does this; an
-		// unreachable machine is an error below, never a deletion.
-		resp.State.RemoveResource(ctx)
-		return
-	}
-	if err != nil {
-		resp.Diagnostics.AddError("Unable to Read Backend", fmt.Sprintf("Could not read backend %q: %s", name, err))
-		return
-	}
-	prior := &state
-	if state.Servers == nil {
-		// Just imported: servers, which is never null once set from the
-		// machine, is still null. There is no configuration yet to say
-		// which optional settings are managed, so those the machine has
-		// are taken from it (see managedBackend).
-		prior = nil
-	}
-	resp.Diagnostics.Append(setBackendState(ctx, &resp.State, prior, got)...)
-}
-
-func (r *backendResource) Update(ctx context.Context, req resource.UpdateRequest, resp *resource.UpdateResponse) {
-	var plan backendModel
-	resp.Diagnostics.Append(req.Plan.Get(ctx, &plan)...)
-	if resp.Diagnostics.HasError() {
-		return
-	}
-	name := plan.Name.ValueString()
-	if r.machine == nil {
-		resp.Diagnostics.AddError("Unable to Update Backend", fmt.Sprintf("Could not update backend %q: %s", name, errNotConfigured))
-		return
-	}
-	var got api.Backend
-	err := r.machine.Call(ctx, api.MethodBackendUpdate, backendToAPI(plan), &got)
-	if errors.Is(err, api.ErrNotFound) {
-		resp.Diagnostics.AddError("Unable to Update Backend", fmt.Sprintf(
-			"Could not update backend %q: it was deleted from the machine after the plan was made. "+
-				"Run terraform apply again to create it. %s", name, err))
-		return
-	}
-	if err != nil {
-		resp.Diagnostics.AddError("Unable to Update Backend", fmt.Sprintf("Could not update backend %q: %s", name, err))
-		return
-	}
-	resp.Diagnostics.Append(setBackendState(ctx, &resp.State, &plan, got)...)
-}
-
-func (r *backendResource) Delete(ctx context.Context, req resource.DeleteRequest, resp *resource.DeleteResponse) {
-	var state backendModel
-	resp.Diagnostics.Append(req.State.Get(ctx, &state)...)
-	if resp.Diagnostics.HasError() {
-		return
-	}
-	name := state.Name.ValueString()
-	deleteObject(ctx, r.machine, resp, "Backend", "backend", name, api.MethodBackendDelete, api.BackendRef{Name: name})
-}
-
-func (r *backendResource) ImportState(ctx context.Context, req resource.ImportStateRequest, resp *resource.ImportStateResponse) {
-	name, err := parseBackendImportID(req.ID)
-	if err != nil {
-		resp.Diagnostics.AddError("Invalid Import ID", err.Error())
-		return
-	}
-	importByName(ctx, resp, name)
-}
-
 // parseBackendImportID reads an import id, which is the backend's name: a
 // backend needs nothing else to be found, because one provider block is one
 // machine.
@@ -377,15 +285,6 @@ func parseBackendImportID(id string) (string, error) {
 			"`terraform import switchyard_backend.web web`", err)
 	}
 	return id, nil
-}
-
-// setBackendState records what the machine reported. Create, Update and Read
-// all end here, so apply and refresh can never disagree about a backend.
-// prior (plan or previous state; nil right after import) says which
-// optional settings are managed.
-func setBackendState(ctx context.Context, state *tfsdk.State, prior *backendModel, b api.Backend) diag.Diagnostics {
-	m := managedBackend(prior, backendFromAPI(b))
-	return state.Set(ctx, &m)
 }
 
 // managedBackend nulls, in live, the settings that are null in prior (not

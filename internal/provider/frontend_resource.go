@@ -2,7 +2,6 @@ package provider
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"strings"
 
@@ -19,7 +18,6 @@ import (
 	"github.com/hashicorp/terraform-plugin-framework/resource/schema/stringdefault"
 	"github.com/hashicorp/terraform-plugin-framework/resource/schema/stringplanmodifier"
 	"github.com/hashicorp/terraform-plugin-framework/schema/validator"
-	"github.com/hashicorp/terraform-plugin-framework/tfsdk"
 	"github.com/hashicorp/terraform-plugin-framework/types"
 
 	"github.com/switchyard/terraform-provider-switchyard/internal/api"
@@ -38,12 +36,30 @@ var ruleConds = []string{"if", "unless"}
 
 // frontendResource is switchyard_frontend: one `frontend` section.
 type frontendResource struct {
-	machine caller
+	lifecycle[frontendModel, api.Frontend]
 }
 
 // NewFrontendResource is the switchyard_frontend factory.
 func NewFrontendResource() resource.Resource {
-	return &frontendResource{}
+	return &frontendResource{lifecycle[frontendModel, api.Frontend]{kind: frontendKind}}
+}
+
+var frontendKind = kind[frontendModel, api.Frontend]{
+	title: "Frontend", noun: "frontend",
+	id:        func(m frontendModel) string { return m.Name.ValueString() },
+	ref:       func(m frontendModel) any { return api.FrontendRef{Name: m.Name.ValueString()} },
+	getMethod: api.MethodFrontendGet, createMethod: api.MethodFrontendCreate,
+	updateMethod: api.MethodFrontendUpdate, deleteMethod: api.MethodFrontendDelete,
+	toWire: noWireDiags(func(m frontendModel) any { return frontendToAPI(m) }),
+	fromWire: func(_ context.Context, prior *frontendModel, got api.Frontend) (frontendModel, diag.Diagnostics) {
+		if prior == nil {
+			prior = &frontendModel{}
+		}
+		return frontendFromAPI(got, *prior), nil
+	},
+	existsHint:  existsHint("a frontend of that name already exists on the machine"),
+	goneHint:    goneHint("it was"),
+	importState: importName(grammar.ProxyName, "the frontend's name as in haproxy.cfg, as in `terraform import switchyard_frontend.web web`"),
 }
 
 type frontendModel struct {
@@ -286,112 +302,6 @@ func (r *frontendResource) ValidateConfig(ctx context.Context, req resource.Vali
 				"cond and cond_test are set together: cond = \"if\" or \"unless\", cond_test = the condition.")
 		}
 	}
-}
-
-func (r *frontendResource) Configure(_ context.Context, req resource.ConfigureRequest, resp *resource.ConfigureResponse) {
-	r.machine = machineFrom(req.ProviderData, &resp.Diagnostics)
-}
-
-func (r *frontendResource) Create(ctx context.Context, req resource.CreateRequest, resp *resource.CreateResponse) {
-	var plan frontendModel
-	resp.Diagnostics.Append(req.Plan.Get(ctx, &plan)...)
-	if resp.Diagnostics.HasError() {
-		return
-	}
-	name := plan.Name.ValueString()
-	if r.machine == nil {
-		resp.Diagnostics.AddError("Unable to Create Frontend", fmt.Sprintf("Could not create frontend %q: %s", name, errNotConfigured))
-		return
-	}
-	var got api.Frontend
-	err := r.machine.Call(ctx, api.MethodFrontendCreate, frontendToAPI(plan), &got)
-	if errors.Is(err, api.ErrExists) {
-		resp.Diagnostics.AddError("Unable to Create Frontend", fmt.Sprintf(
-			"Could not create frontend %q: a frontend of that name already exists on the machine. "+
-				"Adopt it with `terraform import <resource address> %s`, or choose another name. %s", name, name, err))
-		return
-	}
-	if err != nil {
-		resp.Diagnostics.AddError("Unable to Create Frontend", fmt.Sprintf("Could not create frontend %q: %s", name, err))
-		return
-	}
-	resp.Diagnostics.Append(setFrontendState(ctx, &resp.State, got, plan)...)
-}
-
-func (r *frontendResource) Read(ctx context.Context, req resource.ReadRequest, resp *resource.ReadResponse) {
-	var state frontendModel
-	resp.Diagnostics.Append(req.State.Get(ctx, &state)...)
-	if resp.Diagnostics.HasError() {
-		return
-	}
-	name := state.Name.ValueString()
-	if r.machine == nil {
-		resp.Diagnostics.AddError("Unable to Read Frontend", fmt.Sprintf("Could not read frontend %q: %s", name, errNotConfigured))
-		return
-	}
-	var got api.Frontend
-	err := r.machine.Call(ctx, api.MethodFrontendGet, api.FrontendRef{Name: name}, &got)
-	if errors.Is(err, api.ErrNotFound) {
-		resp.State.RemoveResource(ctx)
-		return
-	}
-	if err != nil {
-		resp.Diagnostics.AddError("Unable to Read Frontend", fmt.Sprintf("Could not read frontend %q: %s", name, err))
-		return
-	}
-	resp.Diagnostics.Append(setFrontendState(ctx, &resp.State, got, state)...)
-}
-
-func (r *frontendResource) Update(ctx context.Context, req resource.UpdateRequest, resp *resource.UpdateResponse) {
-	var plan frontendModel
-	resp.Diagnostics.Append(req.Plan.Get(ctx, &plan)...)
-	if resp.Diagnostics.HasError() {
-		return
-	}
-	name := plan.Name.ValueString()
-	if r.machine == nil {
-		resp.Diagnostics.AddError("Unable to Update Frontend", fmt.Sprintf("Could not update frontend %q: %s", name, errNotConfigured))
-		return
-	}
-	var got api.Frontend
-	err := r.machine.Call(ctx, api.MethodFrontendUpdate, frontendToAPI(plan), &got)
-	if errors.Is(err, api.ErrNotFound) {
-		resp.Diagnostics.AddError("Unable to Update Frontend", fmt.Sprintf(
-			"Could not update frontend %q: it was deleted from the machine after the plan was made. "+
-				"Run terraform apply again to create it. %s", name, err))
-		return
-	}
-	if err != nil {
-		resp.Diagnostics.AddError("Unable to Update Frontend", fmt.Sprintf("Could not update frontend %q: %s", name, err))
-		return
-	}
-	resp.Diagnostics.Append(setFrontendState(ctx, &resp.State, got, plan)...)
-}
-
-func (r *frontendResource) Delete(ctx context.Context, req resource.DeleteRequest, resp *resource.DeleteResponse) {
-	var state frontendModel
-	resp.Diagnostics.Append(req.State.Get(ctx, &state)...)
-	if resp.Diagnostics.HasError() {
-		return
-	}
-	name := state.Name.ValueString()
-	deleteObject(ctx, r.machine, resp, "Frontend", "frontend", name, api.MethodFrontendDelete, api.FrontendRef{Name: name})
-}
-
-func (r *frontendResource) ImportState(ctx context.Context, req resource.ImportStateRequest, resp *resource.ImportStateResponse) {
-	if err := grammar.ProxyName(req.ID); err != nil {
-		resp.Diagnostics.AddError("Invalid Import ID", fmt.Sprintf("import id: %v. Expected the frontend's name as in haproxy.cfg, as in "+
-			"`terraform import switchyard_frontend.web web`", err))
-		return
-	}
-	importByName(ctx, resp, req.ID)
-}
-
-// setFrontendState records what the machine reported, keeping the prior
-// spelling of rule lines that mean the same (see keepSpelling).
-func setFrontendState(ctx context.Context, state *tfsdk.State, f api.Frontend, prior frontendModel) diag.Diagnostics {
-	m := frontendFromAPI(f, prior)
-	return state.Set(ctx, &m)
 }
 
 func frontendToAPI(m frontendModel) api.Frontend {

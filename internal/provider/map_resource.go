@@ -2,8 +2,6 @@ package provider
 
 import (
 	"context"
-	"errors"
-	"fmt"
 
 	"github.com/hashicorp/terraform-plugin-framework-validators/mapvalidator"
 	"github.com/hashicorp/terraform-plugin-framework/attr"
@@ -14,7 +12,6 @@ import (
 	"github.com/hashicorp/terraform-plugin-framework/resource/schema/planmodifier"
 	"github.com/hashicorp/terraform-plugin-framework/resource/schema/stringplanmodifier"
 	"github.com/hashicorp/terraform-plugin-framework/schema/validator"
-	"github.com/hashicorp/terraform-plugin-framework/tfsdk"
 	"github.com/hashicorp/terraform-plugin-framework/types"
 
 	"github.com/switchyard/terraform-provider-switchyard/internal/api"
@@ -30,11 +27,34 @@ var (
 // mapResource is switchyard_map: one HAProxy map file, managed
 // authoritatively, whose changes reach the running HAProxy without a reload.
 type mapResource struct {
-	machine caller
+	lifecycle[mapModel, api.Map]
 }
 
 // NewMapResource is the switchyard_map factory.
-func NewMapResource() resource.Resource { return &mapResource{} }
+func NewMapResource() resource.Resource { return newMapResource(nil) }
+
+func newMapResource(m caller) *mapResource {
+	return &mapResource{lifecycle[mapModel, api.Map]{machine: m, kind: mapKind}}
+}
+
+var mapKind = kind[mapModel, api.Map]{
+	title: "Map", noun: "map",
+	id:        func(m mapModel) string { return m.Name.ValueString() },
+	ref:       func(m mapModel) any { return api.MapRef{Name: m.Name.ValueString()} },
+	getMethod: api.MethodMapGet, createMethod: api.MethodMapCreate,
+	updateMethod: api.MethodMapUpdate, deleteMethod: api.MethodMapDelete,
+	toWire: func(ctx context.Context, w write[mapModel]) (any, diag.Diagnostics, error) {
+		spec, diags := mapSpecFrom(ctx, w.plan)
+		return spec, diags, nil
+	},
+	fromWire: func(ctx context.Context, _ *mapModel, got api.Map) (mapModel, diag.Diagnostics) {
+		return mapFromAPI(ctx, got)
+	},
+	existsHint: existsHint("its file already exists on the machine"),
+	goneHint:   goneHint("its file was"),
+	importState: importName(grammar.MapName, "the map's file name without `.map`, as in "+
+		"`terraform import switchyard_map.deluxe deluxe` for /etc/haproxy/maps/deluxe.map"),
+}
 
 type mapModel struct {
 	ID      types.String `tfsdk:"id"`
@@ -94,136 +114,22 @@ func mapSchema() schema.Schema {
 	}
 }
 
-func (r *mapResource) Configure(_ context.Context, req resource.ConfigureRequest, resp *resource.ConfigureResponse) {
-	r.machine = machineFrom(req.ProviderData, &resp.Diagnostics)
-}
-
-func (r *mapResource) Create(ctx context.Context, req resource.CreateRequest, resp *resource.CreateResponse) {
-	var plan mapModel
-	resp.Diagnostics.Append(req.Plan.Get(ctx, &plan)...)
-	if resp.Diagnostics.HasError() {
-		return
-	}
-	name := plan.Name.ValueString()
-	spec, diags := mapSpecFrom(ctx, plan)
-	resp.Diagnostics.Append(diags...)
-	if resp.Diagnostics.HasError() {
-		return
-	}
-	if r.machine == nil {
-		resp.Diagnostics.AddError("Unable to Create Map", fmt.Sprintf("Could not create map %q: %s", name, errNotConfigured))
-		return
-	}
-	var got api.Map
-	err := r.machine.Call(ctx, api.MethodMapCreate, spec, &got)
-	if errors.Is(err, api.ErrExists) {
-		resp.Diagnostics.AddError("Unable to Create Map", fmt.Sprintf(
-			"Could not create map %q: its file already exists on the machine. "+
-				"Adopt it with `terraform import <resource address> %s`, or choose another name. %s", name, name, err))
-		return
-	}
-	if err != nil {
-		resp.Diagnostics.AddError("Unable to Create Map", fmt.Sprintf("Could not create map %q: %s", name, err))
-		return
-	}
-	resp.Diagnostics.Append(setMapState(ctx, &resp.State, got)...)
-}
-
-func (r *mapResource) Read(ctx context.Context, req resource.ReadRequest, resp *resource.ReadResponse) {
-	var state mapModel
-	resp.Diagnostics.Append(req.State.Get(ctx, &state)...)
-	if resp.Diagnostics.HasError() {
-		return
-	}
-	name := state.Name.ValueString()
-	if r.machine == nil {
-		resp.Diagnostics.AddError("Unable to Read Map", fmt.Sprintf("Could not read map %q: %s", name, errNotConfigured))
-		return
-	}
-	var got api.Map
-	err := r.machine.Call(ctx, api.MethodMapGet, api.MapRef{Name: name}, &got)
-	if errors.Is(err, api.ErrNotFound) {
-		resp.State.RemoveResource(ctx)
-		return
-	}
-	if err != nil {
-		resp.Diagnostics.AddError("Unable to Read Map", fmt.Sprintf("Could not read map %q: %s", name, err))
-		return
-	}
-	resp.Diagnostics.Append(setMapState(ctx, &resp.State, got)...)
-}
-
-func (r *mapResource) Update(ctx context.Context, req resource.UpdateRequest, resp *resource.UpdateResponse) {
-	var plan mapModel
-	resp.Diagnostics.Append(req.Plan.Get(ctx, &plan)...)
-	if resp.Diagnostics.HasError() {
-		return
-	}
-	name := plan.Name.ValueString()
-	spec, diags := mapSpecFrom(ctx, plan)
-	resp.Diagnostics.Append(diags...)
-	if resp.Diagnostics.HasError() {
-		return
-	}
-	if r.machine == nil {
-		resp.Diagnostics.AddError("Unable to Update Map", fmt.Sprintf("Could not update map %q: %s", name, errNotConfigured))
-		return
-	}
-	var got api.Map
-	err := r.machine.Call(ctx, api.MethodMapUpdate, spec, &got)
-	if errors.Is(err, api.ErrNotFound) {
-		resp.Diagnostics.AddError("Unable to Update Map", fmt.Sprintf(
-			"Could not update map %q: its file was deleted from the machine after the plan was made. "+
-				"Run terraform apply again to create it. %s", name, err))
-		return
-	}
-	if err != nil {
-		resp.Diagnostics.AddError("Unable to Update Map", fmt.Sprintf("Could not update map %q: %s", name, err))
-		return
-	}
-	resp.Diagnostics.Append(setMapState(ctx, &resp.State, got)...)
-}
-
-func (r *mapResource) Delete(ctx context.Context, req resource.DeleteRequest, resp *resource.DeleteResponse) {
-	var state mapModel
-	resp.Diagnostics.Append(req.State.Get(ctx, &state)...)
-	if resp.Diagnostics.HasError() {
-		return
-	}
-	name := state.Name.ValueString()
-	deleteObject(ctx, r.machine, resp, "Map", "map", name, api.MethodMapDelete, api.MapRef{Name: name})
-}
-
-func (r *mapResource) ImportState(ctx context.Context, req resource.ImportStateRequest, resp *resource.ImportStateResponse) {
-	if err := grammar.MapName(req.ID); err != nil {
-		resp.Diagnostics.AddError("Invalid Import ID", fmt.Sprintf("import id: %v. Expected the map's file name without `.map`, as in "+
-			"`terraform import switchyard_map.deluxe deluxe` for /etc/haproxy/maps/deluxe.map", err))
-		return
-	}
-	importByName(ctx, resp, req.ID)
-}
-
 func mapSpecFrom(ctx context.Context, m mapModel) (api.MapSpec, diag.Diagnostics) {
 	spec := api.MapSpec{Name: m.Name.ValueString(), Entries: map[string]string{}}
 	diags := m.Entries.ElementsAs(ctx, &spec.Entries, false)
 	return spec, diags
 }
 
-// setMapState records what the machine reported. Create, Update and Read
-// all end here, so apply and refresh can never disagree about a map.
-func setMapState(ctx context.Context, state *tfsdk.State, got api.Map) diag.Diagnostics {
-	entries := reconcileMap(got)
-	em, diags := types.MapValueFrom(ctx, types.StringType, entries)
-	if diags.HasError() {
-		return diags
-	}
-	m := mapModel{
+// mapFromAPI is the state of a map: the whole map is managed, so nothing
+// depends on the prior state.
+func mapFromAPI(ctx context.Context, got api.Map) (mapModel, diag.Diagnostics) {
+	em, diags := types.MapValueFrom(ctx, types.StringType, reconcileMap(got))
+	return mapModel{
 		ID:      types.StringValue(got.Name),
 		Name:    types.StringValue(got.Name),
 		Entries: em,
 		Path:    types.StringValue(got.Path),
-	}
-	return state.Set(ctx, &m)
+	}, diags
 }
 
 // reconcileMap turns the file and the running map into one set of entries

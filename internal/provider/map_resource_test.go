@@ -158,7 +158,7 @@ func TestMapRead(t *testing.T) {
 		{"unreachable", &mapCaller{method: api.MethodMapGet, err: unreachable}, map[string]string{"vip": "d"}, "Unable to Read Map"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
-			r := &mapResource{machine: tc.caller}
+			r := newMapResource(tc.caller)
 			prior := mapState(t, map[string]string{"vip": "d"})
 			resp := resource.ReadResponse{State: prior}
 			r.Read(context.Background(), resource.ReadRequest{State: prior}, &resp)

@@ -2,9 +2,8 @@ package provider
 
 import (
 	"context"
-	"errors"
-	"fmt"
 
+	"github.com/hashicorp/terraform-plugin-framework/diag"
 	"github.com/hashicorp/terraform-plugin-framework/resource"
 	"github.com/hashicorp/terraform-plugin-framework/resource/schema"
 	"github.com/hashicorp/terraform-plugin-framework/resource/schema/planmodifier"
@@ -25,11 +24,32 @@ var (
 // namespaceResource is switchyard_namespace: a named network namespace and
 // the systemd unit that brings it back at boot.
 type namespaceResource struct {
-	machine caller
+	lifecycle[namespaceModel, api.Namespace]
 }
 
 // NewNamespaceResource is the switchyard_namespace factory.
-func NewNamespaceResource() resource.Resource { return &namespaceResource{} }
+func NewNamespaceResource() resource.Resource {
+	return &namespaceResource{lifecycle[namespaceModel, api.Namespace]{kind: namespaceKind}}
+}
+
+var namespaceKind = kind[namespaceModel, api.Namespace]{
+	title: "Namespace", noun: "network namespace",
+	id:  func(m namespaceModel) string { return m.Name.ValueString() },
+	ref: func(m namespaceModel) any { return api.NamespaceRef{Name: m.Name.ValueString()} },
+	// Ensure creates or repairs whatever is missing: Create and Update are
+	// the same.
+	getMethod: api.MethodNamespaceGet, createMethod: api.MethodNamespaceEnsure,
+	updateMethod: api.MethodNamespaceEnsure, deleteMethod: api.MethodNamespaceDelete,
+	toWire: noWireDiags(func(m namespaceModel) any { return api.NamespaceRef{Name: m.Name.ValueString()} }),
+	fromWire: func(_ context.Context, _ *namespaceModel, ns api.Namespace) (namespaceModel, diag.Diagnostics) {
+		return namespaceModel{ID: types.StringValue(ns.Name), Name: types.StringValue(ns.Name), Unit: types.StringValue(ns.Unit)}, nil
+	},
+	// Half there (deleted by hand, or it would not come back after a
+	// reboot): the plan shows a create, and Ensure repairs it.
+	absent: func(ns api.Namespace) bool { return !ns.Exists || !ns.Enabled },
+	importState: importName(grammar.NamespaceName, "the namespace's name as in /run/netns, as in "+
+		"`terraform import switchyard_namespace.app app`"),
+}
 
 type namespaceModel struct {
 	ID   types.String `tfsdk:"id"`
@@ -73,99 +93,4 @@ func namespaceSchema() schema.Schema {
 			},
 		},
 	}
-}
-
-func (r *namespaceResource) Configure(_ context.Context, req resource.ConfigureRequest, resp *resource.ConfigureResponse) {
-	r.machine = machineFrom(req.ProviderData, &resp.Diagnostics)
-}
-
-// ensure creates or repairs the namespace; Create and Update are the same.
-func (r *namespaceResource) ensure(ctx context.Context, name string) (namespaceModel, error) {
-	if r.machine == nil {
-		return namespaceModel{}, errors.New(errNotConfigured)
-	}
-	var got api.Namespace
-	if err := r.machine.Call(ctx, api.MethodNamespaceEnsure, api.NamespaceRef{Name: name}, &got); err != nil {
-		return namespaceModel{}, err
-	}
-	return namespaceFromAPI(got), nil
-}
-
-func namespaceFromAPI(ns api.Namespace) namespaceModel {
-	return namespaceModel{ID: types.StringValue(ns.Name), Name: types.StringValue(ns.Name), Unit: types.StringValue(ns.Unit)}
-}
-
-func (r *namespaceResource) Create(ctx context.Context, req resource.CreateRequest, resp *resource.CreateResponse) {
-	var plan namespaceModel
-	resp.Diagnostics.Append(req.Plan.Get(ctx, &plan)...)
-	if resp.Diagnostics.HasError() {
-		return
-	}
-	m, err := r.ensure(ctx, plan.Name.ValueString())
-	if err != nil {
-		resp.Diagnostics.AddError("Unable to Create Namespace", fmt.Sprintf("Could not create network namespace %q: %s", plan.Name.ValueString(), err))
-		return
-	}
-	resp.Diagnostics.Append(resp.State.Set(ctx, &m)...)
-}
-
-func (r *namespaceResource) Read(ctx context.Context, req resource.ReadRequest, resp *resource.ReadResponse) {
-	var state namespaceModel
-	resp.Diagnostics.Append(req.State.Get(ctx, &state)...)
-	if resp.Diagnostics.HasError() {
-		return
-	}
-	name := state.Name.ValueString()
-	if r.machine == nil {
-		resp.Diagnostics.AddError("Unable to Read Namespace", fmt.Sprintf("Could not read network namespace %q: %s", name, errNotConfigured))
-		return
-	}
-	var got api.Namespace
-	err := r.machine.Call(ctx, api.MethodNamespaceGet, api.NamespaceRef{Name: name}, &got)
-	if errors.Is(err, api.ErrNotFound) || (err == nil && (!got.Exists || !got.Enabled)) {
-		// Gone, or half there (deleted by hand, or it would not come back
-		// after a reboot): the plan shows a create, and Create, which is
-		// idempotent, repairs whatever is missing.
-		resp.State.RemoveResource(ctx)
-		return
-	}
-	if err != nil {
-		resp.Diagnostics.AddError("Unable to Read Namespace", fmt.Sprintf("Could not read network namespace %q: %s", name, err))
-		return
-	}
-	m := namespaceFromAPI(got)
-	resp.Diagnostics.Append(resp.State.Set(ctx, &m)...)
-}
-
-func (r *namespaceResource) Update(ctx context.Context, req resource.UpdateRequest, resp *resource.UpdateResponse) {
-	var plan namespaceModel
-	resp.Diagnostics.Append(req.Plan.Get(ctx, &plan)...)
-	if resp.Diagnostics.HasError() {
-		return
-	}
-	m, err := r.ensure(ctx, plan.Name.ValueString())
-	if err != nil {
-		resp.Diagnostics.AddError("Unable to Update Namespace", fmt.Sprintf("Could not update network namespace %q: %s", plan.Name.ValueString(), err))
-		return
-	}
-	resp.Diagnostics.Append(resp.State.Set(ctx, &m)...)
-}
-
-func (r *namespaceResource) Delete(ctx context.Context, req resource.DeleteRequest, resp *resource.DeleteResponse) {
-	var state namespaceModel
-	resp.Diagnostics.Append(req.State.Get(ctx, &state)...)
-	if resp.Diagnostics.HasError() {
-		return
-	}
-	name := state.Name.ValueString()
-	deleteObject(ctx, r.machine, resp, "Namespace", "network namespace", name, api.MethodNamespaceDelete, api.NamespaceRef{Name: name})
-}
-
-func (r *namespaceResource) ImportState(ctx context.Context, req resource.ImportStateRequest, resp *resource.ImportStateResponse) {
-	if grammar.NamespaceName(req.ID) != nil {
-		resp.Diagnostics.AddError("Invalid Import ID", fmt.Sprintf("import id %q: expected the namespace's name as in /run/netns, as in "+
-			"`terraform import switchyard_namespace.app app`", req.ID))
-		return
-	}
-	importByName(ctx, resp, req.ID)
 }

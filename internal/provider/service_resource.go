@@ -2,13 +2,13 @@ package provider
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"maps"
 
 	"github.com/hashicorp/terraform-plugin-framework-validators/int64validator"
 	"github.com/hashicorp/terraform-plugin-framework-validators/stringvalidator"
 	"github.com/hashicorp/terraform-plugin-framework/attr"
+	"github.com/hashicorp/terraform-plugin-framework/diag"
 	"github.com/hashicorp/terraform-plugin-framework/path"
 	"github.com/hashicorp/terraform-plugin-framework/resource"
 	"github.com/hashicorp/terraform-plugin-framework/resource/schema"
@@ -38,11 +38,38 @@ const defaultRestart = "on-failure"
 // /etc/systemd/system/NAME.service that the provider writes, and the
 // service's enabled and running state.
 type serviceResource struct {
-	machine caller
+	lifecycle[serviceModel, api.Service]
 }
 
 // NewServiceResource is the switchyard_service factory.
-func NewServiceResource() resource.Resource { return &serviceResource{} }
+func NewServiceResource() resource.Resource {
+	return &serviceResource{lifecycle[serviceModel, api.Service]{kind: serviceKind}}
+}
+
+var serviceKind = kind[serviceModel, api.Service]{
+	title: "Service", noun: "service",
+	id:        func(m serviceModel) string { return m.Name.ValueString() },
+	ref:       func(m serviceModel) any { return api.ServiceRef{Name: m.Name.ValueString()} },
+	getMethod: api.MethodServiceGet, createMethod: api.MethodServiceApply,
+	updateMethod: api.MethodServiceApply, deleteMethod: api.MethodServiceDelete,
+	toWire: func(_ context.Context, w write[serviceModel]) (any, diag.Diagnostics, error) {
+		s := serviceToAPI(w.plan)
+		s.Create = w.create
+		return s, nil, nil
+	},
+	fromWire: func(_ context.Context, prior *serviceModel, got api.Service) (serviceModel, diag.Diagnostics) {
+		// Readiness is not on the machine: it comes from the plan or the
+		// prior state (none after import).
+		readiness := types.Int64Null()
+		if prior != nil {
+			readiness = prior.ReadinessPort
+		}
+		return serviceFromAPI(got, readiness), nil
+	},
+	existsHint:   "a unit of that name exists on the machine and was not written by Switchyard; choose another name.",
+	keepRejected: true,
+	importState:  importName(grammar.ServiceName, "the service's name without .service, as in `terraform import switchyard_service.app app`"),
+}
 
 type serviceModel struct {
 	ID               types.String            `tfsdk:"id"`
@@ -165,10 +192,6 @@ func serviceSchema() schema.Schema {
 	}
 }
 
-func (r *serviceResource) Configure(_ context.Context, req resource.ConfigureRequest, resp *resource.ConfigureResponse) {
-	r.machine = machineFrom(req.ProviderData, &resp.Diagnostics)
-}
-
 func (r *serviceResource) ValidateConfig(ctx context.Context, req resource.ValidateConfigRequest, resp *resource.ValidateConfigResponse) {
 	// A list computed from a module variable (for expressions) is unknown
 	// as a whole at `terraform validate`: check it once it is known.
@@ -203,109 +226,6 @@ func (r *serviceResource) ValidateConfig(ctx context.Context, req resource.Valid
 				fmt.Sprintf("%q is not an environment variable name: use letters, digits and '_', not starting with a digit", k))
 		}
 	}
-}
-
-func (r *serviceResource) apply(ctx context.Context, plan serviceModel, create bool, summary string, diags interface {
-	AddError(string, string)
-}) (serviceModel, bool, error) {
-	name := plan.Name.ValueString()
-	if r.machine == nil {
-		diags.AddError(summary, fmt.Sprintf("Could not write service %q: %s", name, errNotConfigured))
-		return serviceModel{}, false, errors.New(errNotConfigured)
-	}
-	req := serviceToAPI(plan)
-	req.Create = create
-	var got api.Service
-	err := r.machine.Call(ctx, api.MethodServiceApply, req, &got)
-	if errors.Is(err, api.ErrExists) {
-		diags.AddError(summary, fmt.Sprintf("Could not create service %q: a unit of that name exists on the machine and was not written by Switchyard; "+
-			"choose another name. %s", name, err))
-		return serviceModel{}, false, err
-	}
-	if err != nil {
-		diags.AddError(summary, fmt.Sprintf("Could not apply service %q: %s", name, err))
-		return serviceModel{}, false, err
-	}
-	return serviceFromAPI(got, plan.ReadinessPort), true, nil
-}
-
-func (r *serviceResource) Create(ctx context.Context, req resource.CreateRequest, resp *resource.CreateResponse) {
-	var plan serviceModel
-	resp.Diagnostics.Append(req.Plan.Get(ctx, &plan)...)
-	if resp.Diagnostics.HasError() {
-		return
-	}
-	m, ok, err := r.apply(ctx, plan, true, "Unable to Create Service", &resp.Diagnostics)
-	if ok {
-		resp.Diagnostics.Append(resp.State.Set(ctx, &m)...)
-		return
-	}
-	if !errors.Is(err, api.ErrRejected) {
-		return // nothing of ours was written (or a foreign unit is there)
-	}
-	// A unit that was written but did not start is recorded, so Terraform
-	// marks it tainted and the next apply or destroy removes it instead of
-	// leaving it behind on the machine.
-	var got api.Service
-	if r.machine != nil && r.machine.Call(ctx, api.MethodServiceGet, api.ServiceRef{Name: plan.Name.ValueString()}, &got) == nil {
-		m := serviceFromAPI(got, plan.ReadinessPort)
-		resp.Diagnostics.Append(resp.State.Set(ctx, &m)...)
-	}
-}
-
-func (r *serviceResource) Update(ctx context.Context, req resource.UpdateRequest, resp *resource.UpdateResponse) {
-	var plan serviceModel
-	resp.Diagnostics.Append(req.Plan.Get(ctx, &plan)...)
-	if resp.Diagnostics.HasError() {
-		return
-	}
-	if m, ok, _ := r.apply(ctx, plan, false, "Unable to Update Service", &resp.Diagnostics); ok {
-		resp.Diagnostics.Append(resp.State.Set(ctx, &m)...)
-	}
-}
-
-func (r *serviceResource) Read(ctx context.Context, req resource.ReadRequest, resp *resource.ReadResponse) {
-	var state serviceModel
-	resp.Diagnostics.Append(req.State.Get(ctx, &state)...)
-	if resp.Diagnostics.HasError() {
-		return
-	}
-	name := state.Name.ValueString()
-	if r.machine == nil {
-		resp.Diagnostics.AddError("Unable to Read Service", fmt.Sprintf("Could not read service %q: %s", name, errNotConfigured))
-		return
-	}
-	var got api.Service
-	err := r.machine.Call(ctx, api.MethodServiceGet, api.ServiceRef{Name: name}, &got)
-	if errors.Is(err, api.ErrNotFound) {
-		resp.State.RemoveResource(ctx)
-		return
-	}
-	if err != nil {
-		resp.Diagnostics.AddError("Unable to Read Service", fmt.Sprintf("Could not read service %q: %s", name, err))
-		return
-	}
-	m := serviceFromAPI(got, state.ReadinessPort)
-	resp.Diagnostics.Append(resp.State.Set(ctx, &m)...)
-}
-
-func (r *serviceResource) Delete(ctx context.Context, req resource.DeleteRequest, resp *resource.DeleteResponse) {
-	var state serviceModel
-	resp.Diagnostics.Append(req.State.Get(ctx, &state)...)
-	if resp.Diagnostics.HasError() {
-		return
-	}
-	name := state.Name.ValueString()
-	deleteObject(ctx, r.machine, resp, "Service", "service", name, api.MethodServiceDelete, api.ServiceRef{Name: name})
-}
-
-func (r *serviceResource) ImportState(ctx context.Context, req resource.ImportStateRequest, resp *resource.ImportStateResponse) {
-	if grammar.ServiceName(req.ID) != nil {
-		resp.Diagnostics.AddError("Invalid Import ID", fmt.Sprintf("import id %q: expected the service's name without .service, as in "+
-			"`terraform import switchyard_service.app app`", req.ID))
-		return
-	}
-	importByName(ctx, resp, req.ID)
 }
 
 func serviceToAPI(m serviceModel) api.Service {

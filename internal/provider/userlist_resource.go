@@ -2,7 +2,6 @@ package provider
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"strings"
 
@@ -33,12 +32,52 @@ var (
 
 // userlistResource is switchyard_userlist: one `userlist` section.
 type userlistResource struct {
-	machine caller
+	lifecycle[userlistModel, api.Userlist]
 }
 
 // NewUserlistResource is the switchyard_userlist factory.
 func NewUserlistResource() resource.Resource {
-	return &userlistResource{}
+	return &userlistResource{lifecycle[userlistModel, api.Userlist]{kind: userlistKind}}
+}
+
+var userlistKind = kind[userlistModel, api.Userlist]{
+	title: "Userlist", noun: "userlist",
+	id:        func(m userlistModel) string { return m.Name.ValueString() },
+	ref:       func(m userlistModel) any { return api.UserlistRef{Name: m.Name.ValueString()} },
+	getMethod: api.MethodUserlistGet, createMethod: api.MethodUserlistCreate,
+	updateMethod: api.MethodUserlistUpdate, deleteMethod: api.MethodUserlistDelete,
+	toWire: userlistWire,
+	fromWire: func(_ context.Context, prior *userlistModel, got api.Userlist) (userlistModel, diag.Diagnostics) {
+		if prior == nil {
+			prior = &userlistModel{}
+		}
+		return userlistFromAPI(got, *prior), nil
+	},
+	existsHint:  existsHint("a userlist of that name already exists on the machine"),
+	importState: importName(grammar.ProxyName, "the userlist's name as in haproxy.cfg, as in `terraform import switchyard_userlist.members members`"),
+}
+
+// userlistWire hashes the write-only passwords that need it: on create all
+// of them; on update only for a new user, a user that had a password_hash
+// before, or a changed password_wo_version.
+func userlistWire(ctx context.Context, w write[userlistModel]) (any, diag.Diagnostics, error) {
+	plain, diags := passwords(ctx, w.config)
+	if diags.HasError() {
+		return nil, diags, nil
+	}
+	rehash := func(userModel) bool { return true }
+	if w.prior != nil {
+		before := map[string]userModel{}
+		for _, u := range w.prior.Users {
+			before[u.Name.ValueString()] = u
+		}
+		rehash = func(u userModel) bool {
+			old, ok := before[u.Name.ValueString()]
+			return !ok || !old.PasswordHash.IsNull() || !old.PasswordWOVersion.Equal(u.PasswordWOVersion)
+		}
+	}
+	body, err := userlistToAPI(w.plan, plain, rehash)
+	return body, diags, err
 }
 
 type userlistModel struct {
@@ -176,10 +215,6 @@ func (r *userlistResource) ValidateConfig(ctx context.Context, req resource.Vali
 	}
 }
 
-func (r *userlistResource) Configure(_ context.Context, req resource.ConfigureRequest, resp *resource.ConfigureResponse) {
-	r.machine = machineFrom(req.ProviderData, &resp.Diagnostics)
-}
-
 // passwords returns, per user name, the plaintext of write-only passwords
 // in the configuration. It lives only in this call.
 func passwords(ctx context.Context, config tfsdk.Config) (map[string]string, diag.Diagnostics) {
@@ -217,126 +252,12 @@ func userlistToAPI(m userlistModel, plain map[string]string, rehash func(userMod
 	return out, nil
 }
 
-func (r *userlistResource) Create(ctx context.Context, req resource.CreateRequest, resp *resource.CreateResponse) {
-	var plan userlistModel
-	resp.Diagnostics.Append(req.Plan.Get(ctx, &plan)...)
-	plain, diags := passwords(ctx, req.Config)
-	resp.Diagnostics.Append(diags...)
-	if resp.Diagnostics.HasError() {
-		return
-	}
-	name := plan.Name.ValueString()
-	if r.machine == nil {
-		resp.Diagnostics.AddError("Unable to Create Userlist", fmt.Sprintf("Could not create userlist %q: %s", name, errNotConfigured))
-		return
-	}
-	body, err := userlistToAPI(plan, plain, func(userModel) bool { return true })
-	if err != nil {
-		resp.Diagnostics.AddError("Unable to Create Userlist", fmt.Sprintf("Could not create userlist %q: %s", name, err))
-		return
-	}
-	var got api.Userlist
-	err = r.machine.Call(ctx, api.MethodUserlistCreate, body, &got)
-	if errors.Is(err, api.ErrExists) {
-		resp.Diagnostics.AddError("Unable to Create Userlist", fmt.Sprintf(
-			"Could not create userlist %q: a userlist of that name already exists on the machine. "+
-				"Adopt it with `terraform import <resource address> %s`, or choose another name. %s", name, name, err))
-		return
-	}
-	if err != nil {
-		resp.Diagnostics.AddError("Unable to Create Userlist", fmt.Sprintf("Could not create userlist %q: %s", name, err))
-		return
-	}
-	resp.Diagnostics.Append(setUserlistState(ctx, &resp.State, got, plan)...)
-}
-
-func (r *userlistResource) Read(ctx context.Context, req resource.ReadRequest, resp *resource.ReadResponse) {
-	var state userlistModel
-	resp.Diagnostics.Append(req.State.Get(ctx, &state)...)
-	if resp.Diagnostics.HasError() {
-		return
-	}
-	name := state.Name.ValueString()
-	if r.machine == nil {
-		resp.Diagnostics.AddError("Unable to Read Userlist", fmt.Sprintf("Could not read userlist %q: %s", name, errNotConfigured))
-		return
-	}
-	var got api.Userlist
-	err := r.machine.Call(ctx, api.MethodUserlistGet, api.UserlistRef{Name: name}, &got)
-	if errors.Is(err, api.ErrNotFound) {
-		resp.State.RemoveResource(ctx)
-		return
-	}
-	if err != nil {
-		resp.Diagnostics.AddError("Unable to Read Userlist", fmt.Sprintf("Could not read userlist %q: %s", name, err))
-		return
-	}
-	resp.Diagnostics.Append(setUserlistState(ctx, &resp.State, got, state)...)
-}
-
-func (r *userlistResource) Update(ctx context.Context, req resource.UpdateRequest, resp *resource.UpdateResponse) {
-	var plan, prior userlistModel
-	resp.Diagnostics.Append(req.Plan.Get(ctx, &plan)...)
-	resp.Diagnostics.Append(req.State.Get(ctx, &prior)...)
-	plain, diags := passwords(ctx, req.Config)
-	resp.Diagnostics.Append(diags...)
-	if resp.Diagnostics.HasError() {
-		return
-	}
-	name := plan.Name.ValueString()
-	if r.machine == nil {
-		resp.Diagnostics.AddError("Unable to Update Userlist", fmt.Sprintf("Could not update userlist %q: %s", name, errNotConfigured))
-		return
-	}
-	before := map[string]userModel{}
-	for _, u := range prior.Users {
-		before[u.Name.ValueString()] = u
-	}
-	// A write-only password is sent again only for a new user, a user that
-	// had a password_hash before, or a changed password_wo_version.
-	rehash := func(u userModel) bool {
-		old, ok := before[u.Name.ValueString()]
-		return !ok || !old.PasswordHash.IsNull() || !old.PasswordWOVersion.Equal(u.PasswordWOVersion)
-	}
-	body, err := userlistToAPI(plan, plain, rehash)
-	if err != nil {
-		resp.Diagnostics.AddError("Unable to Update Userlist", fmt.Sprintf("Could not update userlist %q: %s", name, err))
-		return
-	}
-	var got api.Userlist
-	err = r.machine.Call(ctx, api.MethodUserlistUpdate, body, &got)
-	if err != nil {
-		resp.Diagnostics.AddError("Unable to Update Userlist", fmt.Sprintf("Could not update userlist %q: %s", name, err))
-		return
-	}
-	resp.Diagnostics.Append(setUserlistState(ctx, &resp.State, got, plan)...)
-}
-
-func (r *userlistResource) Delete(ctx context.Context, req resource.DeleteRequest, resp *resource.DeleteResponse) {
-	var state userlistModel
-	resp.Diagnostics.Append(req.State.Get(ctx, &state)...)
-	if resp.Diagnostics.HasError() {
-		return
-	}
-	name := state.Name.ValueString()
-	deleteObject(ctx, r.machine, resp, "Userlist", "userlist", name, api.MethodUserlistDelete, api.UserlistRef{Name: name})
-}
-
-func (r *userlistResource) ImportState(ctx context.Context, req resource.ImportStateRequest, resp *resource.ImportStateResponse) {
-	if err := grammar.ProxyName(req.ID); err != nil {
-		resp.Diagnostics.AddError("Invalid Import ID", fmt.Sprintf("import id: %v. Expected the userlist's name as in haproxy.cfg, as in "+
-			"`terraform import switchyard_userlist.members members`", err))
-		return
-	}
-	importByName(ctx, resp, req.ID)
-}
-
-// setUserlistState records what the machine has. A user known before keeps
+// userlistFromAPI is the state of what the machine has. A user known before keeps
 // its choice: password_hash users get the live hash (so a changed hash is
 // drift), write-only users get no hash at all. A user not known before
 // (import, hand addition) is shown with its hash, the only password form
 // Terraform can hold.
-func setUserlistState(ctx context.Context, state *tfsdk.State, u api.Userlist, prior userlistModel) diag.Diagnostics {
+func userlistFromAPI(u api.Userlist, prior userlistModel) userlistModel {
 	before := map[string]userModel{}
 	for _, x := range prior.Users {
 		before[x.Name.ValueString()] = x
@@ -361,5 +282,5 @@ func setUserlistState(ctx context.Context, state *tfsdk.State, u api.Userlist, p
 		}
 		m.Users = append(m.Users, um)
 	}
-	return state.Set(ctx, &m)
+	return m
 }
