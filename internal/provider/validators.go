@@ -115,7 +115,7 @@ func checkHostname(s string) error {
 			return fmt.Errorf("%q is not a valid host name: a part may not start or end with '-'", s)
 		}
 		for _, r := range label {
-			if r >= unicode.MaxASCII || !(unicode.IsLetter(r) || unicode.IsDigit(r) || r == '-' || r == '_') {
+			if r >= unicode.MaxASCII || !unicode.IsLetter(r) && !unicode.IsDigit(r) && r != '-' && r != '_' {
 				return fmt.Errorf("%q is not a valid IP address or host name: it contains %s", s, grammar.DescribeRune(r))
 			}
 		}
@@ -181,7 +181,7 @@ func unitNameValidator() stringCheck {
 				return fmt.Errorf("must not be empty")
 			}
 			for _, r := range s {
-				if r >= unicode.MaxASCII || !(unicode.IsLetter(r) || unicode.IsDigit(r) || strings.ContainsRune(":-_.\\@", r)) {
+				if r >= unicode.MaxASCII || !unicode.IsLetter(r) && !unicode.IsDigit(r) && !strings.ContainsRune(":-_.\\@", r) {
 					return fmt.Errorf("%q is not a systemd unit name: it contains %s", s, grammar.DescribeRune(r))
 				}
 			}
