@@ -56,6 +56,7 @@ func newBackendResource(m caller) *backendResource {
 
 var backendKind = kind[backendModel, api.Backend]{
 	title: "Backend", noun: "backend",
+	typeName: "_backend", schema: backendSchema,
 	id:        func(m backendModel) string { return m.Name.ValueString() },
 	ref:       func(m backendModel) any { return api.BackendRef{Name: m.Name.ValueString()} },
 	getMethod: api.MethodBackendGet, createMethod: api.MethodBackendCreate,
@@ -113,14 +114,6 @@ var serverAttrTypes = map[string]attr.Type{
 	"maxconn":   types.Int64Type,
 }
 
-func (r *backendResource) Metadata(_ context.Context, req resource.MetadataRequest, resp *resource.MetadataResponse) {
-	resp.TypeName = req.ProviderTypeName + "_backend"
-}
-
-func (r *backendResource) Schema(_ context.Context, _ resource.SchemaRequest, resp *resource.SchemaResponse) {
-	resp.Schema = backendSchema()
-}
-
 func backendSchema() schema.Schema {
 	name := haproxyNameValidator()
 	return schema.Schema{
@@ -129,11 +122,7 @@ func backendSchema() schema.Schema {
 			"if HAProxy rejects it, nothing changes and the error shows HAProxy's message. " +
 			"A backend edited or deleted by hand shows up as a difference in the next plan.",
 		Attributes: map[string]schema.Attribute{
-			"id": schema.StringAttribute{
-				MarkdownDescription: "The backend's name, which identifies it on the machine.",
-				Computed:            true,
-				PlanModifiers:       []planmodifier.String{stringplanmodifier.UseStateForUnknown()},
-			},
+			"id": idAttribute("The backend's name, which identifies it on the machine."),
 			"name": schema.StringAttribute{
 				MarkdownDescription: "Name of the backend, as in `backend <name>` and `use_backend <name>`, " +
 					name.description + ". Changing it replaces the backend. It is required and has no default.",

@@ -46,6 +46,7 @@ func NewFrontendResource() resource.Resource {
 
 var frontendKind = kind[frontendModel, api.Frontend]{
 	title: "Frontend", noun: "frontend",
+	typeName: "_frontend", schema: frontendSchema,
 	id:        func(m frontendModel) string { return m.Name.ValueString() },
 	ref:       func(m frontendModel) any { return api.FrontendRef{Name: m.Name.ValueString()} },
 	getMethod: api.MethodFrontendGet, createMethod: api.MethodFrontendCreate,
@@ -95,14 +96,6 @@ var useBackendAttrTypes = map[string]attr.Type{
 	"cond_test": types.StringType,
 }
 
-func (r *frontendResource) Metadata(_ context.Context, req resource.MetadataRequest, resp *resource.MetadataResponse) {
-	resp.TypeName = req.ProviderTypeName + "_frontend"
-}
-
-func (r *frontendResource) Schema(_ context.Context, _ resource.SchemaRequest, resp *resource.SchemaResponse) {
-	resp.Schema = frontendSchema()
-}
-
 func frontendSchema() schema.Schema {
 	name := haproxyNameValidator()
 	emptyStrings := listdefault.StaticValue(types.ListValueMust(types.StringType, []attr.Value{}))
@@ -118,11 +111,7 @@ func frontendSchema() schema.Schema {
 			"of haproxy.cfg that this resource did not create (`global`, `defaults`, other frontends and backends). " +
 			"A hand edit of a managed keyword shows up as a difference in the next plan.",
 		Attributes: map[string]schema.Attribute{
-			"id": schema.StringAttribute{
-				MarkdownDescription: "The frontend's name, which identifies it on the machine.",
-				Computed:            true,
-				PlanModifiers:       []planmodifier.String{stringplanmodifier.UseStateForUnknown()},
-			},
+			"id": idAttribute("The frontend's name, which identifies it on the machine."),
 			"name": schema.StringAttribute{
 				MarkdownDescription: "Name of the frontend, as in `frontend <name>`, " + name.description +
 					". Changing it replaces the frontend. It is required and has no default.",

@@ -8,6 +8,9 @@ import (
 	"github.com/hashicorp/terraform-plugin-framework/diag"
 	"github.com/hashicorp/terraform-plugin-framework/path"
 	"github.com/hashicorp/terraform-plugin-framework/resource"
+	"github.com/hashicorp/terraform-plugin-framework/resource/schema"
+	"github.com/hashicorp/terraform-plugin-framework/resource/schema/planmodifier"
+	"github.com/hashicorp/terraform-plugin-framework/resource/schema/stringplanmodifier"
 	"github.com/hashicorp/terraform-plugin-framework/tfsdk"
 
 	"github.com/switchyard/terraform-provider-switchyard/internal/api"
@@ -28,6 +31,10 @@ type kind[M, W any] struct {
 	// title and noun name the kind in diagnostics: the summary is
 	// "Unable to Create <title>", the detail "Could not create <noun> %q: …".
 	title, noun string
+	// typeName follows the provider's name ("_map_entry"); schema is the
+	// resource's schema.
+	typeName string
+	schema   func() schema.Schema
 	// id names the object in details; ref is what get and delete take.
 	id  func(M) string
 	ref func(M) any
@@ -72,11 +79,19 @@ type write[M any] struct {
 	create bool
 }
 
-// lifecycle implements Configure, Create, Read, Update, Delete and
-// ImportState for a kind; a resource embeds it and adds Metadata and Schema.
+// lifecycle implements resource.ResourceWithImportState for a kind; a
+// resource embeds it and adds only what is its own (ValidateConfig).
 type lifecycle[M, W any] struct {
 	machine caller // nil while the provider's settings are unknown
 	kind    kind[M, W]
+}
+
+func (l *lifecycle[M, W]) Metadata(_ context.Context, req resource.MetadataRequest, resp *resource.MetadataResponse) {
+	resp.TypeName = req.ProviderTypeName + l.kind.typeName
+}
+
+func (l *lifecycle[M, W]) Schema(_ context.Context, _ resource.SchemaRequest, resp *resource.SchemaResponse) {
+	resp.Schema = l.kind.schema()
 }
 
 func (l *lifecycle[M, W]) Configure(_ context.Context, req resource.ConfigureRequest, resp *resource.ConfigureResponse) {
@@ -301,4 +316,14 @@ func existsHint(what string) string {
 // apply; subject is "it was" or "its file was".
 func goneHint(subject string) string {
 	return subject + " deleted from the machine after the plan was made. Run terraform apply again to create it."
+}
+
+// idAttribute is the computed id of an object, which never changes once the
+// object exists (a new name replaces it).
+func idAttribute(description string) schema.StringAttribute {
+	return schema.StringAttribute{
+		MarkdownDescription: description,
+		Computed:            true,
+		PlanModifiers:       []planmodifier.String{stringplanmodifier.UseStateForUnknown()},
+	}
 }

@@ -36,6 +36,7 @@ func NewMapEntryResource() resource.Resource {
 
 var mapEntryKind = kind[mapEntryModel, api.MapEntry]{
 	title: "Map Entry", noun: "map entry",
+	typeName: "_map_entry", schema: mapEntrySchema,
 	id: func(m mapEntryModel) string { return mapEntryID(m.Map.ValueString(), m.Key.ValueString()) },
 	ref: func(m mapEntryModel) any {
 		return api.MapEntryRef{Map: m.Map.ValueString(), Key: m.Key.ValueString()}
@@ -73,14 +74,6 @@ type mapEntryModel struct {
 	Path  types.String `tfsdk:"path"`
 }
 
-func (r *mapEntryResource) Metadata(_ context.Context, req resource.MetadataRequest, resp *resource.MetadataResponse) {
-	resp.TypeName = req.ProviderTypeName + "_map_entry"
-}
-
-func (r *mapEntryResource) Schema(_ context.Context, _ resource.SchemaRequest, resp *resource.SchemaResponse) {
-	resp.Schema = mapEntrySchema()
-}
-
 func mapEntrySchema() schema.Schema {
 	return schema.Schema{
 		MarkdownDescription: "One key of an HAProxy map file (`<maps_dir>/<map>.map`) whose other entries Terraform leaves alone, " +
@@ -91,11 +84,7 @@ func mapEntrySchema() schema.Schema {
 			"Manage a map either with `switchyard_map` (which owns every entry) or with entries, not both: " +
 			"the two would undo each other's changes.",
 		Attributes: map[string]schema.Attribute{
-			"id": schema.StringAttribute{
-				MarkdownDescription: "`<map>/<key>`, which identifies the entry on the machine.",
-				Computed:            true,
-				PlanModifiers:       []planmodifier.String{stringplanmodifier.UseStateForUnknown()},
-			},
+			"id": idAttribute("`<map>/<key>`, which identifies the entry on the machine."),
 			"map": schema.StringAttribute{
 				MarkdownDescription: "Name of the map file without `.map`, " + mapNameValidator().description +
 					". Changing it replaces the entry. It is required and has no default.",

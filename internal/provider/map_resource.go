@@ -39,6 +39,7 @@ func newMapResource(m caller) *mapResource {
 
 var mapKind = kind[mapModel, api.Map]{
 	title: "Map", noun: "map",
+	typeName: "_map", schema: mapSchema,
 	id:        func(m mapModel) string { return m.Name.ValueString() },
 	ref:       func(m mapModel) any { return api.MapRef{Name: m.Name.ValueString()} },
 	getMethod: api.MethodMapGet, createMethod: api.MethodMapCreate,
@@ -63,14 +64,6 @@ type mapModel struct {
 	Path    types.String `tfsdk:"path"`
 }
 
-func (r *mapResource) Metadata(_ context.Context, req resource.MetadataRequest, resp *resource.MetadataResponse) {
-	resp.TypeName = req.ProviderTypeName + "_map"
-}
-
-func (r *mapResource) Schema(_ context.Context, _ resource.SchemaRequest, resp *resource.SchemaResponse) {
-	resp.Schema = mapSchema()
-}
-
 func mapSchema() schema.Schema {
 	return schema.Schema{
 		MarkdownDescription: "An HAProxy map file (`<maps_dir>/<name>.map`), for rules such as " +
@@ -83,11 +76,7 @@ func mapSchema() schema.Schema {
 			"and an apply puts both back. Manage a map either with this resource or with `switchyard_map_entry` resources, not both. " +
 			"Destroying the map is refused while `haproxy.cfg` still names its file, since HAProxy could not reload without it.",
 		Attributes: map[string]schema.Attribute{
-			"id": schema.StringAttribute{
-				MarkdownDescription: "The map's name, which identifies it on the machine.",
-				Computed:            true,
-				PlanModifiers:       []planmodifier.String{stringplanmodifier.UseStateForUnknown()},
-			},
+			"id": idAttribute("The map's name, which identifies it on the machine."),
 			"name": schema.StringAttribute{
 				MarkdownDescription: "Name of the map file without `.map`, " + mapNameValidator().description +
 					". Changing it replaces the map. It is required and has no default.",

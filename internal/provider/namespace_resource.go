@@ -34,6 +34,7 @@ func NewNamespaceResource() resource.Resource {
 
 var namespaceKind = kind[namespaceModel, api.Namespace]{
 	title: "Namespace", noun: "network namespace",
+	typeName: "_namespace", schema: namespaceSchema,
 	id:  func(m namespaceModel) string { return m.Name.ValueString() },
 	ref: func(m namespaceModel) any { return api.NamespaceRef{Name: m.Name.ValueString()} },
 	// Ensure creates or repairs whatever is missing: Create and Update are
@@ -57,14 +58,6 @@ type namespaceModel struct {
 	Unit types.String `tfsdk:"unit"`
 }
 
-func (r *namespaceResource) Metadata(_ context.Context, req resource.MetadataRequest, resp *resource.MetadataResponse) {
-	resp.TypeName = req.ProviderTypeName + "_namespace"
-}
-
-func (r *namespaceResource) Schema(_ context.Context, _ resource.SchemaRequest, resp *resource.SchemaResponse) {
-	resp.Schema = namespaceSchema()
-}
-
 func namespaceSchema() schema.Schema {
 	name := unitWordValidator("namespace")
 	return schema.Schema{
@@ -75,11 +68,7 @@ func namespaceSchema() schema.Schema {
 			"(restarting the services that ran in the old one). Deleting a namespace that a `switchyard_service` still uses fails and names the service. " +
 			"Reference `name` from backends' `namespace` servers, so HAProxy's configuration is checked only once the namespace exists.",
 		Attributes: map[string]schema.Attribute{
-			"id": schema.StringAttribute{
-				MarkdownDescription: "The namespace's name, which identifies it on the machine.",
-				Computed:            true,
-				PlanModifiers:       []planmodifier.String{stringplanmodifier.UseStateForUnknown()},
-			},
+			"id": idAttribute("The namespace's name, which identifies it on the machine."),
 			"name": schema.StringAttribute{
 				MarkdownDescription: "Name of the namespace, " + name.description + ". Changing it replaces the namespace. It is required and has no default.",
 				Required:            true,

@@ -48,6 +48,7 @@ func NewServiceResource() resource.Resource {
 
 var serviceKind = kind[serviceModel, api.Service]{
 	title: "Service", noun: "service",
+	typeName: "_service", schema: serviceSchema,
 	id:        func(m serviceModel) string { return m.Name.ValueString() },
 	ref:       func(m serviceModel) any { return api.ServiceRef{Name: m.Name.ValueString()} },
 	getMethod: api.MethodServiceGet, createMethod: api.MethodServiceApply,
@@ -95,14 +96,6 @@ type serviceModel struct {
 	Running          types.Bool              `tfsdk:"running"`
 }
 
-func (r *serviceResource) Metadata(_ context.Context, req resource.MetadataRequest, resp *resource.MetadataResponse) {
-	resp.TypeName = req.ProviderTypeName + "_service"
-}
-
-func (r *serviceResource) Schema(_ context.Context, _ resource.SchemaRequest, resp *resource.SchemaResponse) {
-	resp.Schema = serviceSchema()
-}
-
 func serviceSchema() schema.Schema {
 	name := unitWordValidator("service")
 	optString := func(desc string, v ...validator.String) schema.StringAttribute {
@@ -119,11 +112,7 @@ func serviceSchema() schema.Schema {
 			"A hand-edited unit file, a stopped or a disabled service shows up in the next plan, and apply repairs it; " +
 			"lines of the unit that no attribute manages are not read, so adding one by hand is not seen as a difference.",
 		Attributes: map[string]schema.Attribute{
-			"id": schema.StringAttribute{
-				MarkdownDescription: "The service's name, which identifies it on the machine.",
-				Computed:            true,
-				PlanModifiers:       []planmodifier.String{stringplanmodifier.UseStateForUnknown()},
-			},
+			"id": idAttribute("The service's name, which identifies it on the machine."),
 			"name": schema.StringAttribute{
 				MarkdownDescription: "Name of the service without `.service`, " + name.description + ". Changing it replaces the service. It is required and has no default.",
 				Required:            true,

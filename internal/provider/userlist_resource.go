@@ -42,6 +42,7 @@ func NewUserlistResource() resource.Resource {
 
 var userlistKind = kind[userlistModel, api.Userlist]{
 	title: "Userlist", noun: "userlist",
+	typeName: "_userlist", schema: userlistSchema,
 	id:        func(m userlistModel) string { return m.Name.ValueString() },
 	ref:       func(m userlistModel) any { return api.UserlistRef{Name: m.Name.ValueString()} },
 	getMethod: api.MethodUserlistGet, createMethod: api.MethodUserlistCreate,
@@ -95,14 +96,6 @@ type userModel struct {
 	PasswordWOVersion types.Int64    `tfsdk:"password_wo_version"`
 }
 
-func (r *userlistResource) Metadata(_ context.Context, req resource.MetadataRequest, resp *resource.MetadataResponse) {
-	resp.TypeName = req.ProviderTypeName + "_userlist"
-}
-
-func (r *userlistResource) Schema(_ context.Context, _ resource.SchemaRequest, resp *resource.SchemaResponse) {
-	resp.Schema = userlistSchema()
-}
-
 func userlistSchema() schema.Schema {
 	name := haproxyNameValidator()
 	emptyStrings := listdefault.StaticValue(types.ListValueMust(types.StringType, []attr.Value{}))
@@ -115,11 +108,7 @@ func userlistSchema() schema.Schema {
 			"A password set from `password_wo` is not compared (nothing derived from it is kept in state): " +
 			"change `password_wo_version` to set it again.",
 		Attributes: map[string]schema.Attribute{
-			"id": schema.StringAttribute{
-				MarkdownDescription: "The userlist's name, which identifies it on the machine.",
-				Computed:            true,
-				PlanModifiers:       []planmodifier.String{stringplanmodifier.UseStateForUnknown()},
-			},
+			"id": idAttribute("The userlist's name, which identifies it on the machine."),
 			"name": schema.StringAttribute{
 				MarkdownDescription: "Name of the userlist, as in `userlist <name>` and `http_auth(<name>)`, " + name.description +
 					". Changing it replaces the userlist. It is required and has no default.",
