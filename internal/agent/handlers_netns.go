@@ -8,6 +8,7 @@ import (
 	"github.com/switchyard/terraform-provider-switchyard/internal/agent/netns"
 	"github.com/switchyard/terraform-provider-switchyard/internal/agent/systemd"
 	"github.com/switchyard/terraform-provider-switchyard/internal/api"
+	"github.com/switchyard/terraform-provider-switchyard/internal/grammar"
 )
 
 // haproxyService is the unit HAProxy runs as, which namespaces order before.
@@ -23,24 +24,10 @@ func decodeNamespace(params json.RawMessage) (api.NamespaceRef, error) {
 	if err := decode(params, &ref); err != nil {
 		return ref, err
 	}
-	if !validUnitWord(ref.Name) {
-		return ref, api.Errorf(api.CodeInvalid, "invalid namespace name %q", ref.Name)
+	if err := grammar.NamespaceName(ref.Name); err != nil {
+		return ref, api.Errorf(api.CodeInvalid, "%v", err)
 	}
 	return ref, nil
-}
-
-// validUnitWord is the agent's own guard on names that become paths and
-// unit names; the provider checks the same at plan time with better words.
-func validUnitWord(s string) bool {
-	if s == "" || len(s) > 64 || s[0] == '-' || s[0] == '.' {
-		return false
-	}
-	for _, r := range s {
-		if !(r >= 'a' && r <= 'z' || r >= 'A' && r <= 'Z' || r >= '0' && r <= '9' || r == '-' || r == '_' || r == '.') {
-			return false
-		}
-	}
-	return true
 }
 
 func (s *Server) namespaceGet(ctx context.Context, params json.RawMessage) (any, error) {

@@ -6,11 +6,12 @@ import (
 
 	"github.com/switchyard/terraform-provider-switchyard/internal/agent/systemd"
 	"github.com/switchyard/terraform-provider-switchyard/internal/api"
+	"github.com/switchyard/terraform-provider-switchyard/internal/grammar"
 )
 
 func decodeServiceName(name string) error {
-	if !validUnitWord(name) {
-		return api.Errorf(api.CodeInvalid, "invalid service name %q", name)
+	if err := grammar.ServiceName(name); err != nil {
+		return api.Errorf(api.CodeInvalid, "%v", err)
 	}
 	return nil
 }
@@ -34,8 +35,10 @@ func (s *Server) serviceApply(ctx context.Context, params json.RawMessage) (any,
 	if err := decodeServiceName(svc.Name); err != nil {
 		return nil, err
 	}
-	if svc.Namespace != "" && !validUnitWord(svc.Namespace) {
-		return nil, api.Errorf(api.CodeInvalid, "invalid namespace name %q", svc.Namespace)
+	if svc.Namespace != "" {
+		if err := grammar.NamespaceName(svc.Namespace); err != nil {
+			return nil, api.Errorf(api.CodeInvalid, "%v", err)
+		}
 	}
 	return systemd.ApplyService(ctx, svc, svc.Create)
 }

@@ -47,7 +47,7 @@ func feFetch(url, user, pass string) (status int, body string, hdr http.Header, 
 	if err != nil {
 		return 0, "", nil, fmt.Errorf("GET %s: %w", url, err)
 	}
-	defer resp.Body.Close()
+	defer func() { _ = resp.Body.Close() }() // only read
 	b, err := io.ReadAll(io.LimitReader(resp.Body, 4096))
 	return resp.StatusCode, string(b), resp.Header, err
 }

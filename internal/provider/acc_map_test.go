@@ -481,7 +481,9 @@ func testCheckRoutedBy(m lab.Machine, port int, want map[string]int) resource.Te
 				return fmt.Errorf("x-user %s: unexpected answer %q", user, body)
 			}
 			var p int
-			fmt.Sscan(match[1], &p)
+			if _, err := fmt.Sscan(match[1], &p); err != nil {
+				return fmt.Errorf("x-user %s: app number in %q: %w", user, body, err)
+			}
 			got[user] = p
 		}
 		if diff := cmp.Diff(want, got); diff != "" {
@@ -521,7 +523,7 @@ func getAs(m lab.Machine, port int, user string) (string, error) {
 	if err != nil {
 		return "", fmt.Errorf("GET %s as %s: %w", req.URL, user, err)
 	}
-	defer resp.Body.Close()
+	defer func() { _ = resp.Body.Close() }() // only read
 	body, err := io.ReadAll(io.LimitReader(resp.Body, 4096))
 	if err != nil {
 		return "", err

@@ -66,7 +66,7 @@ func getBody(client *http.Client, m lab.Machine, backend, want string) error {
 	if err != nil {
 		return fmt.Errorf("GET / for backend %s: %w", backend, err)
 	}
-	defer resp.Body.Close()
+	defer func() { _ = resp.Body.Close() }() // only read
 	body, _ := io.ReadAll(io.LimitReader(resp.Body, 4096))
 	if resp.StatusCode != http.StatusOK || string(body) != want {
 		return fmt.Errorf("GET / for backend %s: %s %q, want 200 %q", backend, resp.Status, body, want)

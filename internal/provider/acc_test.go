@@ -511,7 +511,7 @@ func getThrough(client *http.Client, m lab.Machine, backend, path string) (int, 
 	if err != nil {
 		return 0, fmt.Errorf("GET %s for backend %s: %w", req.URL, backend, err)
 	}
-	defer resp.Body.Close()
+	defer func() { _ = resp.Body.Close() }() // only read
 	body, err := io.ReadAll(io.LimitReader(resp.Body, 4096))
 	if err != nil {
 		return 0, fmt.Errorf("GET %s for backend %s: %w", req.URL, backend, err)

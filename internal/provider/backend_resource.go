@@ -2,11 +2,12 @@ package provider
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"math"
 	"strings"
 
+	"github.com/hashicorp/terraform-plugin-framework-validators/int64validator"
+	"github.com/hashicorp/terraform-plugin-framework-validators/stringvalidator"
 	"github.com/hashicorp/terraform-plugin-framework/attr"
 	"github.com/hashicorp/terraform-plugin-framework/diag"
 	"github.com/hashicorp/terraform-plugin-framework/resource"
@@ -17,10 +18,10 @@ import (
 	"github.com/hashicorp/terraform-plugin-framework/resource/schema/stringdefault"
 	"github.com/hashicorp/terraform-plugin-framework/resource/schema/stringplanmodifier"
 	"github.com/hashicorp/terraform-plugin-framework/schema/validator"
-	"github.com/hashicorp/terraform-plugin-framework/tfsdk"
 	"github.com/hashicorp/terraform-plugin-framework/types"
 
 	"github.com/switchyard/terraform-provider-switchyard/internal/api"
+	"github.com/switchyard/terraform-provider-switchyard/internal/grammar"
 )
 
 var (
@@ -43,12 +44,33 @@ var backendModes = []string{"http", "tcp"}
 // backendResource is switchyard_backend: one `backend` section of
 // haproxy.cfg with its `server` lines.
 type backendResource struct {
-	machine caller // nil while the provider's settings are unknown
+	lifecycle[backendModel, api.Backend]
 }
 
 // NewBackendResource is the switchyard_backend factory.
-func NewBackendResource() resource.Resource {
-	return &backendResource{}
+func NewBackendResource() resource.Resource { return newBackendResource(nil) }
+
+func newBackendResource(m caller) *backendResource {
+	return &backendResource{lifecycle[backendModel, api.Backend]{machine: m, kind: backendKind}}
+}
+
+var backendKind = kind[backendModel, api.Backend]{
+	title: "Backend", noun: "backend",
+	typeName: "_backend", schema: backendSchema,
+	id:        func(m backendModel) string { return m.Name.ValueString() },
+	ref:       func(m backendModel) any { return api.BackendRef{Name: m.Name.ValueString()} },
+	getMethod: api.MethodBackendGet, createMethod: api.MethodBackendCreate,
+	updateMethod: api.MethodBackendUpdate, deleteMethod: api.MethodBackendDelete,
+	toWire: noWireDiags(func(m backendModel) any { return backendToAPI(m) }),
+	fromWire: func(_ context.Context, prior *backendModel, got api.Backend) (backendModel, diag.Diagnostics) {
+		return managedBackend(prior, backendFromAPI(got)), nil
+	},
+	existsHint: existsHint("a backend of that name already exists on the machine"),
+	goneHint:   goneHint("it was"),
+	importState: func(id string) (map[string]string, error) {
+		name, err := parseBackendImportID(id)
+		return map[string]string{"name": name, "id": name}, err
+	},
 }
 
 type backendModel struct {
@@ -92,14 +114,6 @@ var serverAttrTypes = map[string]attr.Type{
 	"maxconn":   types.Int64Type,
 }
 
-func (r *backendResource) Metadata(_ context.Context, req resource.MetadataRequest, resp *resource.MetadataResponse) {
-	resp.TypeName = req.ProviderTypeName + "_backend"
-}
-
-func (r *backendResource) Schema(_ context.Context, _ resource.SchemaRequest, resp *resource.SchemaResponse) {
-	resp.Schema = backendSchema()
-}
-
 func backendSchema() schema.Schema {
 	name := haproxyNameValidator()
 	return schema.Schema{
@@ -108,11 +122,7 @@ func backendSchema() schema.Schema {
 			"if HAProxy rejects it, nothing changes and the error shows HAProxy's message. " +
 			"A backend edited or deleted by hand shows up as a difference in the next plan.",
 		Attributes: map[string]schema.Attribute{
-			"id": schema.StringAttribute{
-				MarkdownDescription: "The backend's name, which identifies it on the machine.",
-				Computed:            true,
-				PlanModifiers:       []planmodifier.String{stringplanmodifier.UseStateForUnknown()},
-			},
+			"id": idAttribute("The backend's name, which identifies it on the machine."),
 			"name": schema.StringAttribute{
 				MarkdownDescription: "Name of the backend, as in `backend <name>` and `use_backend <name>`, " +
 					name.description + ". Changing it replaces the backend. It is required and has no default.",
@@ -125,7 +135,7 @@ func backendSchema() schema.Schema {
 				Optional:            true,
 				Computed:            true,
 				Default:             stringdefault.StaticString(defaultMode),
-				Validators:          []validator.String{oneOfValidator(backendModes)},
+				Validators:          []validator.String{stringvalidator.OneOf(backendModes...)},
 			},
 			"balance": schema.StringAttribute{
 				MarkdownDescription: "Load-balancing algorithm (`balance`): " + quotedList(balanceAlgorithms) + ". " +
@@ -135,7 +145,7 @@ func backendSchema() schema.Schema {
 				Optional:   true,
 				Computed:   true,
 				Default:    stringdefault.StaticString(defaultBalance),
-				Validators: []validator.String{oneOfValidator(balanceAlgorithms)},
+				Validators: []validator.String{stringvalidator.OneOf(balanceAlgorithms...)},
 			},
 			"servers": schema.ListNestedAttribute{
 				MarkdownDescription: "The backend's servers, in the order of their `server` lines. Defaults to no servers.",
@@ -159,7 +169,7 @@ func backendSchema() schema.Schema {
 						"port": schema.Int64Attribute{
 							MarkdownDescription: "TCP port of the server, from 1 to 65535. It is required and has no default.",
 							Required:            true,
-							Validators:          []validator.Int64{int64Between{1, 65535}},
+							Validators:          []validator.Int64{int64validator.Between(1, 65535)},
 						},
 						"check": schema.BoolAttribute{
 							MarkdownDescription: "Whether HAProxy health-checks the server (`check`). Defaults to `false`.",
@@ -171,7 +181,7 @@ func backendSchema() schema.Schema {
 							MarkdownDescription: "Weight of the server relative to the others, from 0 to 256 (`weight`); " +
 								"0 sends it no new traffic. Defaults to no `weight` keyword, which HAProxy treats as 1.",
 							Optional:   true,
-							Validators: []validator.Int64{int64Between{0, 256}},
+							Validators: []validator.Int64{int64validator.Between(0, 256)},
 						},
 						"backup": schema.BoolAttribute{
 							MarkdownDescription: "Whether the server only takes traffic when no other server is up (`backup`). Defaults to `false`.",
@@ -197,7 +207,7 @@ func backendSchema() schema.Schema {
 							MarkdownDescription: "Most concurrent connections HAProxy opens to the server (`maxconn`), at least 1. " +
 								"Defaults to not managed: the `server` line keeps whatever `maxconn` it has.",
 							Optional:   true,
-							Validators: []validator.Int64{int64Between{1, math.MaxInt32}},
+							Validators: []validator.Int64{int64validator.Between(1, math.MaxInt32)},
 						},
 					},
 				},
@@ -208,7 +218,7 @@ func backendSchema() schema.Schema {
 					"An empty list removes every rule. Defaults to not managed: the section's rules are left as they are.",
 				ElementType: types.StringType,
 				Optional:    true,
-				Validators:  []validator.List{ruleListValidator{description: "each element is an http-request rule", normalize: normalizeRequestRule}},
+				Validators:  []validator.List{ruleListValidator("each element is an http-request rule", normalizeRequestRule)},
 			},
 			"http_check": schema.SingleNestedAttribute{
 				MarkdownDescription: "HTTP health check of the servers that have `check` (`option httpchk METHOD URI`). " +
@@ -221,7 +231,7 @@ func backendSchema() schema.Schema {
 						Optional:            true,
 						Computed:            true,
 						Default:             stringdefault.StaticString(defaultCheckMethod),
-						Validators:          []validator.String{oneOfValidator(api.HTTPCheckMethods)},
+						Validators:          []validator.String{stringvalidator.OneOf(api.HTTPCheckMethods...)},
 					},
 					"uri": schema.StringAttribute{
 						MarkdownDescription: "Path the check requests, starting with `/` and without spaces. Defaults to `" + defaultCheckURI + "`.",
@@ -255,134 +265,15 @@ func checkURIValidator() stringCheck {
 	}
 }
 
-func (r *backendResource) Configure(_ context.Context, req resource.ConfigureRequest, resp *resource.ConfigureResponse) {
-	r.machine = machineFrom(req.ProviderData, &resp.Diagnostics)
-}
-
-func (r *backendResource) Create(ctx context.Context, req resource.CreateRequest, resp *resource.CreateResponse) {
-	var plan backendModel
-	resp.Diagnostics.Append(req.Plan.Get(ctx, &plan)...)
-	if resp.Diagnostics.HasError() {
-		return
-	}
-	name := plan.Name.ValueString()
-	if r.machine == nil {
-		resp.Diagnostics.AddError("Unable to Create Backend", fmt.Sprintf("Could not create backend %q: %s", name, errNotConfigured))
-		return
-	}
-	var got api.Backend
-	err := r.machine.Call(ctx, api.MethodBackendCreate, backendToAPI(plan), &got)
-	if errors.Is(err, api.ErrExists) {
-		resp.Diagnostics.AddError("Unable to Create Backend", fmt.Sprintf(
-			"Could not create backend %q: a backend of that name already exists on the machine. "+
-				"Adopt it with `terraform import <resource address> %s`, or choose another name. %s", name, name, err))
-		return
-	}
-	if err != nil {
-		resp.Diagnostics.AddError("Unable to Create Backend", fmt.Sprintf("Could not create backend %q: %s", name, err))
-		return
-	}
-	resp.Diagnostics.Append(setBackendState(ctx, &resp.State, &plan, got)...)
-}
-
-func (r *backendResource) Read(ctx context.Context, req resource.ReadRequest, resp *resource.ReadResponse) {
-	var state backendModel
-	resp.Diagnostics.Append(req.State.Get(ctx, &state)...)
-	if resp.Diagnostics.HasError() {
-		return
-	}
-	name := state.Name.ValueString()
-	if r.machine == nil {
-		resp.Diagnostics.AddError("Unable to Read Backend", fmt.Sprintf("Could not read backend %q: %s", name, errNotConfigured))
-		return
-	}
-	var got api.Backend
-	err := r.machine.Call(ctx, api.MethodBackendGet, api.BackendRef{Name: name}, &got)
-	if errors.Is(err, api.ErrNotFound) {
-		// Deleted outside Terraform: forgetting it makes the next plan
-		// create it again. Only a definite "not found" does this; an
-		// unreachable machine is an error below, never a deletion.
-		resp.State.RemoveResource(ctx)
-		return
-	}
-	if err != nil {
-		resp.Diagnostics.AddError("Unable to Read Backend", fmt.Sprintf("Could not read backend %q: %s", name, err))
-		return
-	}
-	prior := &state
-	if state.Servers == nil {
-		// Just imported: servers, which is never null once set from the
-		// machine, is still null. There is no configuration yet to say
-		// which optional settings are managed, so those the machine has
-		// are taken from it (see managedBackend).
-		prior = nil
-	}
-	resp.Diagnostics.Append(setBackendState(ctx, &resp.State, prior, got)...)
-}
-
-func (r *backendResource) Update(ctx context.Context, req resource.UpdateRequest, resp *resource.UpdateResponse) {
-	var plan backendModel
-	resp.Diagnostics.Append(req.Plan.Get(ctx, &plan)...)
-	if resp.Diagnostics.HasError() {
-		return
-	}
-	name := plan.Name.ValueString()
-	if r.machine == nil {
-		resp.Diagnostics.AddError("Unable to Update Backend", fmt.Sprintf("Could not update backend %q: %s", name, errNotConfigured))
-		return
-	}
-	var got api.Backend
-	err := r.machine.Call(ctx, api.MethodBackendUpdate, backendToAPI(plan), &got)
-	if errors.Is(err, api.ErrNotFound) {
-		resp.Diagnostics.AddError("Unable to Update Backend", fmt.Sprintf(
-			"Could not update backend %q: it was deleted from the machine after the plan was made. "+
-				"Run terraform apply again to create it. %s", name, err))
-		return
-	}
-	if err != nil {
-		resp.Diagnostics.AddError("Unable to Update Backend", fmt.Sprintf("Could not update backend %q: %s", name, err))
-		return
-	}
-	resp.Diagnostics.Append(setBackendState(ctx, &resp.State, &plan, got)...)
-}
-
-func (r *backendResource) Delete(ctx context.Context, req resource.DeleteRequest, resp *resource.DeleteResponse) {
-	var state backendModel
-	resp.Diagnostics.Append(req.State.Get(ctx, &state)...)
-	if resp.Diagnostics.HasError() {
-		return
-	}
-	name := state.Name.ValueString()
-	deleteObject(ctx, r.machine, resp, "Backend", "backend", name, api.MethodBackendDelete, api.BackendRef{Name: name})
-}
-
-func (r *backendResource) ImportState(ctx context.Context, req resource.ImportStateRequest, resp *resource.ImportStateResponse) {
-	name, err := parseBackendImportID(req.ID)
-	if err != nil {
-		resp.Diagnostics.AddError("Invalid Import ID", err.Error())
-		return
-	}
-	importByName(ctx, resp, name)
-}
-
 // parseBackendImportID reads an import id, which is the backend's name: a
 // backend needs nothing else to be found, because one provider block is one
 // machine.
 func parseBackendImportID(id string) (string, error) {
-	if err := checkName(id); err != nil {
+	if err := grammar.ProxyName(id); err != nil {
 		return "", fmt.Errorf("import id: %v. Expected the backend's name as in haproxy.cfg, as in "+
 			"`terraform import switchyard_backend.web web`", err)
 	}
 	return id, nil
-}
-
-// setBackendState records what the machine reported. Create, Update and Read
-// all end here, so apply and refresh can never disagree about a backend.
-// prior (plan or previous state; nil right after import) says which
-// optional settings are managed.
-func setBackendState(ctx context.Context, state *tfsdk.State, prior *backendModel, b api.Backend) diag.Diagnostics {
-	m := managedBackend(prior, backendFromAPI(b))
-	return state.Set(ctx, &m)
 }
 
 // managedBackend nulls, in live, the settings that are null in prior (not

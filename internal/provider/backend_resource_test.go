@@ -360,7 +360,7 @@ func TestBackendCreate(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			r := &backendResource{}
+			r := newBackendResource(nil)
 			if tt.machine != nil {
 				r.machine = tt.machine
 			}
@@ -400,6 +400,7 @@ func TestBackendRead(t *testing.T) {
 		name        string
 		machine     *fakeMachine
 		prior       backendModel
+		imported    bool          // the import marker is in private state
 		wantState   *backendModel // nil: removed from state
 		wantSummary string
 		wantDetail  []string
@@ -414,17 +415,24 @@ func TestBackendRead(t *testing.T) {
 			wantState: ptrTo(backendFromAPI(edited)),
 		},
 		{
-			name: "after import only the name is known", machine: newFakeMachine(webAPI()), prior: imported,
+			name: "after import only the name is known", imported: true, machine: newFakeMachine(webAPI()), prior: imported,
 			wantState: ptrTo(webModel()),
 		},
 		{
-			name: "after import every optional setting comes from the machine", machine: newFakeMachine(ext), prior: imported,
+			name: "after import every optional setting comes from the machine", imported: true, machine: newFakeMachine(ext), prior: imported,
 			wantState: ptrTo(backendFromAPI(ext)),
 		},
 		{
 			// A hand-written section without rules: imported with a
 			// configuration that omits http_request, it plans no change.
-			name: "after import no rules is null", machine: newFakeMachine(noRules), prior: imported,
+			name: "after import no rules is null", imported: true, machine: newFakeMachine(noRules), prior: imported,
+			wantState: ptrTo(webModel()),
+		},
+		{
+			// The marker, not the shape of the state, says "just
+			// imported": without it a state with null settings keeps
+			// them unmanaged.
+			name: "without the import marker nothing extra is taken", machine: newFakeMachine(ext), prior: imported,
 			wantState: ptrTo(webModel()),
 		},
 		{
@@ -451,14 +459,22 @@ func TestBackendRead(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			r := &backendResource{}
+			r := newBackendResource(nil)
 			if tt.machine != nil {
 				r.machine = tt.machine
 			}
 			prior := stateFor(t, tt.prior)
-			resp := resource.ReadResponse{State: prior}
-			r.Read(context.Background(), resource.ReadRequest{State: prior}, &resp)
+			private := newPrivate(resource.ReadRequest{}.Private)
+			if tt.imported {
+				markImported(t, private)
+			}
+			resp := resource.ReadResponse{State: prior, Private: private}
+			r.Read(context.Background(), resource.ReadRequest{State: prior, Private: private}, &resp)
 			checkDiags(t, resp.Diagnostics, tt.wantSummary, tt.wantDetail, tt.wantSuffix)
+			// The marker lasts until a state has come from the machine.
+			if got, want := isMarked(t, resp.Private), tt.imported && tt.wantSummary != "" && tt.wantState != nil; got != want {
+				t.Errorf("import marker after Read = %v, want %v", got, want)
+			}
 			if tt.wantState == nil {
 				if !resp.State.Raw.IsNull() {
 					t.Errorf("state = %v, want the resource removed", modelOf(t, resp.State))
@@ -480,7 +496,7 @@ func TestBackendUpdate(t *testing.T) {
 	t.Run("state is what the machine read back", func(t *testing.T) {
 		f := newFakeMachine(webAPI())
 		f.readBack = func(b *api.Backend) { b.Servers[0].Check = true }
-		r := &backendResource{machine: f}
+		r := newBackendResource(f)
 		resp := resource.UpdateResponse{State: stateFor(t, webModel())}
 		r.Update(context.Background(), resource.UpdateRequest{Plan: planFor(t, plan), State: stateFor(t, webModel())}, &resp)
 		checkDiags(t, resp.Diagnostics, "", nil, "")
@@ -495,7 +511,7 @@ func TestBackendUpdate(t *testing.T) {
 		}
 	})
 	t.Run("deleted since the plan", func(t *testing.T) {
-		r := &backendResource{machine: newFakeMachine()}
+		r := newBackendResource(newFakeMachine())
 		resp := resource.UpdateResponse{State: stateFor(t, webModel())}
 		r.Update(context.Background(), resource.UpdateRequest{Plan: planFor(t, plan), State: stateFor(t, webModel())}, &resp)
 		checkDiags(t, resp.Diagnostics, "Unable to Update Backend", []string{`backend "web"`, "apply again", `backend "web" not found`}, "")
@@ -520,7 +536,7 @@ func TestBackendDelete(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			r := &backendResource{machine: tt.machine}
+			r := newBackendResource(tt.machine)
 			resp := resource.DeleteResponse{State: stateFor(t, webModel())}
 			r.Delete(context.Background(), resource.DeleteRequest{State: stateFor(t, webModel())}, &resp)
 			checkDiags(t, resp.Diagnostics, tt.wantSummary, nil, tt.wantSuffix)
@@ -532,11 +548,15 @@ func TestBackendDelete(t *testing.T) {
 }
 
 func TestBackendImportState(t *testing.T) {
-	r := &backendResource{}
+	r := newBackendResource(nil)
 	resp := resource.ImportStateResponse{State: tfsdk.State{Schema: backendSchema()}}
+	resp.Private = newPrivate(resp.Private)
 	resp.State.Raw = stateFor(t, backendModel{HTTPRequest: types.ListNull(types.StringType)}).Raw
 	r.ImportState(context.Background(), resource.ImportStateRequest{ID: "web"}, &resp)
 	checkDiags(t, resp.Diagnostics, "", nil, "")
+	if !isMarked(t, resp.Private) {
+		t.Errorf("ImportState did not set the import marker in private state")
+	}
 	got := modelOf(t, resp.State)
 	want := backendModel{ID: types.StringValue("web"), Name: types.StringValue("web"), HTTPRequest: types.ListNull(types.StringType)}
 	if diff := cmp.Diff(want, got); diff != "" {
@@ -544,11 +564,37 @@ func TestBackendImportState(t *testing.T) {
 	}
 
 	resp = resource.ImportStateResponse{State: tfsdk.State{Schema: backendSchema(), Raw: stateFor(t, backendModel{HTTPRequest: types.ListNull(types.StringType)}).Raw}}
+	resp.Private = newPrivate(resp.Private)
 	r.ImportState(context.Background(), resource.ImportStateRequest{ID: "no such/name"}, &resp)
 	checkDiags(t, resp.Diagnostics, "Invalid Import ID", []string{`"no such/name"`, "terraform import switchyard_backend.web web"}, "")
 }
 
 func ptrTo[T any](v T) *T { return &v }
+
+// newPrivate returns empty private state of the framework's own type, which
+// its package does not let tests name (p only gives the type).
+func newPrivate[T any](p *T) *T {
+	_ = p
+	return new(T)
+}
+
+func markImported(t *testing.T, p interface {
+	SetKey(context.Context, string, []byte) diag.Diagnostics
+}) {
+	t.Helper()
+	if d := p.SetKey(context.Background(), importedKey, importedValue); d.HasError() {
+		t.Fatal(d)
+	}
+}
+
+func isMarked(t *testing.T, p privateData) bool {
+	t.Helper()
+	imported, d := justImported(context.Background(), p)
+	if d.HasError() {
+		t.Fatal(d)
+	}
+	return imported
+}
 
 // checkDiags asserts there is no error when wantSummary is "", and otherwise
 // exactly one error with that summary whose detail contains wantDetail in

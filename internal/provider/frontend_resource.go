@@ -2,10 +2,11 @@ package provider
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"strings"
 
+	"github.com/hashicorp/terraform-plugin-framework-validators/int64validator"
+	"github.com/hashicorp/terraform-plugin-framework-validators/stringvalidator"
 	"github.com/hashicorp/terraform-plugin-framework/attr"
 	"github.com/hashicorp/terraform-plugin-framework/diag"
 	"github.com/hashicorp/terraform-plugin-framework/path"
@@ -17,10 +18,10 @@ import (
 	"github.com/hashicorp/terraform-plugin-framework/resource/schema/stringdefault"
 	"github.com/hashicorp/terraform-plugin-framework/resource/schema/stringplanmodifier"
 	"github.com/hashicorp/terraform-plugin-framework/schema/validator"
-	"github.com/hashicorp/terraform-plugin-framework/tfsdk"
 	"github.com/hashicorp/terraform-plugin-framework/types"
 
 	"github.com/switchyard/terraform-provider-switchyard/internal/api"
+	"github.com/switchyard/terraform-provider-switchyard/internal/grammar"
 )
 
 var (
@@ -35,12 +36,31 @@ var ruleConds = []string{"if", "unless"}
 
 // frontendResource is switchyard_frontend: one `frontend` section.
 type frontendResource struct {
-	machine caller
+	lifecycle[frontendModel, api.Frontend]
 }
 
 // NewFrontendResource is the switchyard_frontend factory.
 func NewFrontendResource() resource.Resource {
-	return &frontendResource{}
+	return &frontendResource{lifecycle[frontendModel, api.Frontend]{kind: frontendKind}}
+}
+
+var frontendKind = kind[frontendModel, api.Frontend]{
+	title: "Frontend", noun: "frontend",
+	typeName: "_frontend", schema: frontendSchema,
+	id:        func(m frontendModel) string { return m.Name.ValueString() },
+	ref:       func(m frontendModel) any { return api.FrontendRef{Name: m.Name.ValueString()} },
+	getMethod: api.MethodFrontendGet, createMethod: api.MethodFrontendCreate,
+	updateMethod: api.MethodFrontendUpdate, deleteMethod: api.MethodFrontendDelete,
+	toWire: noWireDiags(func(m frontendModel) any { return frontendToAPI(m) }),
+	fromWire: func(_ context.Context, prior *frontendModel, got api.Frontend) (frontendModel, diag.Diagnostics) {
+		if prior == nil {
+			prior = &frontendModel{}
+		}
+		return frontendFromAPI(got, *prior), nil
+	},
+	existsHint:  existsHint("a frontend of that name already exists on the machine"),
+	goneHint:    goneHint("it was"),
+	importState: importName(grammar.ProxyName, "the frontend's name as in haproxy.cfg, as in `terraform import switchyard_frontend.web web`"),
 }
 
 type frontendModel struct {
@@ -76,14 +96,6 @@ var useBackendAttrTypes = map[string]attr.Type{
 	"cond_test": types.StringType,
 }
 
-func (r *frontendResource) Metadata(_ context.Context, req resource.MetadataRequest, resp *resource.MetadataResponse) {
-	resp.TypeName = req.ProviderTypeName + "_frontend"
-}
-
-func (r *frontendResource) Schema(_ context.Context, _ resource.SchemaRequest, resp *resource.SchemaResponse) {
-	resp.Schema = frontendSchema()
-}
-
 func frontendSchema() schema.Schema {
 	name := haproxyNameValidator()
 	emptyStrings := listdefault.StaticValue(types.ListValueMust(types.StringType, []attr.Value{}))
@@ -99,11 +111,7 @@ func frontendSchema() schema.Schema {
 			"of haproxy.cfg that this resource did not create (`global`, `defaults`, other frontends and backends). " +
 			"A hand edit of a managed keyword shows up as a difference in the next plan.",
 		Attributes: map[string]schema.Attribute{
-			"id": schema.StringAttribute{
-				MarkdownDescription: "The frontend's name, which identifies it on the machine.",
-				Computed:            true,
-				PlanModifiers:       []planmodifier.String{stringplanmodifier.UseStateForUnknown()},
-			},
+			"id": idAttribute("The frontend's name, which identifies it on the machine."),
 			"name": schema.StringAttribute{
 				MarkdownDescription: "Name of the frontend, as in `frontend <name>`, " + name.description +
 					". Changing it replaces the frontend. It is required and has no default.",
@@ -116,13 +124,13 @@ func frontendSchema() schema.Schema {
 				Optional:            true,
 				Computed:            true,
 				Default:             stringdefault.StaticString(defaultMode),
-				Validators:          []validator.String{oneOfValidator(backendModes)},
+				Validators:          []validator.String{stringvalidator.OneOf(backendModes...)},
 			},
 			"maxconn": schema.Int64Attribute{
 				MarkdownDescription: "Most concurrent connections the frontend accepts (`maxconn`), from 1 to 1000000. " +
 					"Defaults to no `maxconn` keyword, which leaves the limit to the defaults section.",
 				Optional:   true,
-				Validators: []validator.Int64{int64Between{1, 1000000}},
+				Validators: []validator.Int64{int64validator.Between(1, 1000000)},
 			},
 			"forwardfor": schema.BoolAttribute{
 				MarkdownDescription: "Whether HAProxy adds an `X-Forwarded-For` header (`option forwardfor`). Defaults to `false`.",
@@ -150,7 +158,7 @@ func frontendSchema() schema.Schema {
 						"port": schema.Int64Attribute{
 							MarkdownDescription: "TCP port to listen on, from 1 to 65535. It is required and has no default.",
 							Required:            true,
-							Validators:          []validator.Int64{int64Between{1, 65535}},
+							Validators:          []validator.Int64{int64validator.Between(1, 65535)},
 						},
 						"namespace": schema.StringAttribute{
 							MarkdownDescription: "Network namespace to listen in (`namespace`), " + name.description + ". Defaults to HAProxy's own namespace.",
@@ -173,7 +181,7 @@ func frontendSchema() schema.Schema {
 				Optional:    true,
 				Computed:    true,
 				Default:     emptyStrings,
-				Validators:  []validator.List{ruleListValidator{description: "each element is an ACL line", normalize: normalizeACL}},
+				Validators:  []validator.List{ruleListValidator("each element is an ACL line", normalizeACL)},
 			},
 			"http_request": schema.ListAttribute{
 				MarkdownDescription: "`http-request` rules in order, each a line without the keyword, as in " +
@@ -182,7 +190,7 @@ func frontendSchema() schema.Schema {
 				Optional:    true,
 				Computed:    true,
 				Default:     emptyStrings,
-				Validators:  []validator.List{ruleListValidator{description: "each element is an http-request rule", normalize: normalizeRequestRule}},
+				Validators:  []validator.List{ruleListValidator("each element is an http-request rule", normalizeRequestRule)},
 			},
 			"use_backend": schema.ListNestedAttribute{
 				MarkdownDescription: "`use_backend` rules in order; the first that matches picks the backend. Defaults to no rules.",
@@ -201,7 +209,7 @@ func frontendSchema() schema.Schema {
 							MarkdownDescription: "Condition keyword: " + quotedList(ruleConds) + ", set together with `cond_test`. " +
 								"Defaults to none: the rule always matches.",
 							Optional:   true,
-							Validators: []validator.String{oneOfValidator(ruleConds)},
+							Validators: []validator.String{stringvalidator.OneOf(ruleConds...)},
 						},
 						"cond_test": schema.StringAttribute{
 							MarkdownDescription: "The condition, in HAProxy's syntax: ACL names, `!`, `||` and anonymous ACLs in braces, " +
@@ -245,7 +253,7 @@ func backendRefValidator() stringCheck {
 				}
 				return nil
 			}
-			return checkName(s)
+			return grammar.ProxyName(s)
 		},
 	}
 }
@@ -283,112 +291,6 @@ func (r *frontendResource) ValidateConfig(ctx context.Context, req resource.Vali
 				"cond and cond_test are set together: cond = \"if\" or \"unless\", cond_test = the condition.")
 		}
 	}
-}
-
-func (r *frontendResource) Configure(_ context.Context, req resource.ConfigureRequest, resp *resource.ConfigureResponse) {
-	r.machine = machineFrom(req.ProviderData, &resp.Diagnostics)
-}
-
-func (r *frontendResource) Create(ctx context.Context, req resource.CreateRequest, resp *resource.CreateResponse) {
-	var plan frontendModel
-	resp.Diagnostics.Append(req.Plan.Get(ctx, &plan)...)
-	if resp.Diagnostics.HasError() {
-		return
-	}
-	name := plan.Name.ValueString()
-	if r.machine == nil {
-		resp.Diagnostics.AddError("Unable to Create Frontend", fmt.Sprintf("Could not create frontend %q: %s", name, errNotConfigured))
-		return
-	}
-	var got api.Frontend
-	err := r.machine.Call(ctx, api.MethodFrontendCreate, frontendToAPI(plan), &got)
-	if errors.Is(err, api.ErrExists) {
-		resp.Diagnostics.AddError("Unable to Create Frontend", fmt.Sprintf(
-			"Could not create frontend %q: a frontend of that name already exists on the machine. "+
-				"Adopt it with `terraform import <resource address> %s`, or choose another name. %s", name, name, err))
-		return
-	}
-	if err != nil {
-		resp.Diagnostics.AddError("Unable to Create Frontend", fmt.Sprintf("Could not create frontend %q: %s", name, err))
-		return
-	}
-	resp.Diagnostics.Append(setFrontendState(ctx, &resp.State, got, plan)...)
-}
-
-func (r *frontendResource) Read(ctx context.Context, req resource.ReadRequest, resp *resource.ReadResponse) {
-	var state frontendModel
-	resp.Diagnostics.Append(req.State.Get(ctx, &state)...)
-	if resp.Diagnostics.HasError() {
-		return
-	}
-	name := state.Name.ValueString()
-	if r.machine == nil {
-		resp.Diagnostics.AddError("Unable to Read Frontend", fmt.Sprintf("Could not read frontend %q: %s", name, errNotConfigured))
-		return
-	}
-	var got api.Frontend
-	err := r.machine.Call(ctx, api.MethodFrontendGet, api.FrontendRef{Name: name}, &got)
-	if errors.Is(err, api.ErrNotFound) {
-		resp.State.RemoveResource(ctx)
-		return
-	}
-	if err != nil {
-		resp.Diagnostics.AddError("Unable to Read Frontend", fmt.Sprintf("Could not read frontend %q: %s", name, err))
-		return
-	}
-	resp.Diagnostics.Append(setFrontendState(ctx, &resp.State, got, state)...)
-}
-
-func (r *frontendResource) Update(ctx context.Context, req resource.UpdateRequest, resp *resource.UpdateResponse) {
-	var plan frontendModel
-	resp.Diagnostics.Append(req.Plan.Get(ctx, &plan)...)
-	if resp.Diagnostics.HasError() {
-		return
-	}
-	name := plan.Name.ValueString()
-	if r.machine == nil {
-		resp.Diagnostics.AddError("Unable to Update Frontend", fmt.Sprintf("Could not update frontend %q: %s", name, errNotConfigured))
-		return
-	}
-	var got api.Frontend
-	err := r.machine.Call(ctx, api.MethodFrontendUpdate, frontendToAPI(plan), &got)
-	if errors.Is(err, api.ErrNotFound) {
-		resp.Diagnostics.AddError("Unable to Update Frontend", fmt.Sprintf(
-			"Could not update frontend %q: it was deleted from the machine after the plan was made. "+
-				"Run terraform apply again to create it. %s", name, err))
-		return
-	}
-	if err != nil {
-		resp.Diagnostics.AddError("Unable to Update Frontend", fmt.Sprintf("Could not update frontend %q: %s", name, err))
-		return
-	}
-	resp.Diagnostics.Append(setFrontendState(ctx, &resp.State, got, plan)...)
-}
-
-func (r *frontendResource) Delete(ctx context.Context, req resource.DeleteRequest, resp *resource.DeleteResponse) {
-	var state frontendModel
-	resp.Diagnostics.Append(req.State.Get(ctx, &state)...)
-	if resp.Diagnostics.HasError() {
-		return
-	}
-	name := state.Name.ValueString()
-	deleteObject(ctx, r.machine, resp, "Frontend", "frontend", name, api.MethodFrontendDelete, api.FrontendRef{Name: name})
-}
-
-func (r *frontendResource) ImportState(ctx context.Context, req resource.ImportStateRequest, resp *resource.ImportStateResponse) {
-	if err := checkName(req.ID); err != nil {
-		resp.Diagnostics.AddError("Invalid Import ID", fmt.Sprintf("import id: %v. Expected the frontend's name as in haproxy.cfg, as in "+
-			"`terraform import switchyard_frontend.web web`", err))
-		return
-	}
-	importByName(ctx, resp, req.ID)
-}
-
-// setFrontendState records what the machine reported, keeping the prior
-// spelling of rule lines that mean the same (see keepSpelling).
-func setFrontendState(ctx context.Context, state *tfsdk.State, f api.Frontend, prior frontendModel) diag.Diagnostics {
-	m := frontendFromAPI(f, prior)
-	return state.Set(ctx, &m)
 }
 
 func frontendToAPI(m frontendModel) api.Frontend {

@@ -5,6 +5,8 @@ import (
 	"fmt"
 	"time"
 
+	"github.com/hashicorp/terraform-plugin-framework-validators/int64validator"
+	"github.com/hashicorp/terraform-plugin-framework-validators/stringvalidator"
 	"github.com/hashicorp/terraform-plugin-framework/attr"
 	"github.com/hashicorp/terraform-plugin-framework/diag"
 	"github.com/hashicorp/terraform-plugin-framework/path"
@@ -20,6 +22,7 @@ import (
 	"github.com/hashicorp/terraform-plugin-framework/types"
 
 	"github.com/switchyard/terraform-provider-switchyard/internal/api"
+	"github.com/switchyard/terraform-provider-switchyard/internal/grammar"
 )
 
 var (
@@ -127,14 +130,14 @@ func haproxySchema() schema.Schema {
 				MarkdownDescription: "Process-wide maximum of concurrent connections (`maxconn` in `global`), from 1 to 10000000." + leaveAlone,
 				Optional:            true,
 				Computed:            true,
-				Validators:          []validator.Int64{int64Between{1, 10_000_000}},
+				Validators:          []validator.Int64{int64validator.Between(1, 10_000_000)},
 				PlanModifiers:       []planmodifier.Int64{int64planmodifier.UseStateForUnknown()},
 			},
 			"nbthread": schema.Int64Attribute{
 				MarkdownDescription: "Number of worker threads (`nbthread` in `global`), from 1 to 4096." + leaveAlone,
 				Optional:            true,
 				Computed:            true,
-				Validators:          []validator.Int64{int64Between{1, 4096}},
+				Validators:          []validator.Int64{int64validator.Between(1, 4096)},
 				PlanModifiers:       []planmodifier.Int64{int64planmodifier.UseStateForUnknown()},
 			},
 			"log_targets": schema.ListNestedAttribute{
@@ -152,12 +155,12 @@ func haproxySchema() schema.Schema {
 						"facility": schema.StringAttribute{
 							MarkdownDescription: "Syslog facility: " + quotedList(syslogFacilities) + ". It is required and has no default.",
 							Required:            true,
-							Validators:          []validator.String{oneOfValidator(syslogFacilities)},
+							Validators:          []validator.String{stringvalidator.OneOf(syslogFacilities...)},
 						},
 						"level": schema.StringAttribute{
 							MarkdownDescription: "Highest level sent: " + quotedList(syslogLevels) + ". Defaults to none, which sends every level.",
 							Optional:            true,
-							Validators:          []validator.String{oneOfValidator(syslogLevels)},
+							Validators:          []validator.String{stringvalidator.OneOf(syslogLevels...)},
 						},
 					},
 				},
@@ -187,7 +190,7 @@ func haproxySchema() schema.Schema {
 				MarkdownDescription: "`mode` of the defaults section: " + quotedList(backendModes) + "." + leaveAlone,
 				Optional:            true,
 				Computed:            true,
-				Validators:          []validator.String{oneOfValidator(backendModes)},
+				Validators:          []validator.String{stringvalidator.OneOf(backendModes...)},
 				PlanModifiers:       managedString(),
 			},
 			"timeout_connect": timeout("connect"),
@@ -442,7 +445,7 @@ func logAddressValidator() stringCheck {
 			}
 			for _, r := range s {
 				if r <= ' ' || r == '#' || r == '"' || r == '\'' || r == '\\' || r == 0x7f {
-					return fmt.Errorf("%q contains %s, which a log address cannot have", s, describeRune(r))
+					return fmt.Errorf("%q contains %s, which a log address cannot have", s, grammar.DescribeRune(r))
 				}
 			}
 			return nil

@@ -88,26 +88,56 @@ func TestHAProxyToAPI(t *testing.T) {
 	}
 }
 
+// stringModifierFunc runs a plan modifier's logic as a function, so a test
+// can compare it with the trivial modifiers it must not behave like.
+type stringModifierFunc func(planmodifier.StringRequest, *planmodifier.StringResponse)
+
+func modify(m stringModifierFunc, req planmodifier.StringRequest) types.String {
+	resp := &planmodifier.StringResponse{PlanValue: req.PlanValue}
+	m(req, resp)
+	return resp.PlanValue
+}
+
+// checkBites fails a table case that a trivial modifier would pass too:
+// one that does nothing, or one that always makes its change.
+func checkBites(t *testing.T, name string, want types.String, req planmodifier.StringRequest, always stringModifierFunc) {
+	t.Helper()
+	noop := func(planmodifier.StringRequest, *planmodifier.StringResponse) {}
+	if want.Equal(modify(noop, req)) && want.Equal(modify(always, req)) {
+		t.Errorf("%s: this case passes without the modifier and with one that always changes the plan: it cannot fail", name)
+	}
+}
+
 func TestEquivalentTimeout(t *testing.T) {
+	s, null := types.StringValue, types.StringNull()
 	tests := []struct {
-		state, config string
-		want          string
+		name          string
+		state, config types.String
+		want          types.String
 	}{
-		{"5s", "5000ms", "5s"},
-		{"5s", "6s", "6s"},
+		{"same milliseconds keep the state's spelling", s("5s"), s("5000ms"), s("5s")},
+		{"a real change is planned", s("5s"), s("6s"), s("6s")},
+		{"not managed stays null", s("5s"), null, null},
+		{"a new value is planned as configured", null, s("5s"), s("5s")},
+		{"an unparsable state is not kept", s("fast"), s("5s"), s("5s")},
+	}
+	keepState := func(req planmodifier.StringRequest, resp *planmodifier.StringResponse) {
+		resp.PlanValue = req.StateValue
 	}
 	for _, tt := range tests {
 		req := planmodifier.StringRequest{
 			Path:        path.Root("timeout_connect"),
-			StateValue:  types.StringValue(tt.state),
-			ConfigValue: types.StringValue(tt.config),
-			PlanValue:   types.StringValue(tt.config),
+			StateValue:  tt.state,
+			ConfigValue: tt.config,
+			PlanValue:   tt.config,
 		}
-		resp := &planmodifier.StringResponse{PlanValue: req.PlanValue}
-		equivalentTimeout{}.PlanModifyString(context.Background(), req, resp)
-		if got := resp.PlanValue.ValueString(); got != tt.want {
-			t.Errorf("state %q, config %q: plan %q, want %q", tt.state, tt.config, got, tt.want)
+		got := modify(func(req planmodifier.StringRequest, resp *planmodifier.StringResponse) {
+			equivalentTimeout{}.PlanModifyString(context.Background(), req, resp)
+		}, req)
+		if !got.Equal(tt.want) {
+			t.Errorf("%s: plan %s, want %s", tt.name, got, tt.want)
 		}
+		checkBites(t, tt.name, tt.want, req, keepState)
 	}
 }
 
@@ -119,19 +149,25 @@ func TestHAProxySchemaValid(t *testing.T) {
 
 func TestMissingRuntimeSocket(t *testing.T) {
 	tests := []struct {
-		state       types.String
-		wantUnknown bool
+		name  string
+		state types.String
+		want  types.String
 	}{
-		{types.StringValue("/run/haproxy/admin.sock"), false},
-		{types.StringValue(""), true},
-		{types.StringNull(), false},
+		{"present is kept", types.StringValue("/run/haproxy/admin.sock"), types.StringValue("/run/haproxy/admin.sock")},
+		{"removed by hand is planned back", types.StringValue(""), types.StringUnknown()},
+		{"no state yet is left alone", types.StringNull(), types.StringNull()},
+	}
+	unknown := func(_ planmodifier.StringRequest, resp *planmodifier.StringResponse) {
+		resp.PlanValue = types.StringUnknown()
 	}
 	for _, tt := range tests {
 		req := planmodifier.StringRequest{Path: path.Root("runtime_socket"), StateValue: tt.state, PlanValue: tt.state}
-		resp := &planmodifier.StringResponse{PlanValue: req.PlanValue}
-		missingRuntimeSocket{}.PlanModifyString(context.Background(), req, resp)
-		if got := resp.PlanValue.IsUnknown(); got != tt.wantUnknown {
-			t.Errorf("state %s: plan unknown = %v, want %v", tt.state, got, tt.wantUnknown)
+		got := modify(func(req planmodifier.StringRequest, resp *planmodifier.StringResponse) {
+			missingRuntimeSocket{}.PlanModifyString(context.Background(), req, resp)
+		}, req)
+		if !got.Equal(tt.want) {
+			t.Errorf("%s: plan %s, want %s", tt.name, got, tt.want)
 		}
+		checkBites(t, tt.name, tt.want, req, unknown)
 	}
 }

@@ -2,21 +2,19 @@ package provider
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"strings"
 
 	"github.com/hashicorp/terraform-plugin-framework/diag"
-	"github.com/hashicorp/terraform-plugin-framework/path"
 	"github.com/hashicorp/terraform-plugin-framework/resource"
 	"github.com/hashicorp/terraform-plugin-framework/resource/schema"
 	"github.com/hashicorp/terraform-plugin-framework/resource/schema/planmodifier"
 	"github.com/hashicorp/terraform-plugin-framework/resource/schema/stringplanmodifier"
 	"github.com/hashicorp/terraform-plugin-framework/schema/validator"
-	"github.com/hashicorp/terraform-plugin-framework/tfsdk"
 	"github.com/hashicorp/terraform-plugin-framework/types"
 
 	"github.com/switchyard/terraform-provider-switchyard/internal/api"
+	"github.com/switchyard/terraform-provider-switchyard/internal/grammar"
 )
 
 var (
@@ -28,11 +26,45 @@ var (
 // mapEntryResource is switchyard_map_entry: one key of a map file that
 // Terraform does not own as a whole.
 type mapEntryResource struct {
-	machine caller
+	lifecycle[mapEntryModel, api.MapEntry]
 }
 
 // NewMapEntryResource is the switchyard_map_entry factory.
-func NewMapEntryResource() resource.Resource { return &mapEntryResource{} }
+func NewMapEntryResource() resource.Resource {
+	return &mapEntryResource{lifecycle[mapEntryModel, api.MapEntry]{kind: mapEntryKind}}
+}
+
+var mapEntryKind = kind[mapEntryModel, api.MapEntry]{
+	title: "Map Entry", noun: "map entry",
+	typeName: "_map_entry", schema: mapEntrySchema,
+	id: func(m mapEntryModel) string { return mapEntryID(m.Map.ValueString(), m.Key.ValueString()) },
+	ref: func(m mapEntryModel) any {
+		return api.MapEntryRef{Map: m.Map.ValueString(), Key: m.Key.ValueString()}
+	},
+	// Create and update are one call; Create says whether an existing key
+	// is an error.
+	getMethod: api.MethodMapEntryGet, createMethod: api.MethodMapEntrySet,
+	updateMethod: api.MethodMapEntrySet, deleteMethod: api.MethodMapEntryDelete,
+	toWire: func(_ context.Context, w write[mapEntryModel]) (any, diag.Diagnostics, error) {
+		return mapEntrySpecFrom(w.plan, w.create), nil, nil
+	},
+	fromWire: func(_ context.Context, _ *mapEntryModel, got api.MapEntry) (mapEntryModel, diag.Diagnostics) {
+		return mapEntryModel{
+			ID:    types.StringValue(mapEntryID(got.Map, got.Key)),
+			Map:   types.StringValue(got.Map),
+			Key:   types.StringValue(got.Key),
+			Value: types.StringValue(*reconcileValue(got.File, got.Runtime, got.Loaded)),
+			Path:  types.StringValue(got.Path),
+		}, nil
+	},
+	// Neither in the file nor running (see reconcileValue).
+	absent:     func(got api.MapEntry) bool { return reconcileValue(got.File, got.Runtime, got.Loaded) == nil },
+	existsHint: "the map file already has that key. Adopt it with `terraform import <resource address> %[1]s`.",
+	importState: func(id string) (map[string]string, error) {
+		mapName, key, err := parseMapEntryImportID(id)
+		return map[string]string{"map": mapName, "key": key, "id": id}, err
+	},
+}
 
 type mapEntryModel struct {
 	ID    types.String `tfsdk:"id"`
@@ -40,14 +72,6 @@ type mapEntryModel struct {
 	Key   types.String `tfsdk:"key"`
 	Value types.String `tfsdk:"value"`
 	Path  types.String `tfsdk:"path"`
-}
-
-func (r *mapEntryResource) Metadata(_ context.Context, req resource.MetadataRequest, resp *resource.MetadataResponse) {
-	resp.TypeName = req.ProviderTypeName + "_map_entry"
-}
-
-func (r *mapEntryResource) Schema(_ context.Context, _ resource.SchemaRequest, resp *resource.SchemaResponse) {
-	resp.Schema = mapEntrySchema()
 }
 
 func mapEntrySchema() schema.Schema {
@@ -60,11 +84,7 @@ func mapEntrySchema() schema.Schema {
 			"Manage a map either with `switchyard_map` (which owns every entry) or with entries, not both: " +
 			"the two would undo each other's changes.",
 		Attributes: map[string]schema.Attribute{
-			"id": schema.StringAttribute{
-				MarkdownDescription: "`<map>/<key>`, which identifies the entry on the machine.",
-				Computed:            true,
-				PlanModifiers:       []planmodifier.String{stringplanmodifier.UseStateForUnknown()},
-			},
+			"id": idAttribute("`<map>/<key>`, which identifies the entry on the machine."),
 			"map": schema.StringAttribute{
 				MarkdownDescription: "Name of the map file without `.map`, " + mapNameValidator().description +
 					". Changing it replaces the entry. It is required and has no default.",
@@ -93,101 +113,6 @@ func mapEntrySchema() schema.Schema {
 	}
 }
 
-func (r *mapEntryResource) Configure(_ context.Context, req resource.ConfigureRequest, resp *resource.ConfigureResponse) {
-	r.machine = machineFrom(req.ProviderData, &resp.Diagnostics)
-}
-
-func (r *mapEntryResource) Create(ctx context.Context, req resource.CreateRequest, resp *resource.CreateResponse) {
-	var plan mapEntryModel
-	resp.Diagnostics.Append(req.Plan.Get(ctx, &plan)...)
-	if resp.Diagnostics.HasError() {
-		return
-	}
-	id := mapEntryID(plan.Map.ValueString(), plan.Key.ValueString())
-	if r.machine == nil {
-		resp.Diagnostics.AddError("Unable to Create Map Entry", fmt.Sprintf("Could not create map entry %q: %s", id, errNotConfigured))
-		return
-	}
-	var got api.MapEntry
-	err := r.machine.Call(ctx, api.MethodMapEntrySet, mapEntrySpecFrom(plan, true), &got)
-	if errors.Is(err, api.ErrExists) {
-		resp.Diagnostics.AddError("Unable to Create Map Entry", fmt.Sprintf(
-			"Could not create map entry %q: the map file already has that key. "+
-				"Adopt it with `terraform import <resource address> %s`. %s", id, id, err))
-		return
-	}
-	if err != nil {
-		resp.Diagnostics.AddError("Unable to Create Map Entry", fmt.Sprintf("Could not create map entry %q: %s", id, err))
-		return
-	}
-	resp.Diagnostics.Append(setMapEntryState(ctx, &resp.State, got)...)
-}
-
-func (r *mapEntryResource) Read(ctx context.Context, req resource.ReadRequest, resp *resource.ReadResponse) {
-	var state mapEntryModel
-	resp.Diagnostics.Append(req.State.Get(ctx, &state)...)
-	if resp.Diagnostics.HasError() {
-		return
-	}
-	id := mapEntryID(state.Map.ValueString(), state.Key.ValueString())
-	if r.machine == nil {
-		resp.Diagnostics.AddError("Unable to Read Map Entry", fmt.Sprintf("Could not read map entry %q: %s", id, errNotConfigured))
-		return
-	}
-	var got api.MapEntry
-	err := r.machine.Call(ctx, api.MethodMapEntryGet, api.MapEntryRef{Map: state.Map.ValueString(), Key: state.Key.ValueString()}, &got)
-	if errors.Is(err, api.ErrNotFound) {
-		resp.State.RemoveResource(ctx)
-		return
-	}
-	if err != nil {
-		resp.Diagnostics.AddError("Unable to Read Map Entry", fmt.Sprintf("Could not read map entry %q: %s", id, err))
-		return
-	}
-	resp.Diagnostics.Append(setMapEntryState(ctx, &resp.State, got)...)
-}
-
-func (r *mapEntryResource) Update(ctx context.Context, req resource.UpdateRequest, resp *resource.UpdateResponse) {
-	var plan mapEntryModel
-	resp.Diagnostics.Append(req.Plan.Get(ctx, &plan)...)
-	if resp.Diagnostics.HasError() {
-		return
-	}
-	id := mapEntryID(plan.Map.ValueString(), plan.Key.ValueString())
-	if r.machine == nil {
-		resp.Diagnostics.AddError("Unable to Update Map Entry", fmt.Sprintf("Could not update map entry %q: %s", id, errNotConfigured))
-		return
-	}
-	var got api.MapEntry
-	if err := r.machine.Call(ctx, api.MethodMapEntrySet, mapEntrySpecFrom(plan, false), &got); err != nil {
-		resp.Diagnostics.AddError("Unable to Update Map Entry", fmt.Sprintf("Could not update map entry %q: %s", id, err))
-		return
-	}
-	resp.Diagnostics.Append(setMapEntryState(ctx, &resp.State, got)...)
-}
-
-func (r *mapEntryResource) Delete(ctx context.Context, req resource.DeleteRequest, resp *resource.DeleteResponse) {
-	var state mapEntryModel
-	resp.Diagnostics.Append(req.State.Get(ctx, &state)...)
-	if resp.Diagnostics.HasError() {
-		return
-	}
-	id := mapEntryID(state.Map.ValueString(), state.Key.ValueString())
-	deleteObject(ctx, r.machine, resp, "Map Entry", "map entry", id, api.MethodMapEntryDelete,
-		api.MapEntryRef{Map: state.Map.ValueString(), Key: state.Key.ValueString()})
-}
-
-func (r *mapEntryResource) ImportState(ctx context.Context, req resource.ImportStateRequest, resp *resource.ImportStateResponse) {
-	mapName, key, err := parseMapEntryImportID(req.ID)
-	if err != nil {
-		resp.Diagnostics.AddError("Invalid Import ID", err.Error())
-		return
-	}
-	resp.Diagnostics.Append(resp.State.SetAttribute(ctx, path.Root("map"), mapName)...)
-	resp.Diagnostics.Append(resp.State.SetAttribute(ctx, path.Root("key"), key)...)
-	resp.Diagnostics.Append(resp.State.SetAttribute(ctx, path.Root("id"), req.ID)...)
-}
-
 func mapEntryID(mapName, key string) string { return mapName + "/" + key }
 
 // parseMapEntryImportID splits `<map>/<key>` at the first slash: a map name
@@ -198,10 +123,10 @@ func parseMapEntryImportID(id string) (mapName, key string, err error) {
 		return "", "", fmt.Errorf("import id %q has no `/`. Expected `<map>/<key>`, as in "+
 			"`terraform import switchyard_map_entry.john deluxe/john`", id)
 	}
-	if err := checkMapName(mapName); err != nil {
+	if err := grammar.MapName(mapName); err != nil {
 		return "", "", fmt.Errorf("import id %q: %v. Expected `<map>/<key>`", id, err)
 	}
-	if err := checkMapKey(key); err != nil {
+	if err := grammar.MapKey(key); err != nil {
 		return "", "", fmt.Errorf("import id %q: %v. Expected `<map>/<key>`", id, err)
 	}
 	return mapName, key, nil
@@ -209,22 +134,4 @@ func parseMapEntryImportID(id string) (mapName, key string, err error) {
 
 func mapEntrySpecFrom(m mapEntryModel, create bool) api.MapEntrySpec {
 	return api.MapEntrySpec{Map: m.Map.ValueString(), Key: m.Key.ValueString(), Value: m.Value.ValueString(), Create: create}
-}
-
-// setMapEntryState records the machine's view of the entry (see
-// reconcileValue for a file and a running map that disagree).
-func setMapEntryState(ctx context.Context, state *tfsdk.State, got api.MapEntry) diag.Diagnostics {
-	v := reconcileValue(got.File, got.Runtime, got.Loaded)
-	if v == nil {
-		state.RemoveResource(ctx)
-		return nil
-	}
-	m := mapEntryModel{
-		ID:    types.StringValue(mapEntryID(got.Map, got.Key)),
-		Map:   types.StringValue(got.Map),
-		Key:   types.StringValue(got.Key),
-		Value: types.StringValue(*v),
-		Path:  types.StringValue(got.Path),
-	}
-	return state.Set(ctx, &m)
 }

@@ -2,9 +2,8 @@ package provider
 
 import (
 	"context"
-	"errors"
-	"fmt"
 
+	"github.com/hashicorp/terraform-plugin-framework-validators/mapvalidator"
 	"github.com/hashicorp/terraform-plugin-framework/attr"
 	"github.com/hashicorp/terraform-plugin-framework/diag"
 	"github.com/hashicorp/terraform-plugin-framework/resource"
@@ -13,10 +12,10 @@ import (
 	"github.com/hashicorp/terraform-plugin-framework/resource/schema/planmodifier"
 	"github.com/hashicorp/terraform-plugin-framework/resource/schema/stringplanmodifier"
 	"github.com/hashicorp/terraform-plugin-framework/schema/validator"
-	"github.com/hashicorp/terraform-plugin-framework/tfsdk"
 	"github.com/hashicorp/terraform-plugin-framework/types"
 
 	"github.com/switchyard/terraform-provider-switchyard/internal/api"
+	"github.com/switchyard/terraform-provider-switchyard/internal/grammar"
 )
 
 var (
@@ -28,25 +27,41 @@ var (
 // mapResource is switchyard_map: one HAProxy map file, managed
 // authoritatively, whose changes reach the running HAProxy without a reload.
 type mapResource struct {
-	machine caller
+	lifecycle[mapModel, api.Map]
 }
 
 // NewMapResource is the switchyard_map factory.
-func NewMapResource() resource.Resource { return &mapResource{} }
+func NewMapResource() resource.Resource { return newMapResource(nil) }
+
+func newMapResource(m caller) *mapResource {
+	return &mapResource{lifecycle[mapModel, api.Map]{machine: m, kind: mapKind}}
+}
+
+var mapKind = kind[mapModel, api.Map]{
+	title: "Map", noun: "map",
+	typeName: "_map", schema: mapSchema,
+	id:        func(m mapModel) string { return m.Name.ValueString() },
+	ref:       func(m mapModel) any { return api.MapRef{Name: m.Name.ValueString()} },
+	getMethod: api.MethodMapGet, createMethod: api.MethodMapCreate,
+	updateMethod: api.MethodMapUpdate, deleteMethod: api.MethodMapDelete,
+	toWire: func(ctx context.Context, w write[mapModel]) (any, diag.Diagnostics, error) {
+		spec, diags := mapSpecFrom(ctx, w.plan)
+		return spec, diags, nil
+	},
+	fromWire: func(ctx context.Context, _ *mapModel, got api.Map) (mapModel, diag.Diagnostics) {
+		return mapFromAPI(ctx, got)
+	},
+	existsHint: existsHint("its file already exists on the machine"),
+	goneHint:   goneHint("its file was"),
+	importState: importName(grammar.MapName, "the map's file name without `.map`, as in "+
+		"`terraform import switchyard_map.deluxe deluxe` for /etc/haproxy/maps/deluxe.map"),
+}
 
 type mapModel struct {
 	ID      types.String `tfsdk:"id"`
 	Name    types.String `tfsdk:"name"`
 	Entries types.Map    `tfsdk:"entries"`
 	Path    types.String `tfsdk:"path"`
-}
-
-func (r *mapResource) Metadata(_ context.Context, req resource.MetadataRequest, resp *resource.MetadataResponse) {
-	resp.TypeName = req.ProviderTypeName + "_map"
-}
-
-func (r *mapResource) Schema(_ context.Context, _ resource.SchemaRequest, resp *resource.SchemaResponse) {
-	resp.Schema = mapSchema()
 }
 
 func mapSchema() schema.Schema {
@@ -61,11 +76,7 @@ func mapSchema() schema.Schema {
 			"and an apply puts both back. Manage a map either with this resource or with `switchyard_map_entry` resources, not both. " +
 			"Destroying the map is refused while `haproxy.cfg` still names its file, since HAProxy could not reload without it.",
 		Attributes: map[string]schema.Attribute{
-			"id": schema.StringAttribute{
-				MarkdownDescription: "The map's name, which identifies it on the machine.",
-				Computed:            true,
-				PlanModifiers:       []planmodifier.String{stringplanmodifier.UseStateForUnknown()},
-			},
+			"id": idAttribute("The map's name, which identifies it on the machine."),
 			"name": schema.StringAttribute{
 				MarkdownDescription: "Name of the map file without `.map`, " + mapNameValidator().description +
 					". Changing it replaces the map. It is required and has no default.",
@@ -80,7 +91,7 @@ func mapSchema() schema.Schema {
 				Optional:    true,
 				Computed:    true,
 				Default:     mapdefault.StaticValue(types.MapValueMust(types.StringType, map[string]attr.Value{})),
-				Validators:  []validator.Map{mapEntriesValidator{}},
+				Validators:  []validator.Map{mapvalidator.KeysAre(mapKeyValidator()), mapvalidator.ValueStringsAre(mapValueValidator())},
 			},
 			"path": schema.StringAttribute{
 				MarkdownDescription: "Absolute path of the map file on the machine, to use in `map(<path>,<default>)` " +
@@ -92,136 +103,22 @@ func mapSchema() schema.Schema {
 	}
 }
 
-func (r *mapResource) Configure(_ context.Context, req resource.ConfigureRequest, resp *resource.ConfigureResponse) {
-	r.machine = machineFrom(req.ProviderData, &resp.Diagnostics)
-}
-
-func (r *mapResource) Create(ctx context.Context, req resource.CreateRequest, resp *resource.CreateResponse) {
-	var plan mapModel
-	resp.Diagnostics.Append(req.Plan.Get(ctx, &plan)...)
-	if resp.Diagnostics.HasError() {
-		return
-	}
-	name := plan.Name.ValueString()
-	spec, diags := mapSpecFrom(ctx, plan)
-	resp.Diagnostics.Append(diags...)
-	if resp.Diagnostics.HasError() {
-		return
-	}
-	if r.machine == nil {
-		resp.Diagnostics.AddError("Unable to Create Map", fmt.Sprintf("Could not create map %q: %s", name, errNotConfigured))
-		return
-	}
-	var got api.Map
-	err := r.machine.Call(ctx, api.MethodMapCreate, spec, &got)
-	if errors.Is(err, api.ErrExists) {
-		resp.Diagnostics.AddError("Unable to Create Map", fmt.Sprintf(
-			"Could not create map %q: its file already exists on the machine. "+
-				"Adopt it with `terraform import <resource address> %s`, or choose another name. %s", name, name, err))
-		return
-	}
-	if err != nil {
-		resp.Diagnostics.AddError("Unable to Create Map", fmt.Sprintf("Could not create map %q: %s", name, err))
-		return
-	}
-	resp.Diagnostics.Append(setMapState(ctx, &resp.State, got)...)
-}
-
-func (r *mapResource) Read(ctx context.Context, req resource.ReadRequest, resp *resource.ReadResponse) {
-	var state mapModel
-	resp.Diagnostics.Append(req.State.Get(ctx, &state)...)
-	if resp.Diagnostics.HasError() {
-		return
-	}
-	name := state.Name.ValueString()
-	if r.machine == nil {
-		resp.Diagnostics.AddError("Unable to Read Map", fmt.Sprintf("Could not read map %q: %s", name, errNotConfigured))
-		return
-	}
-	var got api.Map
-	err := r.machine.Call(ctx, api.MethodMapGet, api.MapRef{Name: name}, &got)
-	if errors.Is(err, api.ErrNotFound) {
-		resp.State.RemoveResource(ctx)
-		return
-	}
-	if err != nil {
-		resp.Diagnostics.AddError("Unable to Read Map", fmt.Sprintf("Could not read map %q: %s", name, err))
-		return
-	}
-	resp.Diagnostics.Append(setMapState(ctx, &resp.State, got)...)
-}
-
-func (r *mapResource) Update(ctx context.Context, req resource.UpdateRequest, resp *resource.UpdateResponse) {
-	var plan mapModel
-	resp.Diagnostics.Append(req.Plan.Get(ctx, &plan)...)
-	if resp.Diagnostics.HasError() {
-		return
-	}
-	name := plan.Name.ValueString()
-	spec, diags := mapSpecFrom(ctx, plan)
-	resp.Diagnostics.Append(diags...)
-	if resp.Diagnostics.HasError() {
-		return
-	}
-	if r.machine == nil {
-		resp.Diagnostics.AddError("Unable to Update Map", fmt.Sprintf("Could not update map %q: %s", name, errNotConfigured))
-		return
-	}
-	var got api.Map
-	err := r.machine.Call(ctx, api.MethodMapUpdate, spec, &got)
-	if errors.Is(err, api.ErrNotFound) {
-		resp.Diagnostics.AddError("Unable to Update Map", fmt.Sprintf(
-			"Could not update map %q: its file was deleted from the machine after the plan was made. "+
-				"Run terraform apply again to create it. %s", name, err))
-		return
-	}
-	if err != nil {
-		resp.Diagnostics.AddError("Unable to Update Map", fmt.Sprintf("Could not update map %q: %s", name, err))
-		return
-	}
-	resp.Diagnostics.Append(setMapState(ctx, &resp.State, got)...)
-}
-
-func (r *mapResource) Delete(ctx context.Context, req resource.DeleteRequest, resp *resource.DeleteResponse) {
-	var state mapModel
-	resp.Diagnostics.Append(req.State.Get(ctx, &state)...)
-	if resp.Diagnostics.HasError() {
-		return
-	}
-	name := state.Name.ValueString()
-	deleteObject(ctx, r.machine, resp, "Map", "map", name, api.MethodMapDelete, api.MapRef{Name: name})
-}
-
-func (r *mapResource) ImportState(ctx context.Context, req resource.ImportStateRequest, resp *resource.ImportStateResponse) {
-	if err := checkMapName(req.ID); err != nil {
-		resp.Diagnostics.AddError("Invalid Import ID", fmt.Sprintf("import id: %v. Expected the map's file name without `.map`, as in "+
-			"`terraform import switchyard_map.deluxe deluxe` for /etc/haproxy/maps/deluxe.map", err))
-		return
-	}
-	importByName(ctx, resp, req.ID)
-}
-
 func mapSpecFrom(ctx context.Context, m mapModel) (api.MapSpec, diag.Diagnostics) {
 	spec := api.MapSpec{Name: m.Name.ValueString(), Entries: map[string]string{}}
 	diags := m.Entries.ElementsAs(ctx, &spec.Entries, false)
 	return spec, diags
 }
 
-// setMapState records what the machine reported. Create, Update and Read
-// all end here, so apply and refresh can never disagree about a map.
-func setMapState(ctx context.Context, state *tfsdk.State, got api.Map) diag.Diagnostics {
-	entries := reconcileMap(got)
-	em, diags := types.MapValueFrom(ctx, types.StringType, entries)
-	if diags.HasError() {
-		return diags
-	}
-	m := mapModel{
+// mapFromAPI is the state of a map: the whole map is managed, so nothing
+// depends on the prior state.
+func mapFromAPI(ctx context.Context, got api.Map) (mapModel, diag.Diagnostics) {
+	em, diags := types.MapValueFrom(ctx, types.StringType, reconcileMap(got))
+	return mapModel{
 		ID:      types.StringValue(got.Name),
 		Name:    types.StringValue(got.Name),
 		Entries: em,
 		Path:    types.StringValue(got.Path),
-	}
-	return state.Set(ctx, &m)
+	}, diags
 }
 
 // reconcileMap turns the file and the running map into one set of entries

@@ -12,6 +12,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/hashicorp/terraform-plugin-framework-validators/int64validator"
 	"github.com/hashicorp/terraform-plugin-framework/attr"
 	"github.com/hashicorp/terraform-plugin-framework/datasource"
 	"github.com/hashicorp/terraform-plugin-framework/diag"
@@ -142,7 +143,7 @@ func providerSchema() schema.Schema {
 			"port": schema.Int64Attribute{
 				MarkdownDescription: "SSH port of the machine. Falls back to `" + envPort + "`. Defaults to `22`.",
 				Optional:            true,
-				Validators:          []validator.Int64{int64Between{1, 65535}},
+				Validators:          []validator.Int64{int64validator.Between(1, 65535)},
 			},
 			"user": schema.StringAttribute{
 				MarkdownDescription: "User to log in as: `root`, or a user with passwordless sudo together with `sudo = true`. " +
@@ -250,7 +251,7 @@ func bastionSchemaAttributes() map[string]schema.Attribute {
 		"port": schema.Int64Attribute{
 			MarkdownDescription: "SSH port of the bastion. Defaults to `22`.",
 			Optional:            true,
-			Validators:          []validator.Int64{int64Between{1, 65535}},
+			Validators:          []validator.Int64{int64validator.Between(1, 65535)},
 		},
 		"user": schema.StringAttribute{
 			MarkdownDescription: "User to log into the bastion as. Defaults to the machine's `user`.",

@@ -101,12 +101,13 @@ func (c *readCache) drop() {
 }
 
 // fromSnapshot answers a Get from kind's snapshot. done is false when it
-// cannot (the snapshot call failed, or Lookup cannot judge the object);
-// then the caller asks the agent itself.
+// cannot (the params or the snapshot's object do not encode, the snapshot
+// call failed, or Lookup cannot judge the object); then the caller asks the
+// agent itself, and err only says why.
 func (c *readCache) fromSnapshot(ctx context.Context, kind, method string, params, result any) (done bool, err error) {
 	ref, err := refOf(params)
 	if err != nil {
-		return false, nil
+		return false, err
 	}
 	snap := c.snapshot(ctx, kind)
 	if snap == nil {
@@ -122,7 +123,7 @@ func (c *readCache) fromSnapshot(ctx context.Context, kind, method string, param
 	// Through JSON, exactly as the answer of a Get is decoded.
 	b, err := json.Marshal(obj)
 	if err != nil {
-		return false, nil
+		return false, err
 	}
 	if result != nil {
 		if err := json.Unmarshal(b, result); err != nil {

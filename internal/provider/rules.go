@@ -1,15 +1,15 @@
 package provider
 
 import (
-	"context"
 	"fmt"
 	"slices"
 	"strings"
 
+	"github.com/hashicorp/terraform-plugin-framework-validators/listvalidator"
 	"github.com/hashicorp/terraform-plugin-framework/schema/validator"
-	"github.com/hashicorp/terraform-plugin-framework/types"
 
-	"github.com/haproxytech/client-native/v5/config-parser/common"
+	"github.com/switchyard/terraform-provider-switchyard/internal/grammar"
+
 	"github.com/haproxytech/client-native/v5/config-parser/parsers/http"
 	cptypes "github.com/haproxytech/client-native/v5/config-parser/types"
 )
@@ -20,24 +20,12 @@ import (
 // What only HAProxy can judge (an unknown fetch, a missing backend or
 // userlist) is left to `haproxy -c` on the machine at apply time.
 
-// splitRule splits a line the way haproxy.cfg lines are split.
-func splitRule(keyword, line string) ([]string, error) {
-	if strings.ContainsAny(line, "\n\r") {
-		return nil, fmt.Errorf("%q must be one line", line)
-	}
-	parts, comment := common.StringSplitWithCommentIgnoreEmpty(keyword + " " + line)
-	if comment != "" || strings.HasPrefix(strings.TrimSpace(line), "#") {
-		return nil, fmt.Errorf("%q contains '#', which starts a comment in haproxy.cfg", line)
-	}
-	return parts, nil
-}
-
 // normalizeRequestRule returns an http-request rule line as HAProxy's
 // configuration parser writes it back. It fails when the parser does not
 // know the action, or reads the line differently from how it was written
 // (it silently drops words it does not expect, e.g. a misspelt `unles`).
 func normalizeRequestRule(line string) (string, error) {
-	parts, err := splitRule("http-request", line)
+	parts, err := grammar.SplitRule("http-request", line)
 	if err != nil {
 		return "", err
 	}
@@ -59,7 +47,7 @@ func normalizeRequestRule(line string) (string, error) {
 		return "", fmt.Errorf("%q: unexpected parser result", line)
 	}
 	norm := actions[0].String()
-	got, _ := splitRule("http-request", norm)
+	got, _ := grammar.SplitRule("http-request", norm)
 	if !slices.Equal(got, parts) {
 		return "", fmt.Errorf("%q is read by HAProxy's configuration parser as %q: check the words it left out", line, norm)
 	}
@@ -69,14 +57,14 @@ func normalizeRequestRule(line string) (string, error) {
 // normalizeACL returns an ACL line (`name criterion [value…]`) with single
 // spaces; the criterion and values are HAProxy's to judge.
 func normalizeACL(line string) (string, error) {
-	parts, err := splitRule("acl", line)
+	parts, err := grammar.SplitRule("acl", line)
 	if err != nil {
 		return "", err
 	}
 	if len(parts) < 3 {
 		return "", fmt.Errorf("%q is not an ACL: write `name criterion [value…]`, as in `is_app3 path_beg /app3`", line)
 	}
-	if err := checkName(parts[1]); err != nil {
+	if err := grammar.ProxyName(parts[1]); err != nil {
 		return "", fmt.Errorf("ACL name: %v", err)
 	}
 	return strings.Join(parts[1:], " "), nil
@@ -84,37 +72,23 @@ func normalizeACL(line string) (string, error) {
 
 // normalizeCondTest normalises the condition of a use_backend rule.
 func normalizeCondTest(s string) (string, error) {
-	parts, err := splitRule("if", s)
+	parts, err := grammar.SplitRule("if", s)
 	if err != nil {
 		return "", err
 	}
 	return strings.Join(parts[1:], " "), nil
 }
 
-// ruleListValidator checks every element of a list of rule lines.
-type ruleListValidator struct {
-	description string
-	normalize   func(string) (string, error)
-}
-
-var _ validator.List = ruleListValidator{}
-
-func (v ruleListValidator) Description(context.Context) string         { return v.description }
-func (v ruleListValidator) MarkdownDescription(context.Context) string { return v.description }
-
-func (v ruleListValidator) ValidateList(_ context.Context, req validator.ListRequest, resp *validator.ListResponse) {
-	if req.ConfigValue.IsNull() || req.ConfigValue.IsUnknown() {
-		return
-	}
-	for i, e := range req.ConfigValue.Elements() {
-		s, ok := e.(types.String)
-		if !ok || s.IsNull() || s.IsUnknown() {
-			continue
-		}
-		if _, err := v.normalize(s.ValueString()); err != nil {
-			resp.Diagnostics.AddAttributeError(req.Path.AtListIndex(i), "Invalid Rule", err.Error())
-		}
-	}
+// ruleListValidator checks every element of a list of rule lines with
+// normalize.
+func ruleListValidator(description string, normalize func(string) (string, error)) validator.List {
+	return listvalidator.ValueStringsAre(stringCheck{
+		description: description,
+		check: func(s string) error {
+			_, err := normalize(s)
+			return err
+		},
+	})
 }
 
 // keepSpelling returns the lines to store in state: the previous spelling

@@ -2,11 +2,13 @@ package provider
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"maps"
 
+	"github.com/hashicorp/terraform-plugin-framework-validators/int64validator"
+	"github.com/hashicorp/terraform-plugin-framework-validators/stringvalidator"
 	"github.com/hashicorp/terraform-plugin-framework/attr"
+	"github.com/hashicorp/terraform-plugin-framework/diag"
 	"github.com/hashicorp/terraform-plugin-framework/path"
 	"github.com/hashicorp/terraform-plugin-framework/resource"
 	"github.com/hashicorp/terraform-plugin-framework/resource/schema"
@@ -20,6 +22,7 @@ import (
 	"github.com/hashicorp/terraform-plugin-framework/types"
 
 	"github.com/switchyard/terraform-provider-switchyard/internal/api"
+	"github.com/switchyard/terraform-provider-switchyard/internal/grammar"
 )
 
 var (
@@ -35,11 +38,39 @@ const defaultRestart = "on-failure"
 // /etc/systemd/system/NAME.service that the provider writes, and the
 // service's enabled and running state.
 type serviceResource struct {
-	machine caller
+	lifecycle[serviceModel, api.Service]
 }
 
 // NewServiceResource is the switchyard_service factory.
-func NewServiceResource() resource.Resource { return &serviceResource{} }
+func NewServiceResource() resource.Resource {
+	return &serviceResource{lifecycle[serviceModel, api.Service]{kind: serviceKind}}
+}
+
+var serviceKind = kind[serviceModel, api.Service]{
+	title: "Service", noun: "service",
+	typeName: "_service", schema: serviceSchema,
+	id:        func(m serviceModel) string { return m.Name.ValueString() },
+	ref:       func(m serviceModel) any { return api.ServiceRef{Name: m.Name.ValueString()} },
+	getMethod: api.MethodServiceGet, createMethod: api.MethodServiceApply,
+	updateMethod: api.MethodServiceApply, deleteMethod: api.MethodServiceDelete,
+	toWire: func(_ context.Context, w write[serviceModel]) (any, diag.Diagnostics, error) {
+		s := serviceToAPI(w.plan)
+		s.Create = w.create
+		return s, nil, nil
+	},
+	fromWire: func(_ context.Context, prior *serviceModel, got api.Service) (serviceModel, diag.Diagnostics) {
+		// Readiness is not on the machine: it comes from the plan or the
+		// prior state (none after import).
+		readiness := types.Int64Null()
+		if prior != nil {
+			readiness = prior.ReadinessPort
+		}
+		return serviceFromAPI(got, readiness), nil
+	},
+	existsHint:   "a unit of that name exists on the machine and was not written by Switchyard; choose another name.",
+	keepRejected: true,
+	importState:  importName(grammar.ServiceName, "the service's name without .service, as in `terraform import switchyard_service.app app`"),
+}
 
 type serviceModel struct {
 	ID               types.String            `tfsdk:"id"`
@@ -65,14 +96,6 @@ type serviceModel struct {
 	Running          types.Bool              `tfsdk:"running"`
 }
 
-func (r *serviceResource) Metadata(_ context.Context, req resource.MetadataRequest, resp *resource.MetadataResponse) {
-	resp.TypeName = req.ProviderTypeName + "_service"
-}
-
-func (r *serviceResource) Schema(_ context.Context, _ resource.SchemaRequest, resp *resource.SchemaResponse) {
-	resp.Schema = serviceSchema()
-}
-
 func serviceSchema() schema.Schema {
 	name := unitWordValidator("service")
 	optString := func(desc string, v ...validator.String) schema.StringAttribute {
@@ -89,11 +112,7 @@ func serviceSchema() schema.Schema {
 			"A hand-edited unit file, a stopped or a disabled service shows up in the next plan, and apply repairs it; " +
 			"lines of the unit that no attribute manages are not read, so adding one by hand is not seen as a difference.",
 		Attributes: map[string]schema.Attribute{
-			"id": schema.StringAttribute{
-				MarkdownDescription: "The service's name, which identifies it on the machine.",
-				Computed:            true,
-				PlanModifiers:       []planmodifier.String{stringplanmodifier.UseStateForUnknown()},
-			},
+			"id": idAttribute("The service's name, which identifies it on the machine."),
 			"name": schema.StringAttribute{
 				MarkdownDescription: "Name of the service without `.service`, " + name.description + ". Changing it replaces the service. It is required and has no default.",
 				Required:            true,
@@ -135,35 +154,31 @@ func serviceSchema() schema.Schema {
 			"cpu_quota":       optString("CPU time the service may use, "+cpuQuotaValidator().description+" (`CPUQuota=`). Defaults to no limit.", cpuQuotaValidator()),
 			"cpu_weight": schema.Int64Attribute{
 				MarkdownDescription: "Relative CPU weight, from 1 to 10000 (`CPUWeight=`). Defaults to systemd's default, 100.",
-				Optional:            true, Validators: []validator.Int64{int64Between{1, 10000}},
+				Optional:            true, Validators: []validator.Int64{int64validator.Between(1, 10000)},
 			},
 			"memory_max": optString("Memory limit, "+memoryMaxValidator().description+" (`MemoryMax=`). Defaults to no limit.", memoryMaxValidator()),
 			"io_weight": schema.Int64Attribute{
 				MarkdownDescription: "Relative IO weight, from 1 to 10000 (`IOWeight=`). Defaults to systemd's default, 100.",
-				Optional:            true, Validators: []validator.Int64{int64Between{1, 10000}},
+				Optional:            true, Validators: []validator.Int64{int64validator.Between(1, 10000)},
 			},
 			"tasks_max": schema.Int64Attribute{
 				MarkdownDescription: "Maximum number of tasks (processes and threads), from 1 to 4194304 (`TasksMax=`). Defaults to systemd's default.",
-				Optional:            true, Validators: []validator.Int64{int64Between{1, 4194304}},
+				Optional:            true, Validators: []validator.Int64{int64validator.Between(1, 4194304)},
 			},
 			"restart": schema.StringAttribute{
 				MarkdownDescription: "When systemd restarts the service (`Restart=`): " + quotedList(restartPolicies) + ". Defaults to `" + defaultRestart + "`.",
 				Optional:            true, Computed: true, Default: stringdefault.StaticString(defaultRestart),
-				Validators: []validator.String{oneOfValidator(restartPolicies)},
+				Validators: []validator.String{stringvalidator.OneOf(restartPolicies...)},
 			},
 			"readiness_port": schema.Int64Attribute{
 				MarkdownDescription: "A TCP port on 127.0.0.1, inside the service's network namespace, that apply waits for until it accepts a connection. " +
 					"It is not part of the unit. Defaults to waiting only until the service is active.",
-				Optional: true, Validators: []validator.Int64{int64Between{1, 65535}},
+				Optional: true, Validators: []validator.Int64{int64validator.Between(1, 65535)},
 			},
 			"enabled": optBool("Whether the service starts at boot (`systemctl enable`). Defaults to `true`.", true),
 			"running": optBool("Whether the service is running (`systemctl start`/`stop`). Defaults to `true`.", true),
 		},
 	}
-}
-
-func (r *serviceResource) Configure(_ context.Context, req resource.ConfigureRequest, resp *resource.ConfigureResponse) {
-	r.machine = machineFrom(req.ProviderData, &resp.Diagnostics)
 }
 
 func (r *serviceResource) ValidateConfig(ctx context.Context, req resource.ValidateConfigRequest, resp *resource.ValidateConfigResponse) {
@@ -200,109 +215,6 @@ func (r *serviceResource) ValidateConfig(ctx context.Context, req resource.Valid
 				fmt.Sprintf("%q is not an environment variable name: use letters, digits and '_', not starting with a digit", k))
 		}
 	}
-}
-
-func (r *serviceResource) apply(ctx context.Context, plan serviceModel, create bool, summary string, diags interface {
-	AddError(string, string)
-}) (serviceModel, bool, error) {
-	name := plan.Name.ValueString()
-	if r.machine == nil {
-		diags.AddError(summary, fmt.Sprintf("Could not write service %q: %s", name, errNotConfigured))
-		return serviceModel{}, false, errors.New(errNotConfigured)
-	}
-	req := serviceToAPI(plan)
-	req.Create = create
-	var got api.Service
-	err := r.machine.Call(ctx, api.MethodServiceApply, req, &got)
-	if errors.Is(err, api.ErrExists) {
-		diags.AddError(summary, fmt.Sprintf("Could not create service %q: a unit of that name exists on the machine and was not written by Switchyard; "+
-			"choose another name. %s", name, err))
-		return serviceModel{}, false, err
-	}
-	if err != nil {
-		diags.AddError(summary, fmt.Sprintf("Could not apply service %q: %s", name, err))
-		return serviceModel{}, false, err
-	}
-	return serviceFromAPI(got, plan.ReadinessPort), true, nil
-}
-
-func (r *serviceResource) Create(ctx context.Context, req resource.CreateRequest, resp *resource.CreateResponse) {
-	var plan serviceModel
-	resp.Diagnostics.Append(req.Plan.Get(ctx, &plan)...)
-	if resp.Diagnostics.HasError() {
-		return
-	}
-	m, ok, err := r.apply(ctx, plan, true, "Unable to Create Service", &resp.Diagnostics)
-	if ok {
-		resp.Diagnostics.Append(resp.State.Set(ctx, &m)...)
-		return
-	}
-	if !errors.Is(err, api.ErrRejected) {
-		return // nothing of ours was written (or a foreign unit is there)
-	}
-	// A unit that was written but did not start is recorded, so Terraform
-	// marks it tainted and the next apply or destroy removes it instead of
-	// leaving it behind on the machine.
-	var got api.Service
-	if r.machine != nil && r.machine.Call(ctx, api.MethodServiceGet, api.ServiceRef{Name: plan.Name.ValueString()}, &got) == nil {
-		m := serviceFromAPI(got, plan.ReadinessPort)
-		resp.Diagnostics.Append(resp.State.Set(ctx, &m)...)
-	}
-}
-
-func (r *serviceResource) Update(ctx context.Context, req resource.UpdateRequest, resp *resource.UpdateResponse) {
-	var plan serviceModel
-	resp.Diagnostics.Append(req.Plan.Get(ctx, &plan)...)
-	if resp.Diagnostics.HasError() {
-		return
-	}
-	if m, ok, _ := r.apply(ctx, plan, false, "Unable to Update Service", &resp.Diagnostics); ok {
-		resp.Diagnostics.Append(resp.State.Set(ctx, &m)...)
-	}
-}
-
-func (r *serviceResource) Read(ctx context.Context, req resource.ReadRequest, resp *resource.ReadResponse) {
-	var state serviceModel
-	resp.Diagnostics.Append(req.State.Get(ctx, &state)...)
-	if resp.Diagnostics.HasError() {
-		return
-	}
-	name := state.Name.ValueString()
-	if r.machine == nil {
-		resp.Diagnostics.AddError("Unable to Read Service", fmt.Sprintf("Could not read service %q: %s", name, errNotConfigured))
-		return
-	}
-	var got api.Service
-	err := r.machine.Call(ctx, api.MethodServiceGet, api.ServiceRef{Name: name}, &got)
-	if errors.Is(err, api.ErrNotFound) {
-		resp.State.RemoveResource(ctx)
-		return
-	}
-	if err != nil {
-		resp.Diagnostics.AddError("Unable to Read Service", fmt.Sprintf("Could not read service %q: %s", name, err))
-		return
-	}
-	m := serviceFromAPI(got, state.ReadinessPort)
-	resp.Diagnostics.Append(resp.State.Set(ctx, &m)...)
-}
-
-func (r *serviceResource) Delete(ctx context.Context, req resource.DeleteRequest, resp *resource.DeleteResponse) {
-	var state serviceModel
-	resp.Diagnostics.Append(req.State.Get(ctx, &state)...)
-	if resp.Diagnostics.HasError() {
-		return
-	}
-	name := state.Name.ValueString()
-	deleteObject(ctx, r.machine, resp, "Service", "service", name, api.MethodServiceDelete, api.ServiceRef{Name: name})
-}
-
-func (r *serviceResource) ImportState(ctx context.Context, req resource.ImportStateRequest, resp *resource.ImportStateResponse) {
-	if !unitWord.MatchString(req.ID) {
-		resp.Diagnostics.AddError("Invalid Import ID", fmt.Sprintf("import id %q: expected the service's name without .service, as in "+
-			"`terraform import switchyard_service.app app`", req.ID))
-		return
-	}
-	importByName(ctx, resp, req.ID)
 }
 
 func serviceToAPI(m serviceModel) api.Service {

@@ -52,7 +52,7 @@ func checkExecStart(args []string) error {
 		return fmt.Errorf("exec_start needs at least the program to run")
 	}
 	if args[0] == "" || strings.ContainsAny(args[0][:1], "-@+!:") {
-		return fmt.Errorf("exec_start: the program %q must be a path or a command name, not empty or starting with one of systemd's prefixes -@+!:", args[0])
+		return fmt.Errorf("exec_start: the program %q must be a path or a command name, not empty or starting with one of systemd's prefixes (-@+!:)", args[0])
 	}
 	for _, a := range args {
 		if a == ";" {

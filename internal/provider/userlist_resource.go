@@ -2,11 +2,11 @@ package provider
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"strings"
 
 	"github.com/GehirnInc/crypt/sha512_crypt"
+	"github.com/hashicorp/terraform-plugin-framework-validators/listvalidator"
 	"github.com/hashicorp/terraform-plugin-framework/attr"
 	"github.com/hashicorp/terraform-plugin-framework/diag"
 	"github.com/hashicorp/terraform-plugin-framework/path"
@@ -20,6 +20,7 @@ import (
 	"github.com/hashicorp/terraform-plugin-framework/types"
 
 	"github.com/switchyard/terraform-provider-switchyard/internal/api"
+	"github.com/switchyard/terraform-provider-switchyard/internal/grammar"
 )
 
 var (
@@ -31,12 +32,53 @@ var (
 
 // userlistResource is switchyard_userlist: one `userlist` section.
 type userlistResource struct {
-	machine caller
+	lifecycle[userlistModel, api.Userlist]
 }
 
 // NewUserlistResource is the switchyard_userlist factory.
 func NewUserlistResource() resource.Resource {
-	return &userlistResource{}
+	return &userlistResource{lifecycle[userlistModel, api.Userlist]{kind: userlistKind}}
+}
+
+var userlistKind = kind[userlistModel, api.Userlist]{
+	title: "Userlist", noun: "userlist",
+	typeName: "_userlist", schema: userlistSchema,
+	id:        func(m userlistModel) string { return m.Name.ValueString() },
+	ref:       func(m userlistModel) any { return api.UserlistRef{Name: m.Name.ValueString()} },
+	getMethod: api.MethodUserlistGet, createMethod: api.MethodUserlistCreate,
+	updateMethod: api.MethodUserlistUpdate, deleteMethod: api.MethodUserlistDelete,
+	toWire: userlistWire,
+	fromWire: func(_ context.Context, prior *userlistModel, got api.Userlist) (userlistModel, diag.Diagnostics) {
+		if prior == nil {
+			prior = &userlistModel{}
+		}
+		return userlistFromAPI(got, *prior), nil
+	},
+	existsHint:  existsHint("a userlist of that name already exists on the machine"),
+	importState: importName(grammar.ProxyName, "the userlist's name as in haproxy.cfg, as in `terraform import switchyard_userlist.members members`"),
+}
+
+// userlistWire hashes the write-only passwords that need it: on create all
+// of them; on update only for a new user, a user that had a password_hash
+// before, or a changed password_wo_version.
+func userlistWire(ctx context.Context, w write[userlistModel]) (any, diag.Diagnostics, error) {
+	plain, diags := passwords(ctx, w.config)
+	if diags.HasError() {
+		return nil, diags, nil
+	}
+	rehash := func(userModel) bool { return true }
+	if w.prior != nil {
+		before := map[string]userModel{}
+		for _, u := range w.prior.Users {
+			before[u.Name.ValueString()] = u
+		}
+		rehash = func(u userModel) bool {
+			old, ok := before[u.Name.ValueString()]
+			return !ok || !old.PasswordHash.IsNull() || !old.PasswordWOVersion.Equal(u.PasswordWOVersion)
+		}
+	}
+	body, err := userlistToAPI(w.plan, plain, rehash)
+	return body, diags, err
 }
 
 type userlistModel struct {
@@ -54,14 +96,6 @@ type userModel struct {
 	PasswordWOVersion types.Int64    `tfsdk:"password_wo_version"`
 }
 
-func (r *userlistResource) Metadata(_ context.Context, req resource.MetadataRequest, resp *resource.MetadataResponse) {
-	resp.TypeName = req.ProviderTypeName + "_userlist"
-}
-
-func (r *userlistResource) Schema(_ context.Context, _ resource.SchemaRequest, resp *resource.SchemaResponse) {
-	resp.Schema = userlistSchema()
-}
-
 func userlistSchema() schema.Schema {
 	name := haproxyNameValidator()
 	emptyStrings := listdefault.StaticValue(types.ListValueMust(types.StringType, []attr.Value{}))
@@ -74,11 +108,7 @@ func userlistSchema() schema.Schema {
 			"A password set from `password_wo` is not compared (nothing derived from it is kept in state): " +
 			"change `password_wo_version` to set it again.",
 		Attributes: map[string]schema.Attribute{
-			"id": schema.StringAttribute{
-				MarkdownDescription: "The userlist's name, which identifies it on the machine.",
-				Computed:            true,
-				PlanModifiers:       []planmodifier.String{stringplanmodifier.UseStateForUnknown()},
-			},
+			"id": idAttribute("The userlist's name, which identifies it on the machine."),
 			"name": schema.StringAttribute{
 				MarkdownDescription: "Name of the userlist, as in `userlist <name>` and `http_auth(<name>)`, " + name.description +
 					". Changing it replaces the userlist. It is required and has no default.",
@@ -92,7 +122,7 @@ func userlistSchema() schema.Schema {
 				Optional:            true,
 				Computed:            true,
 				Default:             emptyStrings,
-				Validators:          []validator.List{ruleListValidator{description: "each element is a name", normalize: nameAsRule}},
+				Validators:          []validator.List{listvalidator.ValueStringsAre(haproxyNameValidator())},
 			},
 			"users": schema.ListNestedAttribute{
 				MarkdownDescription: "The users, in the order of their `user` lines. It is required and has no default.",
@@ -110,7 +140,7 @@ func userlistSchema() schema.Schema {
 							Optional:            true,
 							Computed:            true,
 							Default:             emptyStrings,
-							Validators:          []validator.List{ruleListValidator{description: "each element is a name", normalize: nameAsRule}},
+							Validators:          []validator.List{listvalidator.ValueStringsAre(haproxyNameValidator())},
 						},
 						"password_hash": schema.StringAttribute{
 							MarkdownDescription: "The password as a crypt(3) hash, as `mkpasswd -m sha-512` prints it (`$6$…`). " +
@@ -138,9 +168,6 @@ func userlistSchema() schema.Schema {
 		},
 	}
 }
-
-// nameAsRule lets ruleListValidator check lists of names.
-func nameAsRule(s string) (string, error) { return s, checkName(s) }
 
 func cryptHashValidator() stringCheck {
 	return stringCheck{
@@ -175,10 +202,6 @@ func (r *userlistResource) ValidateConfig(ctx context.Context, req resource.Vali
 				fmt.Sprintf("User %q: set exactly one of password_hash and password_wo.", u.Name.ValueString()))
 		}
 	}
-}
-
-func (r *userlistResource) Configure(_ context.Context, req resource.ConfigureRequest, resp *resource.ConfigureResponse) {
-	r.machine = machineFrom(req.ProviderData, &resp.Diagnostics)
 }
 
 // passwords returns, per user name, the plaintext of write-only passwords
@@ -218,126 +241,12 @@ func userlistToAPI(m userlistModel, plain map[string]string, rehash func(userMod
 	return out, nil
 }
 
-func (r *userlistResource) Create(ctx context.Context, req resource.CreateRequest, resp *resource.CreateResponse) {
-	var plan userlistModel
-	resp.Diagnostics.Append(req.Plan.Get(ctx, &plan)...)
-	plain, diags := passwords(ctx, req.Config)
-	resp.Diagnostics.Append(diags...)
-	if resp.Diagnostics.HasError() {
-		return
-	}
-	name := plan.Name.ValueString()
-	if r.machine == nil {
-		resp.Diagnostics.AddError("Unable to Create Userlist", fmt.Sprintf("Could not create userlist %q: %s", name, errNotConfigured))
-		return
-	}
-	body, err := userlistToAPI(plan, plain, func(userModel) bool { return true })
-	if err != nil {
-		resp.Diagnostics.AddError("Unable to Create Userlist", fmt.Sprintf("Could not create userlist %q: %s", name, err))
-		return
-	}
-	var got api.Userlist
-	err = r.machine.Call(ctx, api.MethodUserlistCreate, body, &got)
-	if errors.Is(err, api.ErrExists) {
-		resp.Diagnostics.AddError("Unable to Create Userlist", fmt.Sprintf(
-			"Could not create userlist %q: a userlist of that name already exists on the machine. "+
-				"Adopt it with `terraform import <resource address> %s`, or choose another name. %s", name, name, err))
-		return
-	}
-	if err != nil {
-		resp.Diagnostics.AddError("Unable to Create Userlist", fmt.Sprintf("Could not create userlist %q: %s", name, err))
-		return
-	}
-	resp.Diagnostics.Append(setUserlistState(ctx, &resp.State, got, plan)...)
-}
-
-func (r *userlistResource) Read(ctx context.Context, req resource.ReadRequest, resp *resource.ReadResponse) {
-	var state userlistModel
-	resp.Diagnostics.Append(req.State.Get(ctx, &state)...)
-	if resp.Diagnostics.HasError() {
-		return
-	}
-	name := state.Name.ValueString()
-	if r.machine == nil {
-		resp.Diagnostics.AddError("Unable to Read Userlist", fmt.Sprintf("Could not read userlist %q: %s", name, errNotConfigured))
-		return
-	}
-	var got api.Userlist
-	err := r.machine.Call(ctx, api.MethodUserlistGet, api.UserlistRef{Name: name}, &got)
-	if errors.Is(err, api.ErrNotFound) {
-		resp.State.RemoveResource(ctx)
-		return
-	}
-	if err != nil {
-		resp.Diagnostics.AddError("Unable to Read Userlist", fmt.Sprintf("Could not read userlist %q: %s", name, err))
-		return
-	}
-	resp.Diagnostics.Append(setUserlistState(ctx, &resp.State, got, state)...)
-}
-
-func (r *userlistResource) Update(ctx context.Context, req resource.UpdateRequest, resp *resource.UpdateResponse) {
-	var plan, prior userlistModel
-	resp.Diagnostics.Append(req.Plan.Get(ctx, &plan)...)
-	resp.Diagnostics.Append(req.State.Get(ctx, &prior)...)
-	plain, diags := passwords(ctx, req.Config)
-	resp.Diagnostics.Append(diags...)
-	if resp.Diagnostics.HasError() {
-		return
-	}
-	name := plan.Name.ValueString()
-	if r.machine == nil {
-		resp.Diagnostics.AddError("Unable to Update Userlist", fmt.Sprintf("Could not update userlist %q: %s", name, errNotConfigured))
-		return
-	}
-	before := map[string]userModel{}
-	for _, u := range prior.Users {
-		before[u.Name.ValueString()] = u
-	}
-	// A write-only password is sent again only for a new user, a user that
-	// had a password_hash before, or a changed password_wo_version.
-	rehash := func(u userModel) bool {
-		old, ok := before[u.Name.ValueString()]
-		return !ok || !old.PasswordHash.IsNull() || !old.PasswordWOVersion.Equal(u.PasswordWOVersion)
-	}
-	body, err := userlistToAPI(plan, plain, rehash)
-	if err != nil {
-		resp.Diagnostics.AddError("Unable to Update Userlist", fmt.Sprintf("Could not update userlist %q: %s", name, err))
-		return
-	}
-	var got api.Userlist
-	err = r.machine.Call(ctx, api.MethodUserlistUpdate, body, &got)
-	if err != nil {
-		resp.Diagnostics.AddError("Unable to Update Userlist", fmt.Sprintf("Could not update userlist %q: %s", name, err))
-		return
-	}
-	resp.Diagnostics.Append(setUserlistState(ctx, &resp.State, got, plan)...)
-}
-
-func (r *userlistResource) Delete(ctx context.Context, req resource.DeleteRequest, resp *resource.DeleteResponse) {
-	var state userlistModel
-	resp.Diagnostics.Append(req.State.Get(ctx, &state)...)
-	if resp.Diagnostics.HasError() {
-		return
-	}
-	name := state.Name.ValueString()
-	deleteObject(ctx, r.machine, resp, "Userlist", "userlist", name, api.MethodUserlistDelete, api.UserlistRef{Name: name})
-}
-
-func (r *userlistResource) ImportState(ctx context.Context, req resource.ImportStateRequest, resp *resource.ImportStateResponse) {
-	if err := checkName(req.ID); err != nil {
-		resp.Diagnostics.AddError("Invalid Import ID", fmt.Sprintf("import id: %v. Expected the userlist's name as in haproxy.cfg, as in "+
-			"`terraform import switchyard_userlist.members members`", err))
-		return
-	}
-	importByName(ctx, resp, req.ID)
-}
-
-// setUserlistState records what the machine has. A user known before keeps
+// userlistFromAPI is the state of what the machine has. A user known before keeps
 // its choice: password_hash users get the live hash (so a changed hash is
 // drift), write-only users get no hash at all. A user not known before
 // (import, hand addition) is shown with its hash, the only password form
 // Terraform can hold.
-func setUserlistState(ctx context.Context, state *tfsdk.State, u api.Userlist, prior userlistModel) diag.Diagnostics {
+func userlistFromAPI(u api.Userlist, prior userlistModel) userlistModel {
 	before := map[string]userModel{}
 	for _, x := range prior.Users {
 		before[x.Name.ValueString()] = x
@@ -362,5 +271,5 @@ func setUserlistState(ctx context.Context, state *tfsdk.State, u api.Userlist, p
 		}
 		m.Users = append(m.Users, um)
 	}
-	return state.Set(ctx, &m)
+	return m
 }

@@ -12,12 +12,16 @@ import (
 
 	"github.com/hashicorp/terraform-plugin-framework/schema/validator"
 	"github.com/hashicorp/terraform-plugin-framework/types"
+
+	"github.com/switchyard/terraform-provider-switchyard/internal/grammar"
 )
 
-// The validators are written here rather than taken from
-// terraform-plugin-framework-validators because go.mod is fixed for now; each
-// is a plain check function wrapped once, so the checks are unit-tested
-// without the framework and every error names the offending value.
+// Ranges and fixed sets of values use terraform-plugin-framework-validators
+// (int64validator.Between, stringvalidator.OneOf). What it cannot say is
+// written here: each a plain check function wrapped once, so the checks are
+// unit-tested without the framework and every error names the offending
+// value. The grammars the agent enforces too (names, map entries, rule
+// lines) live in internal/grammar.
 
 // stringCheck adapts a check function to validator.String. Null and unknown
 // values are skipped: required-ness is the schema's job, and unknown values
@@ -41,76 +45,18 @@ func (v stringCheck) ValidateString(_ context.Context, req validator.StringReque
 	}
 }
 
-// int64Between is validator.Int64 for an inclusive range.
-type int64Between struct{ min, max int64 }
-
-var _ validator.Int64 = int64Between{}
-
-func (v int64Between) Description(context.Context) string {
-	return fmt.Sprintf("value must be between %d and %d", v.min, v.max)
-}
-
-func (v int64Between) MarkdownDescription(ctx context.Context) string { return v.Description(ctx) }
-
-func (v int64Between) ValidateInt64(_ context.Context, req validator.Int64Request, resp *validator.Int64Response) {
-	if req.ConfigValue.IsNull() || req.ConfigValue.IsUnknown() {
-		return
-	}
-	if n := req.ConfigValue.ValueInt64(); n < v.min || n > v.max {
-		resp.Diagnostics.AddAttributeError(req.Path, "Invalid Attribute Value",
-			fmt.Sprintf("must be between %d and %d, got %d", v.min, v.max, n))
-	}
-}
-
-// maxNameLen bounds names. HAProxy itself sets no limit; 255 is the longest
-// file name Linux allows, which is what a network namespace name becomes
-// (/run/netns/NAME), so one rule fits every name this provider takes.
-const maxNameLen = 255
-
-// haproxyNameValidator accepts what HAProxy accepts as a proxy, server or
-// namespace name (its invalid_char(): ASCII letters, digits and "-_.:").
-// Catching the rest here turns a failed `haproxy -c` at apply time into an
-// error at `terraform validate`.
+// haproxyNameValidator is grammar.ProxyName at plan time: it turns a failed
+// `haproxy -c` at apply time into an error at `terraform validate`.
 func haproxyNameValidator() stringCheck {
+	return stringCheck{description: grammar.ProxyNameDescription, check: grammar.ProxyName}
+}
+
+// unitWordValidator is grammar.UnitWord at plan time; what names the kind
+// of name in the error ("namespace").
+func unitWordValidator(what string) stringCheck {
 	return stringCheck{
-		description: fmt.Sprintf("made of 1 to %d letters, digits, `-`, `_`, `.` and `:`", maxNameLen),
-		check:       checkName,
-	}
-}
-
-func checkName(s string) error {
-	if s == "" {
-		return fmt.Errorf("must not be empty")
-	}
-	if len(s) > maxNameLen {
-		return fmt.Errorf("%q is %d characters long; names may have at most %d", s, len(s), maxNameLen)
-	}
-	for _, r := range s {
-		if r < unicode.MaxASCII && (unicode.IsLetter(r) || unicode.IsDigit(r) || strings.ContainsRune("-_.:", r)) {
-			continue
-		}
-		return fmt.Errorf("%q contains %s, which HAProxy does not allow in names: use only letters, digits, '-', '_', '.' and ':'", s, describeRune(r))
-	}
-	return nil
-}
-
-// describeRune names the characters people actually paste into names.
-func describeRune(r rune) string {
-	switch r {
-	case ' ':
-		return "a space"
-	case '\t':
-		return "a tab"
-	case '\n', '\r':
-		return "a line break"
-	case '"':
-		return "a double quote"
-	case '\'':
-		return "a single quote"
-	case '#':
-		return "'#' (it starts a comment in haproxy.cfg)"
-	default:
-		return fmt.Sprintf("%q", r)
+		description: grammar.UnitWordDescription,
+		check:       func(s string) error { return grammar.UnitWord(what, s) },
 	}
 }
 
@@ -169,28 +115,12 @@ func checkHostname(s string) error {
 			return fmt.Errorf("%q is not a valid host name: a part may not start or end with '-'", s)
 		}
 		for _, r := range label {
-			if r >= unicode.MaxASCII || !(unicode.IsLetter(r) || unicode.IsDigit(r) || r == '-' || r == '_') {
-				return fmt.Errorf("%q is not a valid IP address or host name: it contains %s", s, describeRune(r))
+			if r >= unicode.MaxASCII || !unicode.IsLetter(r) && !unicode.IsDigit(r) && r != '-' && r != '_' {
+				return fmt.Errorf("%q is not a valid IP address or host name: it contains %s", s, grammar.DescribeRune(r))
 			}
 		}
 	}
 	return nil
-}
-
-// oneOfValidator accepts exactly the given values; the same slice feeds the
-// attribute's description, so the two cannot disagree.
-func oneOfValidator(values []string) stringCheck {
-	return stringCheck{
-		description: "one of " + quotedList(values),
-		check: func(s string) error {
-			for _, v := range values {
-				if s == v {
-					return nil
-				}
-			}
-			return fmt.Errorf("%q is not one of %s", s, quotedList(values))
-		},
-	}
 }
 
 // quotedList renders values as Markdown code spans: `a`, `b` and `c`.
@@ -251,8 +181,8 @@ func unitNameValidator() stringCheck {
 				return fmt.Errorf("must not be empty")
 			}
 			for _, r := range s {
-				if r >= unicode.MaxASCII || !(unicode.IsLetter(r) || unicode.IsDigit(r) || strings.ContainsRune(":-_.\\@", r)) {
-					return fmt.Errorf("%q is not a systemd unit name: it contains %s", s, describeRune(r))
+				if r >= unicode.MaxASCII || !unicode.IsLetter(r) && !unicode.IsDigit(r) && !strings.ContainsRune(":-_.\\@", r) {
+					return fmt.Errorf("%q is not a systemd unit name: it contains %s", s, grammar.DescribeRune(r))
 				}
 			}
 			return nil

@@ -4,13 +4,13 @@ import (
 	"fmt"
 	"strings"
 
-	"github.com/haproxytech/client-native/v5/config-parser/common"
 	"github.com/haproxytech/client-native/v5/config-parser/parsers/http"
 	"github.com/haproxytech/client-native/v5/config-parser/types"
 	"github.com/haproxytech/client-native/v5/configuration"
 	"github.com/haproxytech/client-native/v5/models"
 
 	"github.com/switchyard/terraform-provider-switchyard/internal/api"
+	"github.com/switchyard/terraform-provider-switchyard/internal/grammar"
 )
 
 // parentFrontend is client-native's parent type for children of a frontend.
@@ -19,8 +19,8 @@ const parentFrontend = "frontend"
 // GetFrontend reads a frontend as it is in the file on disk now.
 func (m *Manager) GetFrontend(name string) (api.Frontend, error) {
 	lbl := label("frontend", name)
-	if !proxyName.MatchString(name) {
-		return api.Frontend{}, api.Errorf(api.CodeInvalid, "%s: a frontend name must be made of letters, digits, '-', '_', '.' and ':'", lbl)
+	if err := grammar.ProxyName(name); err != nil {
+		return api.Frontend{}, api.Errorf(api.CodeInvalid, "%s: frontend name: %v", lbl, err)
 	}
 	var out api.Frontend
 	err := m.cfg.read(func(cl configuration.Configuration) error {
@@ -93,8 +93,8 @@ func (m *Manager) UpdateFrontend(f api.Frontend) (api.Frontend, error) {
 // DeleteFrontend removes a frontend with everything in it.
 func (m *Manager) DeleteFrontend(name string) error {
 	lbl := label("frontend", name)
-	if !proxyName.MatchString(name) {
-		return api.Errorf(api.CodeInvalid, "%s: a frontend name must be made of letters, digits, '-', '_', '.' and ':'", lbl)
+	if err := grammar.ProxyName(name); err != nil {
+		return api.Errorf(api.CodeInvalid, "%s: frontend name: %v", lbl, err)
 	}
 	return apiError(lbl, m.submit(func(cl configuration.Configuration, tx string) error {
 		return cl.DeleteFrontend(name, tx, 0)
@@ -291,8 +291,8 @@ func bindModel(b api.Bind) *models.Bind {
 // a newline or a comment sign in a value would inject configuration.
 func checkFrontend(f api.Frontend) error {
 	lbl := label("frontend", f.Name)
-	if !proxyName.MatchString(f.Name) {
-		return api.Errorf(api.CodeInvalid, "%s: a frontend name must be made of letters, digits, '-', '_', '.' and ':'", lbl)
+	if err := grammar.ProxyName(f.Name); err != nil {
+		return api.Errorf(api.CodeInvalid, "%s: frontend name: %v", lbl, err)
 	}
 	words := map[string]string{"mode": f.Mode, "default_backend": f.DefaultBackend}
 	for i, b := range f.Binds {
@@ -333,12 +333,9 @@ func checkFrontend(f api.Frontend) error {
 // splitLine splits a rule line the way the config parser splits a line of
 // haproxy.cfg. A comment sign would cut the line short and is refused.
 func splitLine(keyword, line string) ([]string, error) {
-	if strings.ContainsAny(line, "\n\r") {
-		return nil, fmt.Errorf("%s rule %q: a rule is one line", keyword, line)
-	}
-	parts, comment := common.StringSplitWithCommentIgnoreEmpty(keyword + " " + line)
-	if comment != "" {
-		return nil, fmt.Errorf("%s rule %q: '#' starts a comment in haproxy.cfg", keyword, line)
+	parts, err := grammar.SplitRule(keyword, line)
+	if err != nil {
+		return nil, fmt.Errorf("%s rule: %w", keyword, err)
 	}
 	return parts, nil
 }

@@ -1,23 +1,20 @@
 package haproxy
 
 import (
-	"regexp"
 	"strings"
 	"unicode"
 
 	"github.com/switchyard/terraform-provider-switchyard/internal/api"
+	"github.com/switchyard/terraform-provider-switchyard/internal/grammar"
 )
-
-// proxyName is HAProxy's alphabet for proxy and server names.
-var proxyName = regexp.MustCompile(`^[A-Za-z0-9_.:-]+$`)
 
 // checkBackend rejects requests that could not be written as one clean
 // line each. This is a safety boundary: values end up in haproxy.cfg, and a
 // newline in a value would inject arbitrary configuration.
 func checkBackend(b api.Backend) error {
 	lbl := label("backend", b.Name)
-	if !proxyName.MatchString(b.Name) {
-		return api.Errorf(api.CodeInvalid, "%s: a backend name must be made of letters, digits, '-', '_', '.' and ':'", lbl)
+	if err := grammar.ProxyName(b.Name); err != nil {
+		return api.Errorf(api.CodeInvalid, "%s: backend name: %v", lbl, err)
 	}
 	for field, v := range map[string]string{"mode": b.Mode, "balance": b.Balance} {
 		if !oneToken(v) {
@@ -26,8 +23,8 @@ func checkBackend(b api.Backend) error {
 	}
 	seen := map[string]bool{}
 	for _, s := range b.Servers {
-		if !proxyName.MatchString(s.Name) {
-			return api.Errorf(api.CodeInvalid, "%s: server name %q must be made of letters, digits, '-', '_', '.' and ':'", lbl, s.Name)
+		if err := grammar.ProxyName(s.Name); err != nil {
+			return api.Errorf(api.CodeInvalid, "%s: server name: %v", lbl, err)
 		}
 		if seen[s.Name] {
 			return api.Errorf(api.CodeInvalid, "%s: server %q appears twice", lbl, s.Name)
@@ -44,8 +41,8 @@ func checkBackend(b api.Backend) error {
 }
 
 func checkBackendName(name string) error {
-	if !proxyName.MatchString(name) {
-		return api.Errorf(api.CodeInvalid, "%s: a backend name must be made of letters, digits, '-', '_', '.' and ':'", label("backend", name))
+	if err := grammar.ProxyName(name); err != nil {
+		return api.Errorf(api.CodeInvalid, "%s: backend name: %v", label("backend", name), err)
 	}
 	return nil
 }

@@ -4,6 +4,8 @@ import (
 	"fmt"
 	"slices"
 	"strings"
+
+	"github.com/switchyard/terraform-provider-switchyard/internal/grammar"
 )
 
 // HAProxy's map file format: one `key value` per line, the key ends at the
@@ -89,28 +91,18 @@ func setMapLine(data, key string, value *string) string {
 	return strings.Join(out, "\n") + "\n"
 }
 
-// checkMapName accepts a file name without its `.map`: letters, digits and
-// `-_.`, not starting with a dot, so it can never leave the maps directory.
-func checkMapName(name string) error {
-	if name == "" || len(name) > 250 || name[0] == '.' {
-		return fmt.Errorf("invalid map name %q", name)
-	}
-	for _, r := range name {
-		if !(r >= 'a' && r <= 'z' || r >= 'A' && r <= 'Z' || r >= '0' && r <= '9' || strings.ContainsRune("-_.", r)) {
-			return fmt.Errorf("invalid map name %q", name)
-		}
-	}
-	return nil
-}
+// checkMapName accepts a file name without its `.map` that can never leave
+// the maps directory (grammar.MapName).
+func checkMapName(name string) error { return grammar.MapName(name) }
 
-// checkMapEntry rejects what the file format cannot hold: a key with a blank
-// or starting with `#`, a value with a line break or blanks at either end.
+// checkMapEntry rejects what the file format cannot hold (grammar.MapKey,
+// grammar.MapValue).
 func checkMapEntry(key, value string) error {
-	if key == "" || key[0] == '#' || strings.ContainsAny(key, " \t\r\n\v\f") {
-		return fmt.Errorf("invalid map key %q", key)
+	if err := grammar.MapKey(key); err != nil {
+		return err
 	}
-	if value == "" || strings.ContainsAny(value, "\r\n") || strings.TrimSpace(value) != value {
-		return fmt.Errorf("invalid value %q for map key %q", value, key)
+	if err := grammar.MapValue(value); err != nil {
+		return fmt.Errorf("map key %q: %w", key, err)
 	}
 	return nil
 }

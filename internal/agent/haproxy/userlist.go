@@ -7,6 +7,7 @@ import (
 	"github.com/haproxytech/client-native/v5/models"
 
 	"github.com/switchyard/terraform-provider-switchyard/internal/api"
+	"github.com/switchyard/terraform-provider-switchyard/internal/grammar"
 )
 
 // GetUserlist reads a userlist as it is in the file on disk now. Hashes are
@@ -14,8 +15,8 @@ import (
 // stores a hash made from a write-only password.
 func (m *Manager) GetUserlist(name string) (api.Userlist, error) {
 	lbl := label("userlist", name)
-	if !proxyName.MatchString(name) {
-		return api.Userlist{}, api.Errorf(api.CodeInvalid, "%s: a userlist name must be made of letters, digits, '-', '_', '.' and ':'", lbl)
+	if err := grammar.ProxyName(name); err != nil {
+		return api.Userlist{}, api.Errorf(api.CodeInvalid, "%s: userlist name: %v", lbl, err)
 	}
 	var out api.Userlist
 	err := m.cfg.read(func(cl configuration.Configuration) error {
@@ -86,8 +87,8 @@ func (m *Manager) UpdateUserlist(u api.Userlist) (api.Userlist, error) {
 // DeleteUserlist removes a userlist.
 func (m *Manager) DeleteUserlist(name string) error {
 	lbl := label("userlist", name)
-	if !proxyName.MatchString(name) {
-		return api.Errorf(api.CodeInvalid, "%s: a userlist name must be made of letters, digits, '-', '_', '.' and ':'", lbl)
+	if err := grammar.ProxyName(name); err != nil {
+		return api.Errorf(api.CodeInvalid, "%s: userlist name: %v", lbl, err)
 	}
 	return apiError(lbl, m.submit(func(cl configuration.Configuration, tx string) error {
 		return cl.DeleteUserList(name, tx, 0)
@@ -148,19 +149,19 @@ func readUserlist(cl configuration.Configuration, name, tx string) (api.Userlist
 // start with '$', are written to the file.
 func checkUserlist(u api.Userlist, mayKeep bool) error {
 	lbl := label("userlist", u.Name)
-	if !proxyName.MatchString(u.Name) {
-		return api.Errorf(api.CodeInvalid, "%s: a userlist name must be made of letters, digits, '-', '_', '.' and ':'", lbl)
+	if err := grammar.ProxyName(u.Name); err != nil {
+		return api.Errorf(api.CodeInvalid, "%s: userlist name: %v", lbl, err)
 	}
 	groups := map[string]bool{}
 	for _, g := range u.Groups {
-		if !proxyName.MatchString(g) || groups[g] {
+		if grammar.ProxyName(g) != nil || groups[g] {
 			return api.Errorf(api.CodeInvalid, "%s: group %q is not a valid, unique name", lbl, g)
 		}
 		groups[g] = true
 	}
 	users := map[string]bool{}
 	for _, x := range u.Users {
-		if !proxyName.MatchString(x.Name) || users[x.Name] {
+		if grammar.ProxyName(x.Name) != nil || users[x.Name] {
 			return api.Errorf(api.CodeInvalid, "%s: user %q is not a valid, unique name", lbl, x.Name)
 		}
 		users[x.Name] = true
