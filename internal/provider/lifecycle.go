@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"reflect"
 
 	"github.com/hashicorp/terraform-plugin-framework/diag"
 	"github.com/hashicorp/terraform-plugin-framework/path"
@@ -159,6 +160,11 @@ func (l *lifecycle[M, W]) write(ctx context.Context, verb string, w write[M], di
 		method = k.createMethod
 	}
 	err = l.machine.Call(ctx, method, body, &got)
+	if w.create && errors.Is(err, api.ErrExists) {
+		if adopted, ok := l.adoptIdentical(ctx, w, body, diags); ok {
+			return adopted, nil
+		}
+	}
 	switch {
 	case err == nil:
 		return got, nil
@@ -170,6 +176,41 @@ func (l *lifecycle[M, W]) write(ctx context.Context, verb string, w write[M], di
 		diags.AddError(summary, k.detail(verb, id, err.Error()))
 	}
 	return got, err
+}
+
+// adoptIdentical takes over an object that a create found on the machine
+// when it is exactly what the plan asks for. That is what an interrupted
+// apply leaves behind (terraform killed after the agent wrote the object,
+// before the state was saved): without this, the next apply would fail on
+// every such object and ask for an import of each. An object that differs
+// in anything the resource manages is never taken over: the create fails as
+// before, naming it. Identical means that the request built from the
+// machine's object equals the request built from the plan, so it is
+// compared in the resource's own terms; a kind whose request cannot be
+// rebuilt the same way (write-only passwords are hashed with a new salt)
+// is never adopted. The take-over is not silent: it leaves a warning.
+func (l *lifecycle[M, W]) adoptIdentical(ctx context.Context, w write[M], body any, diags *diag.Diagnostics) (W, bool) {
+	k := l.kind
+	var got W
+	if err := l.machine.Call(ctx, k.getMethod, k.ref(w.plan), &got); err != nil {
+		return got, false
+	}
+	if k.absent != nil && k.absent(got) {
+		return got, false
+	}
+	live, d := k.fromWire(ctx, &w.plan, got)
+	if d.HasError() {
+		return got, false
+	}
+	again, d, err := k.toWire(ctx, write[M]{plan: live, config: w.config, create: true})
+	if d.HasError() || err != nil || !reflect.DeepEqual(body, again) {
+		return got, false
+	}
+	diags.AddWarning("Adopted Existing "+k.title, fmt.Sprintf(
+		"%s %q was already on the machine, identical to the plan (an earlier apply was probably interrupted "+
+			"before it could save its state), so Terraform manages it from now on. "+
+			"If another configuration also manages it, remove it from one of them.", k.noun, k.id(w.plan)))
+	return got, true
 }
 
 func (l *lifecycle[M, W]) Read(ctx context.Context, req resource.ReadRequest, resp *resource.ReadResponse) {
