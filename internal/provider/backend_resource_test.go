@@ -347,8 +347,10 @@ func TestBackendCreate(t *testing.T) {
 			wantSuffix:  rejected.Error(),
 		},
 		{
+			// Different from the plan: an identical one would be adopted
+			// (adopt_test.go).
 			name:        "it already exists",
-			machine:     newFakeMachine(webAPI()),
+			machine:     newFakeMachine(otherWebAPI()),
 			wantSummary: "Unable to Create Backend",
 			wantDetail:  []string{`backend "web"`, "already exists", "terraform import", `backend "web" already exists`},
 		},
@@ -636,4 +638,11 @@ func TestCheckURIValidator(t *testing.T) {
 			t.Errorf("check(%q) = %v, want error %v", in, err, wantErr)
 		}
 	}
+}
+
+// otherWebAPI is a backend "web" that is not the planned one.
+func otherWebAPI() api.Backend {
+	b := webAPI()
+	b.Balance = "leastconn"
+	return b
 }

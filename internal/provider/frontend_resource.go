@@ -75,6 +75,7 @@ type frontendModel struct {
 	HTTPRequest    []types.String    `tfsdk:"http_request"`
 	UseBackends    []useBackendModel `tfsdk:"use_backend"`
 	DefaultBackend types.String      `tfsdk:"default_backend"`
+	SharedBinds    types.Bool        `tfsdk:"shared_binds"`
 }
 
 type bindModel struct {
@@ -143,6 +144,15 @@ func frontendSchema() schema.Schema {
 				Optional:            true,
 				Computed:            true,
 				Default:             booldefault.StaticBool(false),
+			},
+			"shared_binds": schema.BoolAttribute{
+				MarkdownDescription: "Whether this frontend may bind an address and port that another frontend on the machine also binds. " +
+					"HAProxy accepts that (every listener sets `SO_REUSEPORT`) and the kernel then splits the port's new connections " +
+					"between the frontends, so by default an apply that would do it fails, naming both frontends and the address. " +
+					"It is a setting of the apply, not a line of haproxy.cfg, so it is not read back. Defaults to `false`.",
+				Optional: true,
+				Computed: true,
+				Default:  booldefault.StaticBool(false),
 			},
 			"binds": schema.ListNestedAttribute{
 				MarkdownDescription: "The addresses the frontend listens on, in the order of their `bind` lines. It is required and has no default.",
@@ -301,6 +311,7 @@ func frontendToAPI(m frontendModel) api.Frontend {
 		Forwardfor:     m.Forwardfor.ValueBool(),
 		Httplog:        m.Httplog.ValueBool(),
 		DefaultBackend: m.DefaultBackend.ValueString(),
+		SharedBinds:    m.SharedBinds.ValueBool(),
 		Binds:          []api.Bind{},
 		ACLs:           strs(m.ACLs),
 		HTTPRequest:    strs(m.HTTPRequest),
@@ -333,10 +344,12 @@ func frontendFromAPI(f api.Frontend, prior frontendModel) frontendModel {
 		Forwardfor:     types.BoolValue(f.Forwardfor),
 		Httplog:        types.BoolValue(f.Httplog),
 		DefaultBackend: stringOrNull(f.DefaultBackend),
-		Binds:          []bindModel{},
-		ACLs:           tfStrs(keepSpelling(strs(prior.ACLs), f.ACLs, normalizeACL)),
-		HTTPRequest:    tfStrs(keepSpelling(strs(prior.HTTPRequest), f.HTTPRequest, normalizeRequestRule)),
-		UseBackends:    []useBackendModel{},
+		// Not in the file: the configuration's choice, false after import.
+		SharedBinds: types.BoolValue(prior.SharedBinds.ValueBool()),
+		Binds:       []bindModel{},
+		ACLs:        tfStrs(keepSpelling(strs(prior.ACLs), f.ACLs, normalizeACL)),
+		HTTPRequest: tfStrs(keepSpelling(strs(prior.HTTPRequest), f.HTTPRequest, normalizeRequestRule)),
+		UseBackends: []useBackendModel{},
 	}
 	for _, b := range f.Binds {
 		m.Binds = append(m.Binds, bindModel{
