@@ -86,16 +86,12 @@ func (m *Manager) recoverPending(ctx context.Context) (string, error) {
 		return "", err
 	}
 	var rec pendingRecord
-	if err := json.Unmarshal(data, &rec); err != nil || rec.ConfigFile != m.opts.HAProxy.ConfigFile {
-		// Unreadable, or about another file (other settings): nothing
-		// this session can finish safely.
+	running, ok := m.readPending(data, &rec)
+	if !ok {
+		// Unreadable, about another file (other settings), or without its
+		// copy: nothing this session can finish safely.
 		m.clearPending()
-		return "dropped an unreadable pending record", nil
-	}
-	running, err := os.ReadFile(rec.PrevFile)
-	if err != nil {
-		m.clearPending()
-		return "dropped a pending record without its configuration copy", nil
+		return "dropped an unusable pending record", nil
 	}
 	current, err := os.ReadFile(rec.ConfigFile)
 	if err != nil {
@@ -121,6 +117,16 @@ func (m *Manager) recoverPending(ctx context.Context) (string, error) {
 	}
 	m.clearPending()
 	return fmt.Sprintf("an interrupted change (started %s) was written but not reloaded: reloaded now", rec.Started.Format(time.RFC3339)), nil
+}
+
+// readPending decodes a record and reads the copy it names; ok is false
+// when either is unusable for this session's configuration file.
+func (m *Manager) readPending(data []byte, rec *pendingRecord) (running []byte, ok bool) {
+	if json.Unmarshal(data, rec) != nil || rec.ConfigFile != m.opts.HAProxy.ConfigFile {
+		return nil, false
+	}
+	running, err := os.ReadFile(rec.PrevFile)
+	return running, err == nil
 }
 
 // writeFileAtomicMode is writeFileAtomic for a file with a fixed mode.
