@@ -4,7 +4,6 @@ import (
 	"context"
 	"encoding/json"
 
-	"github.com/switchyard/terraform-provider-switchyard/internal/agent/systemd"
 	"github.com/switchyard/terraform-provider-switchyard/internal/api"
 )
 
@@ -23,7 +22,7 @@ func (s *Server) serviceGet(ctx context.Context, params json.RawMessage) (any, e
 	if err := decodeServiceName(ref.Name); err != nil {
 		return nil, err
 	}
-	return systemd.GetService(ctx, ref.Name)
+	return s.services.GetService(ctx, ref.Name)
 }
 
 func (s *Server) serviceApply(ctx context.Context, params json.RawMessage) (any, error) {
@@ -37,7 +36,7 @@ func (s *Server) serviceApply(ctx context.Context, params json.RawMessage) (any,
 	if svc.Namespace != "" && !validUnitWord(svc.Namespace) {
 		return nil, api.Errorf(api.CodeInvalid, "invalid namespace name %q", svc.Namespace)
 	}
-	return systemd.ApplyService(ctx, svc, svc.Create)
+	return s.services.ApplyService(ctx, svc, svc.Create)
 }
 
 func (s *Server) serviceDelete(ctx context.Context, params json.RawMessage) (any, error) {
@@ -48,5 +47,5 @@ func (s *Server) serviceDelete(ctx context.Context, params json.RawMessage) (any
 	if err := decodeServiceName(ref.Name); err != nil {
 		return nil, err
 	}
-	return nil, systemd.DeleteService(ctx, ref.Name)
+	return nil, s.services.DeleteService(ctx, ref.Name)
 }

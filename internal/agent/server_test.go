@@ -60,7 +60,7 @@ func (s *syncBuffer) String() string {
 func start(t *testing.T, batchWindow time.Duration) *session {
 	t.Helper()
 	if _, err := os.Stat("/usr/sbin/haproxy"); err != nil {
-		t.Skip(err)
+		t.Fatalf("install haproxy (make deps): the session tests run the real haproxy -c: %v", err)
 	}
 	dir := t.TempDir()
 	src, err := os.ReadFile("haproxy/testdata/haproxy.cfg")
