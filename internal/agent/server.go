@@ -222,7 +222,8 @@ func (s *Server) handle(ctx context.Context, handlers map[string]handler, req ap
 func (s *Server) logf(format string, args ...any) {
 	s.logMu.Lock()
 	defer s.logMu.Unlock()
-	fmt.Fprintf(s.log, "%s "+format+"\n", append([]any{time.Now().UTC().Format("15:04:05.000")}, args...)...)
+	// A log that cannot be written must not fail the request it describes.
+	_, _ = fmt.Fprintf(s.log, "%s "+format+"\n", append([]any{time.Now().UTC().Format("15:04:05.000")}, args...)...)
 }
 
 // decode unmarshals params strictly: an unknown field is a protocol

@@ -103,9 +103,9 @@ func SyncDir(dir string) error {
 	if err != nil {
 		return err
 	}
-	defer d.Close()
 	if err := d.Sync(); err != nil {
+		_ = d.Close()
 		return fmt.Errorf("syncing directory %s: %w", dir, err)
 	}
-	return nil
+	return d.Close()
 }

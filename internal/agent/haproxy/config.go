@@ -168,7 +168,9 @@ func (c *config) transact(ctx context.Context, fns ...applyFunc) error {
 	if err := c.client.Save(c.candidate, tx.ID); err != nil {
 		return fmt.Errorf("writing candidate configuration: %w", err)
 	}
-	defer os.Remove(c.candidate)
+	// The candidate holds what the file will: a leftover is overwritten by
+	// the next transaction, so a failed removal needs no answer.
+	defer func() { _ = os.Remove(c.candidate) }()
 	checkStart := time.Now()
 	err = checkConfig(ctx, c.binary, c.candidate)
 	c.lastCheck = time.Since(checkStart)

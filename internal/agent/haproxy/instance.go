@@ -67,6 +67,13 @@ func (m *Manager) serviceState(ctx context.Context) (enabled, running bool) {
 	return errEnabled == nil, errActive == nil
 }
 
+// serviceActive reports whether HAProxy's unit runs: `is-active` exits 0
+// exactly then, and any failure to ask means it does not.
+func (m *Manager) serviceActive(ctx context.Context) bool {
+	_, err := m.opts.Systemctl.Run(ctx, "is-active", "--quiet", m.opts.HAProxy.Service)
+	return err == nil
+}
+
 func (m *Manager) applyService(ctx context.Context, enabled, running *bool) error {
 	if enabled == nil && running == nil {
 		return nil

@@ -135,7 +135,7 @@ func (m *Manager) logf(format string, args ...any) {
 // namespaces that were recreated: it holds the deleted ones open until
 // then. A stopped HAProxy holds none, so it is left stopped.
 func (m *Manager) ReopenNamespaces(ctx context.Context) error {
-	if _, err := m.opts.Systemctl.Run(ctx, "is-active", "--quiet", m.opts.HAProxy.Service); err != nil {
+	if !m.serviceActive(ctx) {
 		return nil
 	}
 	noop := func(configuration.Configuration, string) error { return nil }
