@@ -25,9 +25,10 @@ type change struct {
 // reloaded and confirmed) or has failed. Concurrent submits share one batch.
 //
 // Group commit: whoever finds no committer running starts one; the
-// committer takes the machine lock, then everything queued, and loops until
-// the queue is empty. Changes arriving while it validates and reloads wait
-// for the next batch instead of starting their own reload.
+// committer waits for the wave to gather, takes the machine lock, then
+// everything queued, and loops until the queue is empty. Changes arriving
+// while it validates and reloads wait for the next batch instead of
+// starting their own reload.
 func (m *Manager) submit(apply applyFunc) error {
 	return m.submitChange(&change{apply: apply, done: make(chan error, 1)})
 }
