@@ -6,7 +6,6 @@ import (
 
 	"github.com/switchyard/terraform-provider-switchyard/internal/agent/haproxy"
 	"github.com/switchyard/terraform-provider-switchyard/internal/agent/host"
-	"github.com/switchyard/terraform-provider-switchyard/internal/agent/netns"
 	"github.com/switchyard/terraform-provider-switchyard/internal/api"
 	"github.com/switchyard/terraform-provider-switchyard/internal/version"
 )
@@ -29,13 +28,15 @@ func (s *Server) configure(ctx context.Context, params json.RawMessage) (any, er
 	m, err := haproxy.New(ctx, haproxy.Options{
 		HAProxy:        p.HAProxy,
 		TransactionDir: s.opts.TransactionDir,
-		LockFile:       s.opts.LockFile,
+		Lock:           s.lock,
 		BatchWindow:    window,
+		Systemctl:      s.opts.Systemctl,
 		Reloader:       s.opts.Reloader,
 		Reloads:        &s.reloads,
 		// A namespace deleted by hand would block every change; the unit
-		// of a managed one brings it back before `haproxy -c`.
-		ReviveNamespace: netns.Revive,
+		// of a managed one brings it back before `haproxy -c`, under the
+		// pipeline's machine lock.
+		ReviveNamespace: s.namespaces.Revive,
 		Logf:            s.logf,
 	})
 	if err != nil {

@@ -5,8 +5,6 @@ import (
 	"encoding/json"
 	"strings"
 
-	"github.com/switchyard/terraform-provider-switchyard/internal/agent/netns"
-	"github.com/switchyard/terraform-provider-switchyard/internal/agent/systemd"
 	"github.com/switchyard/terraform-provider-switchyard/internal/api"
 	"github.com/switchyard/terraform-provider-switchyard/internal/grammar"
 )
@@ -35,7 +33,7 @@ func (s *Server) namespaceGet(ctx context.Context, params json.RawMessage) (any,
 	if err != nil {
 		return nil, err
 	}
-	return netns.Get(ctx, ref.Name)
+	return s.namespaces.Get(ctx, ref.Name)
 }
 
 func (s *Server) namespaceEnsure(ctx context.Context, params json.RawMessage) (any, error) {
@@ -43,15 +41,21 @@ func (s *Server) namespaceEnsure(ctx context.Context, params json.RawMessage) (a
 	if err != nil {
 		return nil, err
 	}
-	ns, recreated, err := netns.Ensure(ctx, ref.Name, s.haproxyService())
+	ns, recreated, err := s.namespaces.Ensure(ctx, ref.Name, s.haproxyService())
 	if err != nil {
 		return nil, err
 	}
 	if recreated {
 		// HAProxy opened the old namespace when it parsed its configuration
-		// and keeps it; a reload makes it open the new one. Nothing in the
-		// configuration changes, so this is not a pipeline change.
-		if _, err := systemd.Systemctl(ctx, "try-reload-or-restart", "--", s.haproxyService()+".service"); err != nil {
+		// and keeps it; a reload makes it open the new one. It goes through
+		// the change pipeline like every reload: under the machine lock,
+		// counted, confirmed on the master CLI, and shared with the wave's
+		// other changes.
+		m, err := s.manager()
+		if err != nil {
+			return nil, err
+		}
+		if err := m.ReopenNamespaces(ctx); err != nil {
 			return nil, err
 		}
 	}
@@ -63,7 +67,7 @@ func (s *Server) namespaceDelete(ctx context.Context, params json.RawMessage) (a
 	if err != nil {
 		return nil, err
 	}
-	users, err := systemd.ServicesInNamespace(ref.Name)
+	users, err := s.services.ServicesInNamespace(ref.Name)
 	if err != nil {
 		return nil, err
 	}
@@ -71,5 +75,5 @@ func (s *Server) namespaceDelete(ctx context.Context, params json.RawMessage) (a
 		return nil, api.Errorf(api.CodeRejected, "network namespace %q is still used by service %s; delete or move the service first",
 			ref.Name, strings.Join(users, ", "))
 	}
-	return nil, netns.Delete(ctx, ref.Name, s.haproxyService())
+	return nil, s.namespaces.Delete(ctx, ref.Name, s.haproxyService())
 }

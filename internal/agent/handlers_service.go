@@ -4,7 +4,6 @@ import (
 	"context"
 	"encoding/json"
 
-	"github.com/switchyard/terraform-provider-switchyard/internal/agent/systemd"
 	"github.com/switchyard/terraform-provider-switchyard/internal/api"
 	"github.com/switchyard/terraform-provider-switchyard/internal/grammar"
 )
@@ -24,7 +23,7 @@ func (s *Server) serviceGet(ctx context.Context, params json.RawMessage) (any, e
 	if err := decodeServiceName(ref.Name); err != nil {
 		return nil, err
 	}
-	return systemd.GetService(ctx, ref.Name)
+	return s.services.GetService(ctx, ref.Name)
 }
 
 func (s *Server) serviceApply(ctx context.Context, params json.RawMessage) (any, error) {
@@ -40,7 +39,7 @@ func (s *Server) serviceApply(ctx context.Context, params json.RawMessage) (any,
 			return nil, api.Errorf(api.CodeInvalid, "%v", err)
 		}
 	}
-	return systemd.ApplyService(ctx, svc, svc.Create)
+	return s.services.ApplyService(ctx, svc, svc.Create)
 }
 
 func (s *Server) serviceDelete(ctx context.Context, params json.RawMessage) (any, error) {
@@ -51,5 +50,5 @@ func (s *Server) serviceDelete(ctx context.Context, params json.RawMessage) (any
 	if err := decodeServiceName(ref.Name); err != nil {
 		return nil, err
 	}
-	return nil, systemd.DeleteService(ctx, ref.Name)
+	return nil, s.services.DeleteService(ctx, ref.Name)
 }

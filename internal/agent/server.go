@@ -15,6 +15,10 @@ import (
 	"time"
 
 	"github.com/switchyard/terraform-provider-switchyard/internal/agent/haproxy"
+	"github.com/switchyard/terraform-provider-switchyard/internal/agent/machinelock"
+	"github.com/switchyard/terraform-provider-switchyard/internal/agent/netns"
+	"github.com/switchyard/terraform-provider-switchyard/internal/agent/systemctl"
+	"github.com/switchyard/terraform-provider-switchyard/internal/agent/systemd"
 	"github.com/switchyard/terraform-provider-switchyard/internal/api"
 )
 
@@ -23,14 +27,20 @@ import (
 // t.TempDir() and a fake Reloader.
 type Options struct {
 	TransactionDir string           // default haproxy.DefaultTransactionDir
-	LockFile       string           // default haproxy.DefaultLockFile
+	LockFile       string           // default machinelock.DefaultPath
 	BatchWindow    time.Duration    // default haproxy.DefaultBatchWindow; <0 means none
 	Reloader       haproxy.Reloader // default: systemd + master CLI confirmation
+	Systemctl      systemctl.Runner // default systemctl.Exec
 }
 
 // Server is one agent session.
 type Server struct {
 	opts Options
+	// lock is the machine lock, one for the whole session: every kind of
+	// change takes it.
+	lock       *machinelock.Lock
+	namespaces *netns.Namespaces
+	services   *systemd.Services
 
 	started  time.Time
 	requests atomic.Int64
@@ -47,7 +57,17 @@ type Server struct {
 
 // NewServer returns a session with opts.
 func NewServer(opts Options) *Server {
-	return &Server{opts: opts, started: time.Now()}
+	if opts.Systemctl == nil {
+		opts.Systemctl = systemctl.Exec{}
+	}
+	lock := machinelock.New(opts.LockFile, 0)
+	return &Server{
+		opts:       opts,
+		lock:       lock,
+		namespaces: &netns.Namespaces{Systemctl: opts.Systemctl, Lock: lock},
+		services:   &systemd.Services{Systemctl: opts.Systemctl, Lock: lock},
+		started:    time.Now(),
+	}
 }
 
 // Serve runs a session with the default options.
@@ -202,7 +222,8 @@ func (s *Server) handle(ctx context.Context, handlers map[string]handler, req ap
 func (s *Server) logf(format string, args ...any) {
 	s.logMu.Lock()
 	defer s.logMu.Unlock()
-	fmt.Fprintf(s.log, "%s "+format+"\n", append([]any{time.Now().UTC().Format("15:04:05.000")}, args...)...)
+	// A log that cannot be written must not fail the request it describes.
+	_, _ = fmt.Fprintf(s.log, "%s "+format+"\n", append([]any{time.Now().UTC().Format("15:04:05.000")}, args...)...)
 }
 
 // decode unmarshals params strictly: an unknown field is a protocol

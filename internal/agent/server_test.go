@@ -60,7 +60,7 @@ func (s *syncBuffer) String() string {
 func start(t *testing.T, batchWindow time.Duration) *session {
 	t.Helper()
 	if _, err := os.Stat("/usr/sbin/haproxy"); err != nil {
-		t.Skip(err)
+		t.Fatalf("install haproxy (make deps): the session tests run the real haproxy -c: %v", err)
 	}
 	dir := t.TempDir()
 	src, err := os.ReadFile("haproxy/testdata/haproxy.cfg")
@@ -83,11 +83,11 @@ func start(t *testing.T, batchWindow time.Duration) *session {
 	s := &session{in: reqW, done: make(chan error, 1), log: &syncBuffer{}, cfg: cfg, rel: rel}
 	go func() {
 		err := srv.Serve(context.Background(), reqR, respW, s.log)
-		respW.Close()
+		_ = respW.Close()
 		s.done <- err
 	}()
 	s.client = api.NewClient(respR, reqW)
-	t.Cleanup(func() { reqW.Close() })
+	t.Cleanup(func() { _ = reqW.Close() })
 	return s
 }
 
@@ -223,7 +223,7 @@ func TestEOFWaitsForInFlight(t *testing.T) {
 		res <- s.client.Call(context.Background(), api.MethodBackendCreate, api.Backend{Name: "late"}, nil)
 	}()
 	time.Sleep(50 * time.Millisecond)
-	s.in.Close() // stdin EOF while the create is reloading
+	_ = s.in.Close() // stdin EOF while the create is reloading
 	if err := <-res; err != nil {
 		t.Errorf("in-flight create: %v", err)
 	}

@@ -65,7 +65,7 @@ func (s *Server) AppendSessionLog(path string, ended time.Time) error {
 		return fmt.Errorf("session log: %w", err)
 	}
 	if _, err := f.Write(line); err != nil {
-		f.Close()
+		_ = f.Close() // the write error is the one to report
 		return fmt.Errorf("session log: %w", err)
 	}
 	return f.Close()

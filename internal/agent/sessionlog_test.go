@@ -23,7 +23,7 @@ func TestSessionLog(t *testing.T) {
 	ctx, cancel := context.WithCancel(context.Background())
 	reqR, reqW := io.Pipe()
 	respR, respW := io.Pipe()
-	t.Cleanup(func() { reqW.Close(); respR.Close() })
+	t.Cleanup(func() { _ = reqW.Close(); _ = respR.Close() })
 	done := make(chan error, 1)
 	go func() { done <- srv.Serve(ctx, reqR, respW, io.Discard) }()
 	client := api.NewClient(respR, reqW)

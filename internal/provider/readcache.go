@@ -4,7 +4,6 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
-	"strings"
 	"sync"
 	"time"
 
@@ -73,11 +72,9 @@ func (c *readCache) Call(ctx context.Context, method string, params, result any)
 	return c.call(ctx, method, params, result)
 }
 
-// isRead reports methods that never change the machine.
-func isRead(method string) bool {
-	return method == api.MethodHostInfo || method == api.MethodSnapshot ||
-		strings.HasSuffix(method, ".get") || strings.HasSuffix(method, ".list")
-}
+// isRead reports methods that never change the machine (api's method
+// table says which).
+func isRead(method string) bool { return api.IsRead(method) }
 
 func (c *readCache) call(ctx context.Context, method string, params, result any) error {
 	err := c.next.Call(ctx, method, params, result)

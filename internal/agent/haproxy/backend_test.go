@@ -8,6 +8,7 @@ import (
 
 	"github.com/google/go-cmp/cmp"
 
+	"github.com/switchyard/terraform-provider-switchyard/internal/agent/machinelock"
 	"github.com/switchyard/terraform-provider-switchyard/internal/api"
 )
 
@@ -351,14 +352,17 @@ func TestReadSeesHandEdits(t *testing.T) {
 // BenchmarkRefresh measures what a read costs when the file is unchanged
 // (read + hash) and when it changed on disk (re-parse).
 func BenchmarkRefresh(b *testing.B) {
-	if _, err := os.Stat(haproxyBin); err != nil {
-		b.Skip(err)
-	}
+	needHAProxy(b)
 	dir := b.TempDir()
-	src, _ := os.ReadFile("testdata/haproxy.cfg")
+	src, err := os.ReadFile("testdata/haproxy.cfg")
+	if err != nil {
+		b.Fatal(err)
+	}
 	path := dir + "/haproxy.cfg"
-	_ = os.WriteFile(path, src, 0o644)
-	m, err := New(b.Context(), Options{HAProxy: api.HAProxySettings{ConfigFile: path, Binary: haproxyBin}, TransactionDir: dir + "/tx", LockFile: dir + "/lock", Reloader: &fakeReloader{}})
+	if err := os.WriteFile(path, src, 0o644); err != nil {
+		b.Fatal(err)
+	}
+	m, err := New(b.Context(), Options{HAProxy: api.HAProxySettings{ConfigFile: path, Binary: haproxyBin}, TransactionDir: dir + "/tx", Lock: machinelock.New(dir+"/lock", 0), Reloader: &fakeReloader{}})
 	if err != nil {
 		b.Fatal(err)
 	}
@@ -381,7 +385,7 @@ func BenchmarkRefresh(b *testing.B) {
 	})
 	b.Run("new-client-per-read", func(b *testing.B) {
 		for b.Loop() {
-			m2, err := New(b.Context(), Options{HAProxy: api.HAProxySettings{ConfigFile: path, Binary: haproxyBin}, TransactionDir: dir + "/tx", LockFile: dir + "/lock", Reloader: &fakeReloader{}})
+			m2, err := New(b.Context(), Options{HAProxy: api.HAProxySettings{ConfigFile: path, Binary: haproxyBin}, TransactionDir: dir + "/tx", Lock: machinelock.New(dir+"/lock", 0), Reloader: &fakeReloader{}})
 			if err != nil {
 				b.Fatal(err)
 			}

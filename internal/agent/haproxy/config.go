@@ -6,13 +6,20 @@ import (
 	"crypto/sha256"
 	"errors"
 	"fmt"
+	"io/fs"
 	"os"
+	"os/user"
 	"path/filepath"
+	"slices"
+	"strconv"
+	"strings"
 	"sync"
 	"time"
 
 	"github.com/haproxytech/client-native/v5/configuration"
 	cnopts "github.com/haproxytech/client-native/v5/configuration/options"
+
+	"github.com/switchyard/terraform-provider-switchyard/internal/agent/atomicfile"
 )
 
 // config wraps client-native's configuration client for one haproxy.cfg.
@@ -23,7 +30,7 @@ import (
 // drift detection depends on seeing it. So before every use the file is read
 // and hashed, and when the hash differs from the bytes the parser holds, the
 // parser re-processes exactly those bytes. Reading and hashing a config of a
-// few KiB costs microseconds; a re-parse only happens after a change (see
+// few KiB is cheap next to a parse; a re-parse only happens after a change (see
 // BenchmarkRefresh), which is far cheaper than a new client per read
 // (configuration.New also runs `haproxy -v`).
 //
@@ -39,6 +46,10 @@ type config struct {
 	sum    [sha256.Size]byte // hash of the bytes the master parser holds
 
 	lastCheck time.Duration // how long the last transact's `haproxy -c` took (for the batch log)
+
+	// secretGroup is the group that may read a configuration holding
+	// password hashes (see configPerm); a variable for tests.
+	secretGroup func() int
 }
 
 func newConfig(ctx context.Context, path, binary, txDir string) (*config, error) {
@@ -64,10 +75,11 @@ func newConfig(ctx context.Context, path, binary, txDir string) (*config, error)
 		return nil, fmt.Errorf("opening %s with client-native: %w", path, err)
 	}
 	c := &config{
-		path:      path,
-		candidate: filepath.Join(txDir, filepath.Base(path)+".candidate"),
-		binary:    binary,
-		client:    client,
+		path:        path,
+		candidate:   filepath.Join(txDir, filepath.Base(path)+".candidate"),
+		binary:      binary,
+		client:      client,
+		secretGroup: haproxyGroup,
 	}
 	c.mu.Lock()
 	defer c.mu.Unlock()
@@ -149,10 +161,16 @@ func (c *config) transact(ctx context.Context, fns ...applyFunc) error {
 	if txParser.String() == c.client.Parser().String() {
 		return errNoChange
 	}
+	perm, err := atomicfile.Stat(c.path)
+	if err != nil {
+		return fmt.Errorf("reading the mode of %s: %w", c.path, err)
+	}
 	if err := c.client.Save(c.candidate, tx.ID); err != nil {
 		return fmt.Errorf("writing candidate configuration: %w", err)
 	}
-	defer os.Remove(c.candidate)
+	// The candidate holds what the file will: a leftover is overwritten by
+	// the next transaction, so a failed removal needs no answer.
+	defer func() { _ = os.Remove(c.candidate) }()
 	checkStart := time.Now()
 	err = checkConfig(ctx, c.binary, c.candidate)
 	c.lastCheck = time.Since(checkStart)
@@ -169,10 +187,91 @@ func (c *config) transact(ctx context.Context, fns ...applyFunc) error {
 	committed = true
 	// The committed transaction parser is now the master parser; record the
 	// hash of what it wrote so the next read does not parse it again.
-	if data, err := os.ReadFile(c.path); err == nil {
-		c.sum = sha256.Sum256(data)
-	} else {
+	data, err := os.ReadFile(c.path)
+	if err != nil {
 		c.sum = [sha256.Size]byte{}
+		return fmt.Errorf("reading the committed %s: %w", c.path, err)
+	}
+	c.sum = sha256.Sum256(data)
+	// client-native's save wrote the file 0644 root:root, whatever it was.
+	if err := atomicfile.Apply(c.path, configPerm(perm, data, c.secretGroup)); err != nil {
+		return fmt.Errorf("restoring the mode and owner of %s: %w", c.path, err)
 	}
 	return nil
+}
+
+// forget makes the next use re-parse the file, after a failure that may
+// have left the parser in any state.
+func (c *config) forget() {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	c.sum = [sha256.Size]byte{}
+}
+
+// writeConfig replaces the configuration file with data (restoring the
+// file from before a batch) under the same mode rule as a commit.
+func (c *config) writeConfig(data []byte) error {
+	perm, err := atomicfile.Stat(c.path)
+	if errors.Is(err, fs.ErrNotExist) {
+		perm = atomicfile.New(0o644)
+	} else if err != nil {
+		return err
+	}
+	return atomicfile.WritePerm(c.path, data, configPerm(perm, data, c.secretGroup))
+}
+
+// configPerm is the mode and owner haproxy.cfg gets after every commit and
+// restore. The rule: it keeps the mode and owner it had before; and while it
+// holds userlist password hashes (`password` lines in a userlist section)
+// it is at most 0640, group `haproxy` when that group exists (root
+// otherwise), so no other account can read the hashes. HAProxy's master
+// runs as root and reads the file whatever its mode.
+func configPerm(prev atomicfile.Perm, data []byte, secretGroup func() int) atomicfile.Perm {
+	if !hasPasswords(data) {
+		return prev
+	}
+	p := prev
+	p.Mode &= 0o640
+	p.GID = secretGroup()
+	return p
+}
+
+// hasPasswords reports a `user … password …` or `insecure-password` line
+// in a userlist section.
+func hasPasswords(data []byte) bool {
+	inUserlist := false
+	for _, line := range strings.Split(string(data), "\n") {
+		fields := strings.Fields(line)
+		if len(fields) == 0 || strings.HasPrefix(fields[0], "#") {
+			continue
+		}
+		if line[0] != ' ' && line[0] != '\t' && sectionKeywords[fields[0]] {
+			inUserlist = fields[0] == "userlist"
+			continue
+		}
+		if inUserlist && fields[0] == "user" && (slices.Contains(fields, "password") || slices.Contains(fields, "insecure-password")) {
+			return true
+		}
+	}
+	return false
+}
+
+// sectionKeywords start a section of haproxy.cfg.
+var sectionKeywords = map[string]bool{
+	"global": true, "defaults": true, "frontend": true, "backend": true, "listen": true, "userlist": true,
+	"peers": true, "resolvers": true, "mailers": true, "program": true, "http-errors": true, "ring": true,
+	"cache": true, "fcgi-app": true, "log-forward": true,
+}
+
+// haproxyGroup is the gid of the `haproxy` group, 0 (root) without one.
+func haproxyGroup() int {
+	g, err := user.LookupGroup(haproxyUser)
+	if err != nil {
+		return 0
+	}
+	gid, err := strconv.Atoi(g.Gid)
+	if err != nil {
+		return 0
+	}
+	return gid
 }

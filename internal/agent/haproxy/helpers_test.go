@@ -10,6 +10,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/switchyard/terraform-provider-switchyard/internal/agent/machinelock"
+	"github.com/switchyard/terraform-provider-switchyard/internal/agent/systemctl"
 	"github.com/switchyard/terraform-provider-switchyard/internal/api"
 )
 
@@ -29,19 +31,18 @@ func (f *fakeReloader) Reload(context.Context) error {
 }
 
 type fixture struct {
-	m        *Manager
-	cfgPath  string
-	lockPath string
-	reloader *fakeReloader
+	m         *Manager
+	cfgPath   string
+	lockPath  string
+	reloader  *fakeReloader
+	systemctl *systemctl.Fake
 }
 
 // newFixture copies testdata/haproxy.cfg into a temp dir and opens it with
 // the real haproxy binary (for `-v` and `-c`) and a fake reloader.
 func newFixture(t *testing.T) *fixture {
 	t.Helper()
-	if _, err := os.Stat(haproxyBin); err != nil {
-		t.Skipf("needs %s: %v", haproxyBin, err)
-	}
+	needHAProxy(t)
 	dir := t.TempDir()
 	src, err := os.ReadFile("testdata/haproxy.cfg")
 	if err != nil {
@@ -51,11 +52,12 @@ func newFixture(t *testing.T) *fixture {
 	if err := os.WriteFile(cfg, src, 0o644); err != nil {
 		t.Fatal(err)
 	}
-	f := &fixture{cfgPath: cfg, lockPath: filepath.Join(dir, "run", "haproxy.lock"), reloader: &fakeReloader{}}
+	f := &fixture{cfgPath: cfg, lockPath: filepath.Join(dir, "run", "haproxy.lock"), reloader: &fakeReloader{}, systemctl: &systemctl.Fake{}}
 	f.m, err = New(context.Background(), Options{
 		HAProxy:        api.HAProxySettings{ConfigFile: cfg, Binary: haproxyBin},
 		TransactionDir: filepath.Join(dir, "tx"),
-		LockFile:       f.lockPath,
+		Lock:           machinelock.New(f.lockPath, 0),
+		Systemctl:      f.systemctl,
 		Reloader:       f.reloader,
 	})
 	if err != nil {
@@ -77,7 +79,8 @@ func (f *fixture) read(t *testing.T) string {
 // another session would) until all of them are queued, then lets go.
 func (f *fixture) batch(t *testing.T, fns ...func() error) []error {
 	t.Helper()
-	unlock, err := lockMachine(context.Background(), f.lockPath, time.Second)
+	// Another Lock on the same file: another session.
+	unlock, err := machinelock.New(f.lockPath, time.Second).Acquire(context.Background())
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -97,6 +100,16 @@ func (f *fixture) batch(t *testing.T, fns ...func() error) []error {
 	unlock()
 	wg.Wait()
 	return errs
+}
+
+// needHAProxy fails the test without the haproxy binary: the pipeline's
+// tests run the real `haproxy -c`, and skipping them would hide a broken
+// pipeline.
+func needHAProxy(tb testing.TB) {
+	tb.Helper()
+	if _, err := os.Stat(haproxyBin); err != nil {
+		tb.Fatalf("install haproxy (make deps): %v", err)
+	}
 }
 
 func code(err error) string {

@@ -1,13 +1,9 @@
 package haproxy
 
 import (
-	"bytes"
 	"context"
 	"errors"
 	"fmt"
-	"os/exec"
-	"strings"
-	"time"
 
 	"github.com/haproxytech/client-native/v5/configuration"
 	"github.com/haproxytech/client-native/v5/models"
@@ -23,19 +19,6 @@ const haproxyUser = "haproxy"
 
 // parentGlobal is client-native's parent type for global log targets.
 const parentGlobal = "global"
-
-// systemctl runs systemctl with an argument list (never a shell string).
-// It is a variable so that unit tests run without a service manager.
-var systemctl = func(ctx context.Context, args ...string) (string, error) {
-	ctx, cancel := context.WithTimeout(ctx, 90*time.Second)
-	defer cancel()
-	var out bytes.Buffer
-	cmd := exec.CommandContext(ctx, "systemctl", args...)
-	cmd.Stdout = &out
-	cmd.Stderr = &out
-	err := cmd.Run()
-	return strings.TrimSpace(out.String()), err
-}
 
 // GetInstance reads the global and defaults settings from the file on disk
 // and the live state of HAProxy's unit.
@@ -79,16 +62,23 @@ func (m *Manager) serviceState(ctx context.Context) (enabled, running bool) {
 	unit := m.opts.HAProxy.Service
 	// Both exit 0 exactly when the answer is yes (is-enabled also for
 	// static and runtime-enabled units, which do start at boot).
-	_, errEnabled := systemctl(ctx, "is-enabled", "--quiet", unit)
-	_, errActive := systemctl(ctx, "is-active", "--quiet", unit)
+	_, errEnabled := m.opts.Systemctl.Run(ctx, "is-enabled", "--quiet", unit)
+	_, errActive := m.opts.Systemctl.Run(ctx, "is-active", "--quiet", unit)
 	return errEnabled == nil, errActive == nil
+}
+
+// serviceActive reports whether HAProxy's unit runs: `is-active` exits 0
+// exactly then, and any failure to ask means it does not.
+func (m *Manager) serviceActive(ctx context.Context) bool {
+	_, err := m.opts.Systemctl.Run(ctx, "is-active", "--quiet", m.opts.HAProxy.Service)
+	return err == nil
 }
 
 func (m *Manager) applyService(ctx context.Context, enabled, running *bool) error {
 	if enabled == nil && running == nil {
 		return nil
 	}
-	unlock, err := lockMachine(ctx, m.opts.LockFile, m.opts.LockTimeout)
+	unlock, err := m.lock.Acquire(ctx)
 	if err != nil {
 		return apiError(instanceLabel, err)
 	}
@@ -103,12 +93,9 @@ func (m *Manager) applyService(ctx context.Context, enabled, running *bool) erro
 		steps = append(steps, []string{map[bool]string{true: "start", false: "stop"}[*running], unit})
 	}
 	for _, args := range steps {
-		if out, err := systemctl(ctx, args...); err != nil {
-			return &api.Error{
-				Code:    api.CodeInternal,
-				Message: fmt.Sprintf("%s: systemctl %s failed: %v", instanceLabel, strings.Join(args, " "), err),
-				Detail:  out,
-			}
+		if _, err := m.opts.Systemctl.Run(ctx, args...); err != nil {
+			// err names the command and carries its output.
+			return &api.Error{Code: api.CodeInternal, Message: fmt.Sprintf("%s: %v", instanceLabel, err)}
 		}
 	}
 	return nil

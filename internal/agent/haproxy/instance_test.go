@@ -13,12 +13,10 @@ import (
 
 // fakeSystemctl answers is-enabled/is-active from state and records the
 // other calls, so the service part runs without a service manager.
-func fakeSystemctl(t *testing.T, enabled, active bool) *[]string {
+func fakeSystemctl(t *testing.T, f *fixture, enabled, active bool) *[]string {
 	t.Helper()
 	var calls []string
-	orig := systemctl
-	t.Cleanup(func() { systemctl = orig })
-	systemctl = func(_ context.Context, args ...string) (string, error) {
+	f.systemctl.Answer = func(args []string) (string, error) {
 		switch args[0] {
 		case "is-enabled":
 			if !enabled {
@@ -41,7 +39,7 @@ func bptr(v bool) *bool { return &v }
 
 func TestGetInstance(t *testing.T) {
 	f := newFixture(t)
-	fakeSystemctl(t, true, false)
+	fakeSystemctl(t, f, true, false)
 	got, err := f.m.GetInstance(context.Background())
 	if err != nil {
 		t.Fatal(err)
@@ -106,7 +104,7 @@ func TestApplyInstance(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			f := newFixture(t)
-			calls := fakeSystemctl(t, true, false)
+			calls := fakeSystemctl(t, f, true, false)
 			// client-native's first commit of a hand-written file rewrites
 			// it (named defaults, `from`); that commit is not the subject.
 			if _, err := f.m.ApplyInstance(context.Background(), api.Instance{}); err != nil {
@@ -141,7 +139,7 @@ func TestApplyInstance(t *testing.T) {
 // provider's runtime changes (maps) need it.
 func TestApplyInstanceRestoresRuntimeSocket(t *testing.T) {
 	f := newFixture(t)
-	fakeSystemctl(t, true, true)
+	fakeSystemctl(t, f, true, true)
 	cfg := strings.Replace(f.read(t), "\tstats socket /run/haproxy/admin.sock mode 660 level admin expose-fd listeners\n", "", 1)
 	if err := os.WriteFile(f.cfgPath, []byte(cfg), 0o644); err != nil {
 		t.Fatal(err)
@@ -165,7 +163,7 @@ func TestApplyInstanceRejects(t *testing.T) {
 	} {
 		t.Run(name, func(t *testing.T) {
 			f := newFixture(t)
-			fakeSystemctl(t, true, true)
+			fakeSystemctl(t, f, true, true)
 			before := f.read(t)
 			_, err := f.m.ApplyInstance(context.Background(), in)
 			if code(err) != api.CodeInvalid {

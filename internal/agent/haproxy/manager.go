@@ -17,28 +17,38 @@ import (
 	"sync/atomic"
 	"time"
 
+	"github.com/haproxytech/client-native/v5/configuration"
+
+	"github.com/switchyard/terraform-provider-switchyard/internal/agent/machinelock"
+	"github.com/switchyard/terraform-provider-switchyard/internal/agent/systemctl"
 	"github.com/switchyard/terraform-provider-switchyard/internal/api"
 )
 
-// Options configure a Manager. Zero values take the defaults below; tests
-// point the directories at t.TempDir() and substitute the Reloader.
+// Options configure a Manager. Empty HAProxy paths take Debian's
+// (api.DefaultHAProxySettings), and TransactionDir, Lock, Systemctl and
+// Reloader have defaults; BatchWindow has none (zero: no batching window);
+// tests point the directories at t.TempDir() and substitute the Reloader
+// and Systemctl.
 type Options struct {
 	HAProxy api.HAProxySettings
 	// TransactionDir holds client-native's transaction files and the
 	// candidate file checked with `haproxy -c`. It must be on the machine.
+	// Default DefaultTransactionDir.
 	TransactionDir string
 	// PendingDir holds the record of a batch between writing the file and
 	// confirming its reload (pending.go). Defaults to "pending" next to
 	// TransactionDir.
 	PendingDir string
-	// LockFile is flock'ed around every change, across agent sessions.
-	LockFile string
-	// LockTimeout bounds the wait for another session's change.
-	LockTimeout time.Duration
-	// BatchWindow is the quiet gap that closes a batch: once it holds the
-	// lock, the committer waits for concurrent changes to join until none
-	// has arrived for this long (see gather).
+	// Lock is the machine lock taken around every change, across agent
+	// sessions. Default: machinelock.New("", 0).
+	Lock *machinelock.Lock
+	// BatchWindow is the quiet gap that closes a batch: before it takes
+	// the lock, the committer waits for concurrent changes to join until
+	// none has arrived for this long (see gather). Zero: no wait.
 	BatchWindow time.Duration
+	// Systemctl runs systemctl for the instance's service state and the
+	// default Reloader. Default systemctl.Exec.
+	Systemctl systemctl.Runner
 	// Reloader defaults to a SystemdReloader for HAProxy.Service.
 	Reloader Reloader
 	// Reloads, when set, is incremented for every reload (shared with the
@@ -46,7 +56,8 @@ type Options struct {
 	Reloads *atomic.Int64
 	// ReviveNamespace, when set, is called before each batch for every
 	// network namespace the configuration's server and bind lines name
-	// that is missing (see reviveNamespaces).
+	// (see reviveNamespaces). It runs under the machine lock and must not
+	// take it.
 	ReviveNamespace func(ctx context.Context, name string) (bool, error)
 	// Logf, when set, gets one line per batch: its size and where the
 	// time went (lock wait, gathering, transaction and haproxy -c, reload).
@@ -56,15 +67,15 @@ type Options struct {
 // Defaults for Options.
 const (
 	DefaultTransactionDir = "/var/lib/switchyard/transactions"
-	DefaultLockFile       = "/run/switchyard/haproxy.lock"
-	DefaultLockTimeout    = 2 * time.Minute
-	DefaultBatchWindow    = 150 * time.Millisecond
+	// DefaultBatchWindow is what the agent passes as BatchWindow.
+	DefaultBatchWindow = 150 * time.Millisecond
 )
 
 // Manager owns one machine's HAProxy configuration for an agent session.
 type Manager struct {
 	opts    Options
 	cfg     *config
+	lock    *machinelock.Lock
 	reloads *atomic.Int64
 
 	qmu     sync.Mutex
@@ -95,16 +106,16 @@ func New(ctx context.Context, opts Options) (*Manager, error) {
 	if opts.PendingDir == "" {
 		opts.PendingDir = filepath.Join(filepath.Dir(opts.TransactionDir), "pending")
 	}
-	if opts.LockFile == "" {
-		opts.LockFile = DefaultLockFile
+	if opts.Lock == nil {
+		opts.Lock = machinelock.New("", 0)
 	}
-	if opts.LockTimeout <= 0 {
-		opts.LockTimeout = DefaultLockTimeout
+	if opts.Systemctl == nil {
+		opts.Systemctl = systemctl.Exec{}
 	}
 	if opts.Reloader == nil {
-		opts.Reloader = &SystemdReloader{Service: h.Service, MasterSocket: h.MasterSocket}
+		opts.Reloader = &SystemdReloader{Service: h.Service, MasterSocket: h.MasterSocket, Systemctl: opts.Systemctl}
 	}
-	m := &Manager{opts: opts, reloads: opts.Reloads}
+	m := &Manager{opts: opts, lock: opts.Lock, reloads: opts.Reloads}
 	if m.reloads == nil {
 		m.reloads = new(atomic.Int64)
 	}
@@ -126,7 +137,7 @@ func (m *Manager) recover(ctx context.Context) error {
 	if _, err := os.Stat(recPath); err != nil {
 		return nil // the common case: no lock needed
 	}
-	unlock, err := lockMachine(ctx, m.opts.LockFile, m.opts.LockTimeout)
+	unlock, err := m.lock.Acquire(ctx)
 	if err != nil {
 		return err
 	}
@@ -148,6 +159,21 @@ func (m *Manager) logf(format string, args ...any) {
 	if m.opts.Logf != nil {
 		m.opts.Logf(format, args...)
 	}
+}
+
+// ReopenNamespaces reloads HAProxy through the change pipeline (machine
+// lock, counted and confirmed like every reload) so that it opens network
+// namespaces that were recreated: it holds the deleted ones open until
+// then. A stopped HAProxy holds none, so it is left stopped.
+func (m *Manager) ReopenNamespaces(ctx context.Context) error {
+	if !m.serviceActive(ctx) {
+		return nil
+	}
+	noop := func(configuration.Configuration, string) error { return nil }
+	if err := m.submitChange(&change{apply: noop, reload: true, done: make(chan error, 1)}); err != nil {
+		return apiError(instanceLabel, err)
+	}
+	return nil
 }
 
 func label(kind, name string) string { return fmt.Sprintf("%s %q", kind, name) }

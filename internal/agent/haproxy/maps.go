@@ -1,6 +1,7 @@
 package haproxy
 
 import (
+	"bytes"
 	"context"
 	"errors"
 	"fmt"
@@ -10,6 +11,7 @@ import (
 	"slices"
 	"strings"
 
+	"github.com/switchyard/terraform-provider-switchyard/internal/agent/atomicfile"
 	"github.com/switchyard/terraform-provider-switchyard/internal/agent/runtime"
 	"github.com/switchyard/terraform-provider-switchyard/internal/api"
 )
@@ -30,13 +32,12 @@ func (m *Manager) MapPath(name string) string {
 }
 
 func (m *Manager) locked(ctx context.Context, fn func() error) error {
-	unlock, err := lockMachine(ctx, m.opts.LockFile, m.opts.LockTimeout)
-	if err != nil {
-		return err
-	}
-	defer unlock()
-	return fn()
+	return m.lock.Do(ctx, fn)
 }
+
+// mapFilePerm is a new map file's: HAProxy's workers may run as the
+// haproxy user and must read it.
+var mapFilePerm = atomicfile.New(0o644)
 
 // readMapFile returns the file's text; CodeNotFound when it is absent.
 func (m *Manager) readMapFile(name string) (string, error) {
@@ -105,10 +106,15 @@ func (m *Manager) writeMap(ctx context.Context, spec api.MapSpec, create bool) (
 	}
 	path := m.MapPath(spec.Name)
 	err := m.locked(ctx, func() error {
-		_, err := os.Stat(path)
+		want := renderMapFile(spec.Entries)
+		old, err := os.ReadFile(path)
 		switch {
-		case create && err == nil:
+		case create && err == nil && !bytes.Equal(old, want):
 			return api.Errorf(api.CodeExists, "map %q already exists (%s)", spec.Name, path)
+		case create && err == nil:
+			// The file is exactly what this create writes: a create that
+			// failed after writing it (at the runtime change) is being
+			// retried, and must converge rather than find its own file.
 		case !create && errors.Is(err, fs.ErrNotExist):
 			return api.MapNotFound(spec.Name, path)
 		}
@@ -117,7 +123,7 @@ func (m *Manager) writeMap(ctx context.Context, spec api.MapSpec, create bool) (
 		}
 		// The file first: if the runtime change then fails, the next read
 		// shows the running map as drift, and the next reload fixes it.
-		if err := writeFileAtomic(path, renderMapFile(spec.Entries)); err != nil {
+		if err := atomicfile.Write(path, want, mapFilePerm); err != nil {
 			return fmt.Errorf("writing %s: %w", path, err)
 		}
 		err = m.runtime().ReplaceMap(ctx, path, sortedEntries(spec.Entries))
@@ -194,7 +200,7 @@ func (m *Manager) SetMapEntry(ctx context.Context, spec api.MapEntrySpec) (api.M
 		if err := os.MkdirAll(m.opts.HAProxy.MapsDir, 0o755); err != nil {
 			return fmt.Errorf("creating %s: %w", m.opts.HAProxy.MapsDir, err)
 		}
-		if err := writeFileAtomic(path, []byte(setMapLine(data, spec.Key, &spec.Value))); err != nil {
+		if err := atomicfile.Write(path, []byte(setMapLine(data, spec.Key, &spec.Value)), mapFilePerm); err != nil {
 			return fmt.Errorf("writing %s: %w", path, err)
 		}
 		err = m.runtime().SetEntry(ctx, path, spec.Key, spec.Value)
@@ -220,7 +226,7 @@ func (m *Manager) DeleteMapEntry(ctx context.Context, ref api.MapEntryRef) error
 		if err != nil {
 			return err
 		}
-		if err := writeFileAtomic(path, []byte(setMapLine(data, ref.Key, nil))); err != nil {
+		if err := atomicfile.Write(path, []byte(setMapLine(data, ref.Key, nil)), mapFilePerm); err != nil {
 			return fmt.Errorf("writing %s: %w", path, err)
 		}
 		err = m.runtime().DeleteEntry(ctx, path, ref.Key)

@@ -12,6 +12,7 @@ import (
 
 	"github.com/google/go-cmp/cmp"
 
+	"github.com/switchyard/terraform-provider-switchyard/internal/agent/machinelock"
 	"github.com/switchyard/terraform-provider-switchyard/internal/agent/runtime"
 	"github.com/switchyard/terraform-provider-switchyard/internal/api"
 )
@@ -27,9 +28,7 @@ type mapFixture struct {
 
 func newMapFixture(t *testing.T) *mapFixture {
 	t.Helper()
-	if _, err := os.Stat(haproxyBin); err != nil {
-		t.Skipf("needs %s: %v", haproxyBin, err)
-	}
+	needHAProxy(t)
 	dir := t.TempDir()
 	f := &mapFixture{dir: dir, reloader: &fakeReloader{}, socket: filepath.Join(dir, "admin.sock")}
 	cfg := fmt.Sprintf(`global
@@ -50,7 +49,7 @@ frontend f
 	f.m, err = New(context.Background(), Options{
 		HAProxy:        api.HAProxySettings{ConfigFile: cfgPath, Binary: haproxyBin, RuntimeSocket: f.socket, MapsDir: filepath.Join(dir, "maps")},
 		TransactionDir: filepath.Join(dir, "tx"),
-		LockFile:       filepath.Join(dir, "run", "haproxy.lock"),
+		Lock:           machinelock.New(filepath.Join(dir, "run", "haproxy.lock"), 0),
 		Reloader:       f.reloader,
 	})
 	if err != nil {

@@ -32,7 +32,7 @@ func recordCommands(t *testing.T, path, target string) *commandRecorder {
 	if err != nil {
 		t.Fatal(err)
 	}
-	t.Cleanup(func() { l.Close() })
+	t.Cleanup(func() { _ = l.Close() })
 	r := &commandRecorder{}
 	go func() {
 		for {
@@ -47,12 +47,12 @@ func recordCommands(t *testing.T, path, target string) *commandRecorder {
 }
 
 func (r *commandRecorder) forward(c net.Conn, target string) {
-	defer c.Close()
+	defer func() { _ = c.Close() }()
 	up, err := net.Dial("unix", target)
 	if err != nil {
 		return
 	}
-	defer up.Close()
+	defer func() { _ = up.Close() }()
 	br := bufio.NewReader(c)
 	line, err := br.ReadString('\n')
 	if err != nil {

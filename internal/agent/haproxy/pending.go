@@ -11,6 +11,8 @@ import (
 	"os"
 	"path/filepath"
 	"time"
+
+	"github.com/switchyard/terraform-provider-switchyard/internal/agent/atomicfile"
 )
 
 // The commit-then-crash window. A batch writes haproxy.cfg first and
@@ -49,7 +51,7 @@ func (m *Manager) markPending(running []byte) error {
 		return fmt.Errorf("recording the batch: %w", err)
 	}
 	// The copy may hold password hashes: root only.
-	if err := writeFileAtomicMode(prevPath, running, 0o600); err != nil {
+	if err := atomicfile.WritePerm(prevPath, running, atomicfile.New(0o600)); err != nil {
 		return fmt.Errorf("recording the running configuration: %w", err)
 	}
 	sum := sha256.Sum256(running)
@@ -59,7 +61,7 @@ func (m *Manager) markPending(running []byte) error {
 	if err != nil {
 		return err
 	}
-	return writeFileAtomicMode(recPath, rec, 0o600)
+	return atomicfile.WritePerm(recPath, rec, atomicfile.New(0o600))
 }
 
 // clearPending removes the record once a batch's outcome is live.
@@ -127,12 +129,4 @@ func (m *Manager) readPending(data []byte, rec *pendingRecord) (running []byte, 
 	}
 	running, err := os.ReadFile(rec.PrevFile)
 	return running, err == nil
-}
-
-// writeFileAtomicMode is writeFileAtomic for a file with a fixed mode.
-func writeFileAtomicMode(path string, data []byte, mode os.FileMode) error {
-	if err := writeFileAtomic(path, data); err != nil {
-		return err
-	}
-	return os.Chmod(path, mode)
 }

@@ -7,6 +7,8 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/switchyard/terraform-provider-switchyard/internal/agent/machinelock"
+	"github.com/switchyard/terraform-provider-switchyard/internal/agent/systemctl"
 	"github.com/switchyard/terraform-provider-switchyard/internal/api"
 )
 
@@ -18,7 +20,8 @@ func (f *fixture) reopen(t *testing.T, r Reloader) *Manager {
 	m, err := New(context.Background(), Options{
 		HAProxy:        api.HAProxySettings{ConfigFile: f.cfgPath, Binary: haproxyBin},
 		TransactionDir: filepath.Join(dir, "tx"),
-		LockFile:       f.lockPath,
+		Lock:           machinelock.New(f.lockPath, 0),
+		Systemctl:      &systemctl.Fake{},
 		Reloader:       r,
 	})
 	if err != nil {

@@ -5,26 +5,35 @@ import (
 	"errors"
 	"fmt"
 	"os"
-	"path/filepath"
 	"regexp"
+	"runtime/debug"
 	"time"
+
+	"github.com/switchyard/terraform-provider-switchyard/internal/api"
 )
 
 // change is one resource's modification waiting for the committer.
 type change struct {
 	apply applyFunc
-	done  chan error
+	// reload asks for a reload even when apply changes nothing: HAProxy
+	// must reopen a network namespace that was recreated.
+	reload bool
+	done   chan error
 }
 
 // submit queues a change and waits until it is live (validated, written,
 // reloaded and confirmed) or has failed. Concurrent submits share one batch.
 //
 // Group commit: whoever finds no committer running starts one; the
-// committer takes the machine lock, then everything queued, and loops until
-// the queue is empty. Changes arriving while it validates and reloads wait
-// for the next batch instead of starting their own reload.
+// committer waits for the wave to gather, takes the machine lock, then
+// everything queued, and loops until the queue is empty. Changes arriving
+// while it validates and reloads wait for the next batch instead of
+// starting their own reload.
 func (m *Manager) submit(apply applyFunc) error {
-	c := &change{apply: apply, done: make(chan error, 1)}
+	return m.submitChange(&change{apply: apply, done: make(chan error, 1)})
+}
+
+func (m *Manager) submitChange(c *change) error {
 	m.qmu.Lock()
 	m.queue = append(m.queue, c)
 	if !m.running {
@@ -72,13 +81,30 @@ func (m *Manager) commitBatch(ctx context.Context) {
 	// the gather; then the lock, and the batch last: everything that queued
 	// up while another session held the machine goes into this batch too.
 	var t batchTimes
+	var batch []*change
+	defer func() {
+		// client-native runs in here, on the committer goroutine: a panic
+		// in it would otherwise end the agent and every session request
+		// with it. The batch fails; the agent and the next batch go on.
+		if p := recover(); p != nil {
+			m.cfg.forget()
+			err := api.Errorf(api.CodeInternal, "HAProxy change pipeline: agent panic: %v", p)
+			for _, c := range batch {
+				select {
+				case c.done <- err:
+				default: // already answered
+				}
+			}
+			m.logf("batch of %d: agent panic: %v\n%s", len(batch), p, debug.Stack())
+		}
+	}()
 	start := time.Now()
 	m.gather()
 	t.gather = time.Since(start)
 	start = time.Now()
-	unlock, lockErr := lockMachine(ctx, m.opts.LockFile, m.opts.LockTimeout)
+	unlock, lockErr := m.lock.Acquire(ctx)
 	t.lock = time.Since(start)
-	batch := m.take()
+	batch = m.take()
 	if lockErr != nil {
 		for _, c := range batch {
 			c.done <- lockErr
@@ -111,14 +137,13 @@ func ms(d time.Duration) string { return d.Round(time.Millisecond).String() }
 // gatherPoll is how often gather looks at the queue.
 const gatherPoll = 2 * time.Millisecond
 
-// gather waits, holding the lock, for the rest of a wave to queue up.
-// Terraform runs up to -parallelism changes at once, but they do not
-// arrive together: when a batch ends, its callers answer Terraform, which
-// sends its next changes one by one over the next 100–250 ms (measured on
-// the lab with 500 resources in state), while the changes that missed
-// that batch are already queued. A fixed short window cut such waves in
-// two (75 reloads for 500 creates at parallelism 10 with 20 ms); a long
-// one would make every lone change wait.
+// gather waits, before the machine lock is taken, for the rest of a wave
+// to queue up. Terraform runs up to -parallelism changes at once, but they
+// do not arrive together: when a batch ends, its callers answer Terraform,
+// which sends its next changes one by one, while the changes that missed
+// that batch are already queued. A fixed short window cuts such waves in
+// two (many more reloads than waves; docs/performance.md has the figures);
+// a long one would make every lone change wait.
 // So gather stops as soon as the queue is as large as the largest batch
 // this session has seen (the parallelism, learnt), or once no change has
 // arrived for BatchWindow, and never after 8 × BatchWindow.
@@ -159,7 +184,9 @@ func (m *Manager) applyBatch(ctx context.Context, batch []*change, t *batchTimes
 		return errs
 	}
 
-	m.reviveNamespaces(ctx, prev)
+	// A revived namespace needs a reload even when the batch changes
+	// nothing in the file: HAProxy holds the old, deleted namespace open.
+	needReload := m.reviveNamespaces(ctx, prev)
 
 	if err := m.markPending(prev); err != nil {
 		for i := range errs {
@@ -181,36 +208,47 @@ func (m *Manager) applyBatch(ctx context.Context, batch []*change, t *batchTimes
 	fns := make([]applyFunc, len(batch))
 	for i, c := range batch {
 		fns[i] = c.apply
+		if c.reload {
+			applied = append(applied, i)
+			needReload = true
+		}
 	}
 	err = m.cfg.transact(ctx, fns...)
 	t.check = m.cfg.lastCheck
 	switch {
 	case err == nil:
+		applied = applied[:0]
 		for i := range batch {
 			applied = append(applied, i)
 		}
+		needReload = true
 	case errors.Is(err, errNoChange):
-		return errs
 	case len(batch) == 1:
 		errs[0] = err
+		applied = nil
 	default:
 		// Something in the batch failed, and one error for the whole
 		// batch would blame every resource. Apply the changes one at a
 		// time instead, each in its own transaction and validation, so
 		// each gets its own verdict; the ones that pass still share the
 		// single reload below.
+		applied = applied[:0]
 		for i, c := range batch {
 			err := m.cfg.transact(ctx, c.apply)
 			switch {
 			case err == nil:
 				applied = append(applied, i)
+				needReload = true
 			case errors.Is(err, errNoChange):
+				if c.reload {
+					applied = append(applied, i)
+				}
 			default:
 				errs[i] = err
 			}
 		}
 	}
-	if len(applied) == 0 {
+	if !needReload {
 		return errs
 	}
 
@@ -236,10 +274,11 @@ var namespaceRef = regexp.MustCompile(`(?m)^[ \t]*(?:server|default-server|bind)
 // namespace"), even changes to unrelated backends in the same apply; with
 // it, the batch's reload also makes HAProxy reopen the new namespace.
 // Namespaces that Switchyard does not manage are left to `haproxy -c` to
-// report.
-func (m *Manager) reviveNamespaces(ctx context.Context, cfg []byte) {
+// report. It runs under the machine lock, so ReviveNamespace must not take
+// it. It reports whether it recreated any.
+func (m *Manager) reviveNamespaces(ctx context.Context, cfg []byte) (revived bool) {
 	if m.opts.ReviveNamespace == nil {
-		return
+		return false
 	}
 	seen := map[string]bool{}
 	for _, match := range namespaceRef.FindAllSubmatch(cfg, -1) {
@@ -248,14 +287,16 @@ func (m *Manager) reviveNamespaces(ctx context.Context, cfg []byte) {
 			continue
 		}
 		seen[name] = true
-		revived, err := m.opts.ReviveNamespace(ctx, name)
+		ok, err := m.opts.ReviveNamespace(ctx, name)
 		switch {
 		case err != nil:
 			m.logf("reviving network namespace %q: %v", name, err)
-		case revived:
+		case ok:
+			revived = true
 			m.logf("network namespace %q was missing: recreated from its unit", name)
 		}
 	}
+	return revived
 }
 
 func (m *Manager) reload(ctx context.Context) error {
@@ -266,7 +307,7 @@ func (m *Manager) reload(ctx context.Context) error {
 // restore puts the previous bytes back and reloads again, so that HAProxy
 // runs, and the file holds, the configuration from before the batch.
 func (m *Manager) restore(ctx context.Context, path string, prev []byte) error {
-	if err := writeFileAtomic(path, prev); err != nil {
+	if err := m.cfg.writeConfig(prev); err != nil {
 		return fmt.Errorf("restoring %s: %w", path, err)
 	}
 	if err := m.reload(ctx); err != nil {
@@ -287,34 +328,4 @@ func (e *reloadFailure) Error() string {
 		s += "\nrestoring the previous configuration also failed: " + e.restore.Error()
 	}
 	return s
-}
-
-// writeFileAtomic replaces path via a temporary file and rename, keeping its
-// mode, so HAProxy and readers never see a half-written file.
-func writeFileAtomic(path string, data []byte) error {
-	mode := os.FileMode(0o644)
-	if st, err := os.Stat(path); err == nil {
-		mode = st.Mode().Perm()
-	}
-	tmp, err := os.CreateTemp(filepath.Dir(path), "."+filepath.Base(path)+".switchyard-*")
-	if err != nil {
-		return err
-	}
-	defer os.Remove(tmp.Name())
-	if _, err := tmp.Write(data); err != nil {
-		tmp.Close()
-		return err
-	}
-	if err := tmp.Chmod(mode); err != nil {
-		tmp.Close()
-		return err
-	}
-	if err := tmp.Sync(); err != nil {
-		tmp.Close()
-		return err
-	}
-	if err := tmp.Close(); err != nil {
-		return err
-	}
-	return os.Rename(tmp.Name(), path)
 }

@@ -1,13 +1,14 @@
 package haproxy
 
 import (
-	"bytes"
 	"context"
 	"fmt"
 	"os/exec"
 	"slices"
 	"strings"
 	"time"
+
+	"github.com/switchyard/terraform-provider-switchyard/internal/agent/systemctl"
 )
 
 // Reloader makes the running HAProxy pick up the configuration file and
@@ -38,6 +39,7 @@ func (e *ReloadError) Error() string {
 type SystemdReloader struct {
 	Service      string
 	MasterSocket string
+	Systemctl    systemctl.Runner // default systemctl.Exec
 	// Confirm bounds the wait for the new workers (default 10 s).
 	Confirm time.Duration
 }
@@ -68,9 +70,9 @@ func (r *SystemdReloader) Reload(ctx context.Context) error {
 	// of --since).
 	since := time.Now().Add(-time.Second)
 	const verb = "reload"
-	out, err := r.systemctl(ctx, verb, r.Service)
-	if err != nil {
-		return r.failure(ctx, since, fmt.Sprintf("systemctl %s %s failed: %v", verb, r.Service, err), out)
+	if _, err := r.systemctl().Run(ctx, verb, r.Service); err != nil {
+		// err names the command and carries its output.
+		return r.failure(ctx, since, err.Error())
 	}
 
 	deadline := time.Now().Add(confirm)
@@ -173,20 +175,15 @@ func (r *SystemdReloader) waitShowProc(ctx context.Context, limit time.Duration)
 }
 
 func (r *SystemdReloader) isActive(ctx context.Context) bool {
-	_, err := r.systemctl(ctx, "is-active", "--quiet", r.Service)
+	_, err := r.systemctl().Run(ctx, "is-active", "--quiet", r.Service)
 	return err == nil
 }
 
-// systemctl runs systemctl with an argument list (never a shell string).
-func (r *SystemdReloader) systemctl(ctx context.Context, args ...string) (string, error) {
-	ctx, cancel := context.WithTimeout(ctx, 90*time.Second)
-	defer cancel()
-	var out bytes.Buffer
-	cmd := exec.CommandContext(ctx, "systemctl", args...)
-	cmd.Stdout = &out
-	cmd.Stderr = &out
-	err := cmd.Run()
-	return strings.TrimSpace(out.String()), err
+func (r *SystemdReloader) systemctl() systemctl.Runner {
+	if r.Systemctl == nil {
+		return systemctl.Exec{}
+	}
+	return r.Systemctl
 }
 
 // journal returns the unit's log lines since the reload began (at most the

@@ -110,7 +110,7 @@ func masterCommand(ctx context.Context, socket, command string) (string, error) 
 	if err != nil {
 		return "", fmt.Errorf("connecting to master socket %s: %w", socket, err)
 	}
-	defer conn.Close()
+	defer func() { _ = conn.Close() }() // the answer is read; nothing is lost on close
 	if dl, ok := ctx.Deadline(); ok {
 		_ = conn.SetDeadline(dl)
 	}

@@ -29,6 +29,10 @@ func checkConfig(ctx context.Context, binary, file string) error {
 	ctx, cancel := context.WithTimeout(ctx, checkTimeout)
 	defer cancel()
 	cmd := exec.CommandContext(ctx, binary, "-c", "-f", file)
+	// The service runs in /, so relative paths in the file (map and ACL
+	// files, errorfiles) must be checked from there too, not from wherever
+	// the agent was started.
+	cmd.Dir = "/"
 	// A haproxy started by a master process inherits these, and with them
 	// `-c` would try to talk to that master instead of just checking.
 	cmd.Env = withoutEnv(os.Environ(), "HAPROXY_STARTUPLOGS_FD", "HAPROXY_MWORKER_WAIT_ONLY", "HAPROXY_PROCESSES")

@@ -23,7 +23,9 @@ func TestParseHAProxyVersion(t *testing.T) {
 
 func TestPrettyName(t *testing.T) {
 	p := filepath.Join(t.TempDir(), "os-release")
-	os.WriteFile(p, []byte("NAME=\"Debian GNU/Linux\"\nPRETTY_NAME=\"Debian GNU/Linux 12 (bookworm)\"\nID=debian\n"), 0o644)
+	if err := os.WriteFile(p, []byte("NAME=\"Debian GNU/Linux\"\nPRETTY_NAME=\"Debian GNU/Linux 12 (bookworm)\"\nID=debian\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
 	if got, want := prettyName(p), "Debian GNU/Linux 12 (bookworm)"; got != want {
 		t.Errorf("prettyName = %q, want %q", got, want)
 	}

@@ -26,14 +26,14 @@ func DialIn(nsPath string, port int, timeout time.Duration) error {
 			errc <- err
 			return
 		}
-		defer orig.Close()
+		defer func() { _ = orig.Close() }()
 		target, err := os.Open(nsPath)
 		if err != nil {
 			runtime.UnlockOSThread()
 			errc <- err
 			return
 		}
-		defer target.Close()
+		defer func() { _ = target.Close() }()
 		if err := unix.Setns(int(target.Fd()), unix.CLONE_NEWNET); err != nil {
 			runtime.UnlockOSThread()
 			errc <- fmt.Errorf("entering %s: %w", nsPath, err)
@@ -43,7 +43,7 @@ func DialIn(nsPath string, port int, timeout time.Duration) error {
 		// in the namespace the thread is in.
 		conn, dialErr := net.DialTimeout("tcp", net.JoinHostPort("127.0.0.1", strconv.Itoa(port)), timeout)
 		if conn != nil {
-			conn.Close()
+			_ = conn.Close() // only the connect was the question
 		}
 		if err := unix.Setns(int(orig.Fd()), unix.CLONE_NEWNET); err != nil {
 			errc <- fmt.Errorf("returning from %s: %w", nsPath, err) // thread stays locked: discarded

@@ -23,15 +23,15 @@ import (
 	"path/filepath"
 	"slices"
 	"strings"
-	"sync"
 
+	"github.com/switchyard/terraform-provider-switchyard/internal/agent/atomicfile"
+	"github.com/switchyard/terraform-provider-switchyard/internal/agent/machinelock"
+	"github.com/switchyard/terraform-provider-switchyard/internal/agent/systemctl"
 	"github.com/switchyard/terraform-provider-switchyard/internal/api"
 )
 
 const (
-	unitDir      = "/etc/systemd/system"
 	templateName = "switchyard-netns@.service"
-	wantsDir     = unitDir + "/multi-user.target.wants"
 	dropInName   = "switchyard-netns.conf"
 	header       = "# Managed by Switchyard (terraform-provider-switchyard). Edits are reverted by terraform apply.\n"
 )
@@ -39,8 +39,36 @@ const (
 // Dir holds the namespaces' bind mounts, as `ip netns` keeps them.
 const Dir = "/run/netns"
 
-// mu serialises this package's unit-file writes and reloads.
-var mu sync.Mutex
+// UnitDir is where the units and HAProxy's drop-in are written.
+const UnitDir = "/etc/systemd/system"
+
+// Namespaces manages the machine's namespaces. Its changes (units, the
+// drop-in, the namespaces themselves) are made under the machine lock, so
+// that two sessions, or two namespaces of one wave, never interleave.
+type Namespaces struct {
+	Systemctl systemctl.Runner
+	Lock      *machinelock.Lock
+	// UnitDir defaults to UnitDir; enable links are in its
+	// multi-user.target.wants.
+	UnitDir string
+	// Dir defaults to Dir.
+	Dir string
+}
+
+func (n *Namespaces) unitDir() string {
+	if n.UnitDir == "" {
+		return UnitDir
+	}
+	return n.UnitDir
+}
+
+func (n *Namespaces) wantsDir() string {
+	return filepath.Join(n.unitDir(), "multi-user.target.wants")
+}
+
+func (n *Namespaces) systemctl(ctx context.Context, args ...string) (string, error) {
+	return n.Systemctl.Run(ctx, args...)
+}
 
 // Unit is the systemd unit of namespace name.
 func Unit(name string) string { return "switchyard-netns@" + name + ".service" }
@@ -66,24 +94,20 @@ WantedBy=multi-user.target
 `)
 }
 
-func run(ctx context.Context, name string, args ...string) (string, error) {
-	out, err := exec.CommandContext(ctx, name, args...).CombinedOutput()
-	if err != nil {
-		return string(out), fmt.Errorf("%s %s: %w: %s", name, strings.Join(args, " "), err, strings.TrimSpace(string(out)))
+func (n *Namespaces) exists(name string) bool {
+	dir := n.Dir
+	if dir == "" {
+		dir = Dir
 	}
-	return string(out), nil
-}
-
-func exists(name string) bool {
-	_, err := os.Stat(filepath.Join(Dir, name))
+	_, err := os.Stat(filepath.Join(dir, name))
 	return err == nil
 }
 
 // Get reports a namespace; CodeNotFound when neither it nor its enabled
 // unit is there.
-func Get(ctx context.Context, name string) (api.Namespace, error) {
-	ns := api.Namespace{Name: name, Unit: Unit(name), Exists: exists(name)}
-	out, _ := run(ctx, "systemctl", "is-enabled", "--", Unit(name))
+func (n *Namespaces) Get(ctx context.Context, name string) (api.Namespace, error) {
+	ns := api.Namespace{Name: name, Unit: Unit(name), Exists: n.exists(name)}
+	out, _ := n.systemctl(ctx, "is-enabled", "--", Unit(name))
 	ns.Enabled = strings.TrimSpace(out) == "enabled"
 	if !ns.Exists && !ns.Enabled {
 		return ns, api.Errorf(api.CodeNotFound, "network namespace %q does not exist and its unit %s is not enabled", name, Unit(name))
@@ -95,29 +119,36 @@ func Get(ctx context.Context, name string) (api.Namespace, error) {
 // started, and HAProxy (haproxyService) ordered after it. recreated says
 // that the namespace had been deleted while its unit was active, so
 // whatever held the old one (HAProxy's `namespace` servers) must reopen it.
-func Ensure(ctx context.Context, name, haproxyService string) (ns api.Namespace, recreated bool, err error) {
-	if err := installTemplate(ctx); err != nil {
+func (n *Namespaces) Ensure(ctx context.Context, name, haproxyService string) (ns api.Namespace, recreated bool, err error) {
+	unlock, err := n.Lock.Acquire(ctx)
+	if err != nil {
 		return api.Namespace{}, false, err
 	}
-	if _, err := run(ctx, "systemctl", "enable", "--", Unit(name)); err != nil {
+	defer unlock()
+	if err := n.installTemplate(ctx); err != nil {
+		return api.Namespace{}, false, err
+	}
+	if _, err := n.systemctl(ctx, "enable", "--", Unit(name)); err != nil {
 		return api.Namespace{}, false, api.Errorf(api.CodeRejected, "network namespace %q: %v", name, err)
 	}
-	if err := syncDropIn(ctx, haproxyService); err != nil {
+	// Under the lock, so that the glob of enable links sees every
+	// namespace enabled before this one.
+	if err := n.syncDropIn(ctx, haproxyService); err != nil {
 		return api.Namespace{}, false, err
 	}
 	verb := "start"
-	out, _ := run(ctx, "systemctl", "is-active", "--", Unit(name))
+	out, _ := n.systemctl(ctx, "is-active", "--", Unit(name))
 	wasActive := strings.TrimSpace(out) == "active"
-	if !exists(name) {
+	if !n.exists(name) {
 		// Deleted by hand while the unit stayed active: a restart runs the
 		// unit again and, through Requires=, restarts the services that
 		// were left in the old, now nameless, namespace.
 		verb = "restart"
 	}
-	if _, err := run(ctx, "systemctl", verb, "--", Unit(name)); err != nil {
+	if _, err := n.systemctl(ctx, verb, "--", Unit(name)); err != nil {
 		return api.Namespace{}, false, api.Errorf(api.CodeRejected, "network namespace %q: %v", name, err)
 	}
-	ns, err = Get(ctx, name)
+	ns, err = n.Get(ctx, name)
 	return ns, verb == "restart" && wasActive, err
 }
 
@@ -127,16 +158,16 @@ func Ensure(ctx context.Context, name, haproxyService string) (ns api.Namespace,
 // Switchyard does not manage. HAProxy's change pipeline calls it before
 // `haproxy -c`, which refuses the whole configuration while any `namespace`
 // server names a missing namespace; the reload that follows makes HAProxy
-// open the new one.
-func Revive(ctx context.Context, name string) (bool, error) {
-	if exists(name) {
+// open the new one. The caller holds the machine lock (the pipeline does).
+func (n *Namespaces) Revive(ctx context.Context, name string) (bool, error) {
+	if n.exists(name) {
 		return false, nil
 	}
-	out, _ := run(ctx, "systemctl", "is-enabled", "--", Unit(name))
+	out, _ := n.systemctl(ctx, "is-enabled", "--", Unit(name))
 	if strings.TrimSpace(out) != "enabled" {
 		return false, nil
 	}
-	if _, err := run(ctx, "systemctl", "restart", "--", Unit(name)); err != nil {
+	if _, err := n.systemctl(ctx, "restart", "--", Unit(name)); err != nil {
 		return false, fmt.Errorf("network namespace %q: %w", name, err)
 	}
 	return true, nil
@@ -144,34 +175,41 @@ func Revive(ctx context.Context, name string) (bool, error) {
 
 // Delete stops and disables the namespace's unit and deletes the namespace.
 // The caller checks first that no managed service uses it.
-func Delete(ctx context.Context, name, haproxyService string) error {
-	if _, err := Get(ctx, name); err != nil {
+func (n *Namespaces) Delete(ctx context.Context, name, haproxyService string) error {
+	unlock, err := n.Lock.Acquire(ctx)
+	if err != nil {
 		return err
 	}
-	if _, err := run(ctx, "systemctl", "disable", "--now", "--", Unit(name)); err != nil {
+	defer unlock()
+	if _, err := n.Get(ctx, name); err != nil {
+		return err
+	}
+	if _, err := n.systemctl(ctx, "disable", "--now", "--", Unit(name)); err != nil {
 		return api.Errorf(api.CodeRejected, "network namespace %q: %v", name, err)
 	}
-	if exists(name) {
-		if _, err := run(ctx, "ip", "netns", "delete", name); err != nil {
-			return api.Errorf(api.CodeRejected, "network namespace %q: %v", name, err)
+	if n.exists(name) {
+		if out, err := exec.CommandContext(ctx, "ip", "netns", "delete", name).CombinedOutput(); err != nil {
+			return api.Errorf(api.CodeRejected, "network namespace %q: ip netns delete: %v: %s", name, err, strings.TrimSpace(string(out)))
 		}
 	}
-	return syncDropIn(ctx, haproxyService)
+	return n.syncDropIn(ctx, haproxyService)
 }
 
-func installTemplate(ctx context.Context) error {
+func (n *Namespaces) installTemplate(ctx context.Context) error {
 	ip, err := exec.LookPath("ip")
 	if err != nil {
 		return fmt.Errorf("iproute2's ip is needed for network namespaces: %w", err)
 	}
-	_, err = writeIfChanged(ctx, filepath.Join(unitDir, templateName), template(ip))
+	_, err = n.writeIfChanged(ctx, filepath.Join(n.unitDir(), templateName), template(ip))
 	return err
 }
 
 // syncDropIn rewrites HAProxy's drop-in from the enabled namespace units,
-// which are the one record of which namespaces exist.
-func syncDropIn(ctx context.Context, haproxyService string) error {
-	links, err := filepath.Glob(filepath.Join(wantsDir, "switchyard-netns@*.service"))
+// which are the one record of which namespaces exist. The caller holds the
+// machine lock: a glob and a write of two namespaces' calls interleaved
+// would lose one of them.
+func (n *Namespaces) syncDropIn(ctx context.Context, haproxyService string) error {
+	links, err := filepath.Glob(filepath.Join(n.wantsDir(), "switchyard-netns@*.service"))
 	if err != nil {
 		return err
 	}
@@ -180,43 +218,35 @@ func syncDropIn(ctx context.Context, haproxyService string) error {
 		units = append(units, filepath.Base(l))
 	}
 	slices.Sort(units)
-	path := filepath.Join(unitDir, haproxyService+".service.d", dropInName)
+	path := filepath.Join(n.unitDir(), haproxyService+".service.d", dropInName)
 	if len(units) == 0 {
-		mu.Lock()
-		defer mu.Unlock()
 		if err := os.Remove(path); err != nil {
 			if errors.Is(err, fs.ErrNotExist) {
 				return nil
 			}
 			return err
 		}
-		_, err := run(ctx, "systemctl", "daemon-reload")
+		_, err := n.systemctl(ctx, "daemon-reload")
 		return err
 	}
 	body := header + "# HAProxy's `namespace` servers need these namespaces when it starts.\n[Unit]\n" +
 		"Wants=" + strings.Join(units, " ") + "\nAfter=" + strings.Join(units, " ") + "\n"
-	_, err = writeIfChanged(ctx, path, []byte(body))
+	_, err = n.writeIfChanged(ctx, path, []byte(body))
 	return err
 }
 
 // writeIfChanged writes path atomically and daemon-reloads when its content
-// changes.
-func writeIfChanged(ctx context.Context, path string, body []byte) (bool, error) {
-	mu.Lock()
-	defer mu.Unlock()
+// changes. The caller holds the machine lock.
+func (n *Namespaces) writeIfChanged(ctx context.Context, path string, body []byte) (bool, error) {
 	if old, err := os.ReadFile(path); err == nil && bytes.Equal(old, body) {
 		return false, nil
 	}
 	if err := os.MkdirAll(filepath.Dir(path), 0o755); err != nil {
 		return false, err
 	}
-	tmp := path + ".switchyard-tmp"
-	if err := os.WriteFile(tmp, body, 0o644); err != nil {
+	if err := atomicfile.Write(path, body, atomicfile.New(0o644)); err != nil {
 		return false, err
 	}
-	if err := os.Rename(tmp, path); err != nil {
-		return false, err
-	}
-	_, err := run(ctx, "systemctl", "daemon-reload")
+	_, err := n.systemctl(ctx, "daemon-reload")
 	return true, err
 }

@@ -1,8 +1,18 @@
 package netns
 
 import (
+	"context"
+	"fmt"
+	"os"
+	"os/exec"
+	"path/filepath"
 	"strings"
+	"sync"
 	"testing"
+	"time"
+
+	"github.com/switchyard/terraform-provider-switchyard/internal/agent/machinelock"
+	"github.com/switchyard/terraform-provider-switchyard/internal/agent/systemctl"
 )
 
 func TestTemplateNeverDeletesTheNamespace(t *testing.T) {
@@ -27,5 +37,107 @@ func TestTemplateNeverDeletesTheNamespace(t *testing.T) {
 func TestUnit(t *testing.T) {
 	if got := Unit("app"); got != "switchyard-netns@app.service" {
 		t.Errorf("Unit(app) = %q", got)
+	}
+}
+
+// fakeSystemd answers like systemd for namespaces that are all enabled
+// and active, and makes the enable link that `systemctl enable` makes.
+func fakeSystemd(t *testing.T, wantsDir string) *systemctl.Fake {
+	t.Helper()
+	return &systemctl.Fake{Answer: func(args []string) (string, error) {
+		switch args[0] {
+		case "enable":
+			unit := args[len(args)-1]
+			if err := os.MkdirAll(wantsDir, 0o755); err != nil {
+				return "", err
+			}
+			// Let other goroutines run between enabling and reading the
+			// links, as systemd's own latency would.
+			time.Sleep(time.Millisecond)
+			err := os.Symlink("../switchyard-netns@.service", filepath.Join(wantsDir, unit))
+			if err != nil && !os.IsExist(err) {
+				return "", err
+			}
+		case "is-enabled":
+			return "enabled", nil
+		case "is-active":
+			return "active", nil
+		case "daemon-reload":
+			time.Sleep(time.Millisecond)
+		}
+		return "", nil
+	}}
+}
+
+// TestEnsureConcurrentlyKeepsEveryNamespaceInTheDropIn: namespaces created
+// in one wave each rewrite HAProxy's drop-in from the enable links; none
+// may be lost to another's rewrite.
+func TestEnsureConcurrentlyKeepsEveryNamespaceInTheDropIn(t *testing.T) {
+	if _, err := exec.LookPath("ip"); err != nil {
+		t.Fatal("install iproute2 (make deps): ", err)
+	}
+	dir := t.TempDir()
+	n := &Namespaces{
+		UnitDir: filepath.Join(dir, "units"),
+		Dir:     filepath.Join(dir, "netns"),
+		Lock:    machinelock.New(filepath.Join(dir, "machine.lock"), 10*time.Second),
+	}
+	n.Systemctl = fakeSystemd(t, n.wantsDir())
+	if err := os.MkdirAll(n.Dir, 0o755); err != nil {
+		t.Fatal(err)
+	}
+	const count = 12
+	var want []string
+	for i := range count {
+		name := fmt.Sprintf("ns%02d", i)
+		want = append(want, Unit(name))
+		if err := os.WriteFile(filepath.Join(n.Dir, name), nil, 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	var wg sync.WaitGroup
+	for i := range count {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			if _, _, err := n.Ensure(context.Background(), fmt.Sprintf("ns%02d", i), "haproxy"); err != nil {
+				t.Error(err)
+			}
+		}()
+	}
+	wg.Wait()
+	b, err := os.ReadFile(filepath.Join(n.UnitDir, "haproxy.service.d", dropInName))
+	if err != nil {
+		t.Fatal(err)
+	}
+	wantLine := "Wants=" + strings.Join(want, " ") + "\n"
+	if !strings.Contains(string(b), wantLine) {
+		t.Errorf("drop-in lacks some namespaces; want the line\n%s got:\n%s", wantLine, b)
+	}
+}
+
+// TestReviveDoesNotTakeTheLock: Revive runs under the
+// pipeline's machine lock, so it must not take it (it would deadlock);
+// holding the lock here proves that.
+func TestReviveDoesNotTakeTheLock(t *testing.T) {
+	dir := t.TempDir()
+	n := &Namespaces{
+		UnitDir: filepath.Join(dir, "units"),
+		Dir:     filepath.Join(dir, "netns"),
+		Lock:    machinelock.New(filepath.Join(dir, "machine.lock"), 200*time.Millisecond),
+	}
+	fake := fakeSystemd(t, n.wantsDir())
+	n.Systemctl = fake
+	unlock, err := n.Lock.Acquire(context.Background())
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer unlock()
+	revived, err := n.Revive(context.Background(), "gone")
+	if err != nil || !revived {
+		t.Fatalf("Revive(gone) = %v, %v; want true, nil", revived, err)
+	}
+	if got := fake.Calls(); len(got) != 2 || got[1][0] != "restart" {
+		t.Errorf("systemctl calls %q, want is-enabled then restart", got)
 	}
 }

@@ -8,10 +8,12 @@ import (
 	"io/fs"
 	"os"
 	"path/filepath"
-	"sync"
 	"time"
 
+	"github.com/switchyard/terraform-provider-switchyard/internal/agent/atomicfile"
+	"github.com/switchyard/terraform-provider-switchyard/internal/agent/machinelock"
 	"github.com/switchyard/terraform-provider-switchyard/internal/agent/netns"
+	"github.com/switchyard/terraform-provider-switchyard/internal/agent/systemctl"
 	"github.com/switchyard/terraform-provider-switchyard/internal/api"
 )
 
@@ -22,18 +24,35 @@ const UnitDir = "/etc/systemd/system"
 // answer on its readiness port.
 const StartTimeout = 30 * time.Second
 
-// Mu serialises unit-file writes and daemon-reloads of one agent session:
-// resources applied in one wave must not interleave a write of one with the
-// reload of another.
-var Mu sync.Mutex
+// Services manages the machine's service units. Unit-file writes, enables
+// and daemon-reloads are made under the machine lock: resources applied in
+// one wave, or by two sessions, must not interleave a write of one with
+// the reload of another. Starting and waiting for readiness is not: it
+// can take StartTimeout and changes no file.
+type Services struct {
+	Systemctl systemctl.Runner
+	Lock      *machinelock.Lock
+	UnitDir   string // default UnitDir
+}
 
-func unitPath(name string) string { return filepath.Join(UnitDir, name+".service") }
+func (v *Services) unitDir() string {
+	if v.UnitDir == "" {
+		return UnitDir
+	}
+	return v.UnitDir
+}
+
+func (v *Services) unitPath(name string) string { return filepath.Join(v.unitDir(), name+".service") }
+
+func (v *Services) systemctl(ctx context.Context, args ...string) (string, error) {
+	return v.Systemctl.Run(ctx, args...)
+}
 
 // GetService reads a service's unit file and its live state.
-func GetService(ctx context.Context, name string) (api.Service, error) {
-	data, err := os.ReadFile(unitPath(name))
+func (v *Services) GetService(ctx context.Context, name string) (api.Service, error) {
+	data, err := os.ReadFile(v.unitPath(name))
 	if errors.Is(err, fs.ErrNotExist) {
-		return api.Service{}, api.Errorf(api.CodeNotFound, "service %q does not exist (%s)", name, unitPath(name))
+		return api.Service{}, api.Errorf(api.CodeNotFound, "service %q does not exist (%s)", name, v.unitPath(name))
 	}
 	if err != nil {
 		return api.Service{}, err
@@ -43,7 +62,7 @@ func GetService(ctx context.Context, name string) (api.Service, error) {
 		return api.Service{}, api.Errorf(api.CodeInvalid, "service %q: %v", name, err)
 	}
 	s.Name = name
-	props, err := Show(ctx, name+".service", "ActiveState", "UnitFileState")
+	props, err := Show(ctx, v.Systemctl, name+".service", "ActiveState", "UnitFileState")
 	if err != nil {
 		return api.Service{}, err
 	}
@@ -55,54 +74,61 @@ func GetService(ctx context.Context, name string) (api.Service, error) {
 // ApplyService writes the unit when it differs, then brings the service to
 // the asked enabled/running state; create says whether an existing unit
 // that the agent did not write must be refused.
-func ApplyService(ctx context.Context, s api.Service, create bool) (api.Service, error) {
+func (v *Services) ApplyService(ctx context.Context, s api.Service, create bool) (api.Service, error) {
 	body, err := Render(s)
 	if err != nil {
 		return api.Service{}, api.Errorf(api.CodeInvalid, "service %q: %v", s.Name, err)
 	}
 	unitName := s.Name + ".service"
-	changed, err := writeUnit(ctx, s.Name, body, create)
+	var changed bool
+	err = v.Lock.Do(ctx, func() error {
+		var err error
+		changed, err = v.writeUnit(ctx, s.Name, body, create)
+		if err != nil {
+			return err
+		}
+		// enable and disable change links in the unit directory.
+		if s.Enabled {
+			_, err = v.systemctl(ctx, "enable", "--", unitName)
+		} else {
+			_, err = v.systemctl(ctx, "disable", "--", unitName)
+		}
+		if err != nil {
+			return api.Errorf(api.CodeRejected, "service %q: %v", s.Name, err)
+		}
+		return nil
+	})
 	if err != nil {
 		return api.Service{}, err
 	}
-	if s.Enabled {
-		_, err = Systemctl(ctx, "enable", "--", unitName)
-	} else {
-		_, err = Systemctl(ctx, "disable", "--", unitName)
-	}
-	if err != nil {
-		return api.Service{}, api.Errorf(api.CodeRejected, "service %q: %v", s.Name, err)
-	}
 	if !s.Running {
-		if _, err := Systemctl(ctx, "stop", "--", unitName); err != nil {
+		if _, err := v.systemctl(ctx, "stop", "--", unitName); err != nil {
 			return api.Service{}, api.Errorf(api.CodeRejected, "service %q: %v", s.Name, err)
 		}
-		return GetService(ctx, s.Name)
+		return v.GetService(ctx, s.Name)
 	}
 	verb := "start"
 	if changed {
 		verb = "restart" // a running service keeps its old unit until restarted
 	}
-	_, _ = Systemctl(ctx, "reset-failed", "--", unitName)
-	if _, err := Systemctl(ctx, verb, "--", unitName); err != nil {
-		return api.Service{}, notStarted(ctx, s.Name, err)
+	_, _ = v.systemctl(ctx, "reset-failed", "--", unitName)
+	if _, err := v.systemctl(ctx, verb, "--", unitName); err != nil {
+		return api.Service{}, v.notStarted(ctx, s.Name, err)
 	}
-	if err := waitReady(ctx, s); err != nil {
-		return api.Service{}, notStarted(ctx, s.Name, err)
+	if err := v.waitReady(ctx, s); err != nil {
+		return api.Service{}, v.notStarted(ctx, s.Name, err)
 	}
-	return GetService(ctx, s.Name)
+	return v.GetService(ctx, s.Name)
 }
 
-func notStarted(ctx context.Context, name string, err error) error {
-	return &api.Error{Code: api.CodeRejected, Message: fmt.Sprintf("service %q did not start: %v", name, err), Detail: Diagnose(ctx, name+".service")}
+func (v *Services) notStarted(ctx context.Context, name string, err error) error {
+	return &api.Error{Code: api.CodeRejected, Message: fmt.Sprintf("service %q did not start: %v", name, err), Detail: Diagnose(ctx, v.Systemctl, name+".service")}
 }
 
 // writeUnit replaces the unit file atomically and daemon-reloads, only when
-// its content changes.
-func writeUnit(ctx context.Context, name string, body []byte, create bool) (bool, error) {
-	Mu.Lock()
-	defer Mu.Unlock()
-	path := unitPath(name)
+// its content changes. The caller holds the machine lock.
+func (v *Services) writeUnit(ctx context.Context, name string, body []byte, create bool) (bool, error) {
+	path := v.unitPath(name)
 	old, err := os.ReadFile(path)
 	switch {
 	case err == nil && create && !bytes.HasPrefix(old, []byte(Header)):
@@ -112,38 +138,28 @@ func writeUnit(ctx context.Context, name string, body []byte, create bool) (bool
 	case err != nil && !errors.Is(err, fs.ErrNotExist):
 		return false, err
 	}
-	if err := WriteFileAtomic(path, body); err != nil {
+	if err := os.MkdirAll(filepath.Dir(path), 0o755); err != nil {
 		return false, err
 	}
-	if _, err := Systemctl(ctx, "daemon-reload"); err != nil {
+	if err := atomicfile.Write(path, body, atomicfile.New(0o644)); err != nil {
+		return false, err
+	}
+	if _, err := v.systemctl(ctx, "daemon-reload"); err != nil {
 		return false, err
 	}
 	return true, nil
-}
-
-// WriteFileAtomic writes path through a temporary file and a rename, so
-// systemd never reads half a unit.
-func WriteFileAtomic(path string, body []byte) error {
-	if err := os.MkdirAll(filepath.Dir(path), 0o755); err != nil {
-		return err
-	}
-	tmp := path + ".switchyard-tmp"
-	if err := os.WriteFile(tmp, body, 0o644); err != nil {
-		return err
-	}
-	return os.Rename(tmp, path)
 }
 
 // waitReady polls until the unit is active and, with a readiness port, until
 // the port accepts a connection in the service's own network namespace
 // (found through its main process, so it works for namespace,
 // private_network and the host alike). A failed unit ends the wait at once.
-func waitReady(ctx context.Context, s api.Service) error {
+func (v *Services) waitReady(ctx context.Context, s api.Service) error {
 	ctx, cancel := context.WithTimeout(ctx, StartTimeout)
 	defer cancel()
 	var last error
 	for {
-		props, err := Show(ctx, s.Name+".service", "ActiveState", "SubState", "MainPID")
+		props, err := Show(ctx, v.Systemctl, s.Name+".service", "ActiveState", "SubState", "MainPID")
 		if err != nil {
 			return err
 		}
@@ -172,29 +188,29 @@ func waitReady(ctx context.Context, s api.Service) error {
 }
 
 // DeleteService stops, disables and removes a service.
-func DeleteService(ctx context.Context, name string) error {
-	path := unitPath(name)
+func (v *Services) DeleteService(ctx context.Context, name string) error {
+	path := v.unitPath(name)
 	if _, err := os.Stat(path); errors.Is(err, fs.ErrNotExist) {
 		return api.Errorf(api.CodeNotFound, "service %q does not exist (%s)", name, path)
 	}
 	unitName := name + ".service"
-	if _, err := Systemctl(ctx, "disable", "--now", "--", unitName); err != nil {
-		return api.Errorf(api.CodeRejected, "service %q: %v", name, err)
-	}
-	Mu.Lock()
-	defer Mu.Unlock()
-	if err := os.Remove(path); err != nil && !errors.Is(err, fs.ErrNotExist) {
+	return v.Lock.Do(ctx, func() error {
+		if _, err := v.systemctl(ctx, "disable", "--now", "--", unitName); err != nil {
+			return api.Errorf(api.CodeRejected, "service %q: %v", name, err)
+		}
+		if err := os.Remove(path); err != nil && !errors.Is(err, fs.ErrNotExist) {
+			return err
+		}
+		_, _ = v.systemctl(ctx, "reset-failed", "--", unitName)
+		_, err := v.systemctl(ctx, "daemon-reload")
 		return err
-	}
-	_, _ = Systemctl(ctx, "reset-failed", "--", unitName)
-	_, err := Systemctl(ctx, "daemon-reload")
-	return err
+	})
 }
 
 // ServicesInNamespace lists the managed services whose units put them in
 // namespace name.
-func ServicesInNamespace(name string) ([]string, error) {
-	paths, err := filepath.Glob(filepath.Join(UnitDir, "*.service"))
+func (v *Services) ServicesInNamespace(name string) ([]string, error) {
+	paths, err := filepath.Glob(filepath.Join(v.unitDir(), "*.service"))
 	if err != nil {
 		return nil, err
 	}

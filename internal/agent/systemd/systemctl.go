@@ -1,34 +1,16 @@
 package systemd
 
 import (
-	"bytes"
 	"context"
-	"fmt"
 	"os/exec"
 	"strings"
+
+	"github.com/switchyard/terraform-provider-switchyard/internal/agent/systemctl"
 )
 
-// run runs a command (never through a shell) and returns its combined output.
-func run(ctx context.Context, name string, args ...string) (string, error) {
-	cmd := exec.CommandContext(ctx, name, args...)
-	var out bytes.Buffer
-	cmd.Stdout = &out
-	cmd.Stderr = &out
-	err := cmd.Run()
-	if err != nil {
-		return out.String(), fmt.Errorf("%s %s: %w: %s", name, strings.Join(args, " "), err, strings.TrimSpace(out.String()))
-	}
-	return out.String(), nil
-}
-
-// Systemctl runs systemctl with args.
-func Systemctl(ctx context.Context, args ...string) (string, error) {
-	return run(ctx, "systemctl", args...)
-}
-
 // Show returns properties of a unit (systemctl show -p …).
-func Show(ctx context.Context, unitName string, props ...string) (map[string]string, error) {
-	out, err := Systemctl(ctx, "show", "-p", strings.Join(props, ","), "--", unitName)
+func Show(ctx context.Context, sc systemctl.Runner, unitName string, props ...string) (map[string]string, error) {
+	out, err := sc.Run(ctx, "show", "-p", strings.Join(props, ","), "--", unitName)
 	if err != nil {
 		return nil, err
 	}
@@ -43,9 +25,11 @@ func Show(ctx context.Context, unitName string, props ...string) (map[string]str
 
 // Diagnose is what a person needs to see when a unit does not start: its
 // status and the last journal lines.
-func Diagnose(ctx context.Context, unitName string) string {
-	status, _ := run(ctx, "systemctl", "status", "--no-pager", "-l", "--", unitName)
-	journal, _ := run(ctx, "journalctl", "-u", unitName, "-n", "20", "--no-pager")
+func Diagnose(ctx context.Context, sc systemctl.Runner, unitName string) string {
+	// status exits non-zero for a failed unit, which is the case here;
+	// the output is what matters.
+	status, _ := sc.Run(ctx, "status", "--no-pager", "-l", "--", unitName)
+	journal, _ := exec.CommandContext(ctx, "journalctl", "-u", unitName, "-n", "20", "--no-pager").CombinedOutput()
 	return "systemctl status " + unitName + ":\n" + strings.TrimSpace(status) +
-		"\n\njournalctl -u " + unitName + " -n 20:\n" + strings.TrimSpace(journal)
+		"\n\njournalctl -u " + unitName + " -n 20:\n" + strings.TrimSpace(string(journal))
 }

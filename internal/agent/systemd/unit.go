@@ -143,7 +143,7 @@ func Parse(data []byte) (api.Service, error) {
 		case "Environment":
 			words, err := splitWords(o.Value, false)
 			if err != nil {
-				return api.Service{}, fmt.Errorf("Environment: %w", err)
+				return api.Service{}, fmt.Errorf("environment: %w", err)
 			}
 			for _, w := range words {
 				k, v, ok := strings.Cut(w, "=")
