@@ -299,6 +299,68 @@ func TestAccFault_concurrentRuns(t *testing.T) {
 	report(t, o)
 }
 
+// transactionDir is where the agent writes each change before it commits
+// it (internal/agent/haproxy DefaultTransactionDir).
+const transactionDir = "/var/lib/switchyard/transactions"
+
+// TestAccFault_diskFull fills the file system the agent writes its
+// transactions to while it applies a change: inside swlab-1, a 256 KiB tmpfs
+// mounted on the transaction directory and filled up (the box's own disk
+// is never touched). The apply must fail with a clear error, the previous
+// configuration must stay intact and serving, and once space is free
+// again the next apply must converge.
+func TestAccFault_diskFull(t *testing.T) {
+	m := labMachine(t, "swlab-1")
+	s := newSite(t, m, "df", 8326)
+	s.apply()
+	p := s.startProbe()
+	before := s.mustSections()
+	const source = "switchyard-fault-full" // names the mount, so the cleanup only undoes its own
+	unmount := func() error {
+		_, stderr, err := m.Run(context.Background(), "sh", "-c",
+			`if findmnt -n -S "$2" "$1" >/dev/null; then umount "$1"; fi`, "sh", transactionDir, source)
+		if err != nil {
+			return fmt.Errorf("%v %s", err, stderr)
+		}
+		return nil
+	}
+	t.Cleanup(func() {
+		if err := unmount(); err != nil {
+			t.Errorf("unmounting the full file system: %v", err)
+		}
+	})
+	onMachine(t, s.ctx, m, `set -e
+mkdir -p "$1"
+if mountpoint -q "$1"; then echo "$1 is a mount point already" >&2; exit 5; fi
+mount -t tmpfs -o size=256k,mode=0700 "$2" "$1"
+dd if=/dev/zero of="$1/zz-fault-fill" bs=4k 2>/dev/null || true
+test "$(df --output=avail -k "$1" | tail -n 1 | tr -d ' ')" -eq 0`, transactionDir, source)
+
+	s.vars["backends"] = 5
+	r, err := s.tryApply()
+	if err == nil {
+		t.Errorf("the apply on a full file system succeeded")
+	}
+	if !strings.Contains(strings.ToLower(r.Stderr), "no space left on device") {
+		t.Errorf("the error does not say the disk is full (no space left on device)")
+	}
+	t.Logf("the apply on a full file system:\n%s", tail(r.Stderr, 1500))
+	if got := s.mustSections(); strings.Join(got, ",") != strings.Join(before, ",") {
+		t.Errorf("the configuration changed although the apply failed: before %v, after %v", before, got)
+	}
+	if err := s.haproxyCheck(); err != nil {
+		t.Errorf("the previous configuration is not intact: %v", err)
+	}
+	// Space is freed: the fault's cause goes, not a repair of Switchyard's.
+	if err := unmount(); err != nil {
+		t.Fatal(err)
+	}
+	o := outcome{name: "disk full while writing"}
+	s.recover(&o, before)
+	o.probe = p.Stop()
+	report(t, o)
+}
+
 // TestAccFault_rebootMidApply reboots swlab-2 (only that machine: other
 // tests use swlab-1) while an apply of 150 backends runs against it. The
 // request loop runs from the end of the reboot (nothing answers while the

@@ -45,6 +45,10 @@ func StartProbe(rawURL string, maxRequests int, maxTime time.Duration) (*Probe, 
 	if !strings.HasPrefix(u.Hostname(), "10.147.83.") {
 		return nil, fmt.Errorf("refusing to send requests outside the lab: %s", rawURL)
 	}
+	return startProbe(rawURL, maxRequests, maxTime), nil
+}
+
+func startProbe(rawURL string, maxRequests int, maxTime time.Duration) *Probe {
 	ctx, cancel := context.WithTimeout(context.Background(), maxTime)
 	p := &Probe{cancel: cancel, done: make(chan struct{})}
 	client := &http.Client{
@@ -65,7 +69,7 @@ func StartProbe(rawURL string, maxRequests int, maxTime time.Duration) (*Probe, 
 			}
 		}
 	}()
-	return p, nil
+	return p
 }
 
 func (p *Probe) record(err error) {
@@ -98,8 +102,10 @@ func probeOnce(ctx context.Context, client *http.Client, rawURL string) error {
 	if err != nil {
 		return err
 	}
-	defer resp.Body.Close()
 	body, err := io.ReadAll(io.LimitReader(resp.Body, 4096))
+	if cerr := resp.Body.Close(); err == nil {
+		err = cerr
+	}
 	if err != nil {
 		return err
 	}
