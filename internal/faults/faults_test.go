@@ -196,7 +196,7 @@ func TestAccFault_checkRejects(t *testing.T) {
 		t.Errorf("the apply of an unresolvable server address succeeded")
 	}
 	bad := s.prefix + "-bad"
-	if !strings.Contains(r.Stderr, bad) {
+	if !strings.Contains(flat(r.Stderr), bad) {
 		t.Errorf("the error does not name backend %s:\n%s", bad, r.Stderr)
 	}
 	t.Logf("the rejected apply:\n%s", tail(r.Stderr, 1500))
@@ -246,10 +246,10 @@ echo $!`, fmt.Sprint(taken))
 	}
 	frontend := s.prefix + "-taken"
 	wantAlert := fmt.Sprintf("cannot bind socket (Address already in use) for [0.0.0.0:%d]", taken)
-	if !strings.Contains(r.Stderr, wantAlert) {
+	if !strings.Contains(flat(r.Stderr), wantAlert) {
 		t.Errorf("the error does not show HAProxy's reason %q", wantAlert)
 	}
-	if !strings.Contains(r.Stderr, frontend) {
+	if !strings.Contains(flat(r.Stderr), frontend) {
 		t.Errorf("the error does not name frontend %s", frontend)
 	}
 	t.Logf("the failed apply:\n%s", tail(r.Stderr, 2500))
@@ -318,7 +318,7 @@ func TestAccFault_diskFull(t *testing.T) {
 	const source = "switchyard-fault-full" // names the mount, so the cleanup only undoes its own
 	unmount := func() error {
 		_, stderr, err := m.Run(context.Background(), "sh", "-c",
-			`if findmnt -n -S "$2" "$1" >/dev/null; then umount "$1"; fi`, "sh", transactionDir, source)
+			`if [ "$(findmnt -n -o SOURCE -M "$1")" = "$2" ]; then umount "$1"; fi`, "sh", transactionDir, source)
 		if err != nil {
 			return fmt.Errorf("%v %s", err, stderr)
 		}
@@ -341,7 +341,7 @@ test "$(df --output=avail -k "$1" | tail -n 1 | tr -d ' ')" -eq 0`, transactionD
 	if err == nil {
 		t.Errorf("the apply on a full file system succeeded")
 	}
-	if !strings.Contains(strings.ToLower(r.Stderr), "no space left on device") {
+	if !strings.Contains(strings.ToLower(flat(r.Stderr)), "no space left on device") {
 		t.Errorf("the error does not say the disk is full (no space left on device)")
 	}
 	t.Logf("the apply on a full file system:\n%s", tail(r.Stderr, 1500))
@@ -414,6 +414,10 @@ func TestAccFault_rebootAfterApply(t *testing.T) {
 	o.probe = p.Stop()
 	report(t, o)
 }
+
+// flat joins s's words with single spaces: terraform wraps diagnostics at
+// 80 columns, anywhere in a message.
+func flat(s string) string { return strings.Join(strings.Fields(s), " ") }
 
 // tail is the end of s, at most n bytes.
 func tail(s string, n int) string {

@@ -24,12 +24,13 @@ type Probe struct {
 	sent   int
 	failed int
 	first  string // the first failure
+	last   string // the last one
 }
 
 // ProbeResult is what a Probe saw.
 type ProbeResult struct {
-	Sent, Failed int
-	FirstError   string
+	Sent, Failed          int
+	FirstError, LastError string
 }
 
 // probePause keeps the loop a witness, not a load test: terraform, the
@@ -78,8 +79,9 @@ func (p *Probe) record(err error) {
 	p.sent++
 	if err != nil {
 		p.failed++
+		p.last = fmt.Sprintf("request %d at %s: %v", p.sent, time.Now().UTC().Format("15:04:05.000"), err)
 		if p.first == "" {
-			p.first = fmt.Sprintf("request %d at %s: %v", p.sent, time.Now().UTC().Format("15:04:05.000"), err)
+			p.first = p.last
 		}
 	}
 }
@@ -90,7 +92,7 @@ func (p *Probe) Stop() ProbeResult {
 	<-p.done
 	p.mu.Lock()
 	defer p.mu.Unlock()
-	return ProbeResult{Sent: p.sent, Failed: p.failed, FirstError: p.first}
+	return ProbeResult{Sent: p.sent, Failed: p.failed, FirstError: p.first, LastError: p.last}
 }
 
 func probeOnce(ctx context.Context, client *http.Client, rawURL string) error {

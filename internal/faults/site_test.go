@@ -284,7 +284,7 @@ func report(t *testing.T, o outcome) {
 		t.Errorf("%s: the request loop sent nothing: it proves nothing", o.name)
 	}
 	if o.probe.Failed > 0 {
-		t.Errorf("%s: %d of %d requests failed; first: %s", o.name, o.probe.Failed, o.probe.Sent, o.probe.FirstError)
+		t.Errorf("%s: %d of %d requests failed; first: %s; last: %s", o.name, o.probe.Failed, o.probe.Sent, o.probe.FirstError, o.probe.LastError)
 	}
 	if len(o.lost) > 0 {
 		t.Errorf("%s: lost %v", o.name, o.lost)
