@@ -46,7 +46,7 @@ func TestAccFault_terraformKilledDuringApply(t *testing.T) {
 				t.Fatal(err)
 			}
 			r, _ := st.Wait()
-			t.Logf("killed terraform apply after %s, with %d of %d backends on the machine (exit %d)", r.Duration.Round(time.Millisecond), n, bulk, r.ExitCode)
+			t.Logf("killed terraform apply after %s, with %d of %d backends on the machine (exit %d); %s", r.Duration.Round(time.Millisecond), n, bulk, r.ExitCode, s.stateSummary())
 			o := outcome{name: "terraform killed during apply (" + kp.name + ")"}
 			s.recover(&o, before)
 			o.probe = p.Stop()
@@ -81,7 +81,7 @@ func TestAccFault_terraformKilledDuringDestroy(t *testing.T) {
 				t.Fatal(err)
 			}
 			r, _ := st.Wait()
-			t.Logf("killed terraform destroy after %s, with %d of %d backends left on the machine (exit %d)", r.Duration.Round(time.Millisecond), n, bulk, r.ExitCode)
+			t.Logf("killed terraform destroy after %s, with %d of %d backends left on the machine (exit %d); %s", r.Duration.Round(time.Millisecond), n, bulk, r.ExitCode, s.stateSummary())
 			o := outcome{name: "terraform killed during destroy (" + kp.name + ")"}
 			s.recover(&o, nil)
 			witness.recover(&o, nil)
@@ -140,8 +140,8 @@ func TestAccFault_sshCutDuringApply(t *testing.T) {
 	n := s.waitBulk(st, "the cut", func(n int) bool { return n >= 1 })
 	pid := cutAgentSSH(t, s.ctx, m)
 	r, _ := st.Wait()
-	t.Logf("killed sshd session %s with %d of %d backends on the machine; the apply ended after %s with exit %d:\n%s",
-		pid, n, bulk, r.Duration.Round(time.Millisecond), r.ExitCode, tail(r.Stderr, 1500))
+	t.Logf("killed sshd session %s with %d of %d backends on the machine; the apply ended after %s with exit %d; %s:\n%s",
+		pid, n, bulk, r.Duration.Round(time.Millisecond), r.ExitCode, s.stateSummary(), tail(r.Stderr, 1500))
 	o := outcome{name: "ssh connection cut during apply"}
 	s.recover(&o, before)
 	o.probe = p.Stop()

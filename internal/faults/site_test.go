@@ -4,7 +4,9 @@ import (
 	"context"
 	"fmt"
 	"math/rand/v2"
+	"encoding/json"
 	"os"
+	"path/filepath"
 	"slices"
 	"strings"
 	"testing"
@@ -202,6 +204,29 @@ func (s *site) want() []string {
 	}
 	slices.Sort(w)
 	return w
+}
+
+// stateSummary says how many resource instances terraform.tfstate holds,
+// as the kill left it: terraform writes it in place as it goes, so a kill
+// can leave it short or empty.
+func (s *site) stateSummary() string {
+	b, err := os.ReadFile(filepath.Join(s.w.Dir, "terraform.tfstate"))
+	if err != nil {
+		return fmt.Sprintf("terraform.tfstate: %v", err)
+	}
+	var st struct {
+		Resources []struct {
+			Instances []json.RawMessage `json:"instances"`
+		} `json:"resources"`
+	}
+	if err := json.Unmarshal(b, &st); err != nil {
+		return fmt.Sprintf("terraform.tfstate (%d bytes): %v", len(b), err)
+	}
+	n := 0
+	for _, r := range st.Resources {
+		n += len(r.Instances)
+	}
+	return fmt.Sprintf("terraform.tfstate (%d bytes) holds %d resource instances", len(b), n)
 }
 
 // startProbe starts the request loop on the witness frontend.
