@@ -2,9 +2,9 @@ package faults
 
 import (
 	"context"
+	"encoding/json"
 	"fmt"
 	"math/rand/v2"
-	"encoding/json"
 	"os"
 	"path/filepath"
 	"slices"
