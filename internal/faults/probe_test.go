@@ -22,7 +22,7 @@ func TestProbeCountsFailures(t *testing.T) {
 			http.Error(w, "no server available", http.StatusServiceUnavailable)
 			return
 		}
-		fmt.Fprintln(w, "lab-app 8080 on test path=/")
+		_, _ = fmt.Fprintln(w, "lab-app 8080 on test path=/")
 	}))
 	srv.Config.ConnState = func(c net.Conn, s http.ConnState) {
 		if s == http.StateNew {
@@ -49,7 +49,7 @@ func TestProbeCountsFailures(t *testing.T) {
 // request fail, and the time bound ends the loop.
 func TestProbeStopsAtItsTime(t *testing.T) {
 	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		fmt.Fprintln(w, "not a lab app")
+		_, _ = fmt.Fprintln(w, "not a lab app")
 	}))
 	defer srv.Close()
 	start := time.Now()
