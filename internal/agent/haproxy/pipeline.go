@@ -252,6 +252,7 @@ func (m *Manager) applyBatch(ctx context.Context, batch []*change, t *batchTimes
 		return errs
 	}
 
+	faultPoint(faultExitAfterCommit)
 	reloadStart := time.Now()
 	defer func() { t.reload = time.Since(reloadStart) }()
 	if rerr := m.reload(ctx); rerr != nil {
