@@ -1,6 +1,8 @@
 package haproxy
 
 import (
+	"fmt"
+	"net"
 	"strings"
 	"testing"
 
@@ -86,5 +88,36 @@ func TestFrontendBindConflict(t *testing.T) {
 	second.SharedBinds = true
 	if _, err := f.m.CreateFrontend(second); err != nil {
 		t.Fatalf("shared_binds = true: %v", err)
+	}
+}
+
+// A frontend on a port another process holds is refused before anything is
+// written or reloaded (a reload would pause every listener while HAProxy
+// tried to bind it); its error names the frontend and the address.
+func TestFrontendOnTakenPortIsRefusedBeforeReload(t *testing.T) {
+	f := newFixture(t)
+	l, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer func() { _ = l.Close() }()
+	port := int64(l.Addr().(*net.TCPAddr).Port)
+	before, reloads := f.read(t), f.reloader.calls.Load()
+	fe := api.Frontend{Name: "taken", Mode: "http", Binds: []api.Bind{{Address: "127.0.0.1", Port: i64(port)}}, DefaultBackend: "legacy"}
+	_, err = f.m.CreateFrontend(fe)
+	if code(err) != api.CodeRejected {
+		t.Fatalf("frontend on a taken port: got %v, want a rejection", err)
+	}
+	for _, want := range []string{`frontend "taken"`, fmt.Sprintf("127.0.0.1:%d", port), "address already in use"} {
+		if !strings.Contains(err.Error(), want) {
+			t.Errorf("error does not say %q: %v", want, err)
+		}
+	}
+	if f.read(t) != before || f.reloader.calls.Load() != reloads {
+		t.Errorf("a refused frontend changed the file or reloaded")
+	}
+	_ = l.Close()
+	if _, err := f.m.CreateFrontend(fe); err != nil {
+		t.Fatalf("the same frontend once the port is free: %v", err)
 	}
 }

@@ -177,6 +177,9 @@ func (c *config) transact(ctx context.Context, fns ...applyFunc) error {
 	if err != nil {
 		return err
 	}
+	if err := checkNewBindsFree(c.client, tx.ID); err != nil {
+		return err
+	}
 	if _, err := c.client.CommitTransaction(tx.ID); err != nil {
 		// The transaction is gone either way; the file may or may not have
 		// been written, so forget what the parser holds.
