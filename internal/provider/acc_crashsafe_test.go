@@ -109,3 +109,19 @@ resource "switchyard_frontend" %q {
 		},
 	})
 }
+
+// testCheckConfigPerm checks haproxy.cfg's mode and owner, as `stat -c "%a %U:%G"` prints them.
+func testCheckConfigPerm(m lab.Machine, want string) resource.TestCheckFunc {
+	return func(*terraform.State) error {
+		ctx, cancel := context.WithTimeout(context.Background(), sshTimeout)
+		defer cancel()
+		out, stderr, err := m.Run(ctx, "stat", "-c", "%a %U:%G", labConfigFile)
+		if err != nil {
+			return fmt.Errorf("stat %s on %s: %v: %s", labConfigFile, m.Name, err, stderr)
+		}
+		if got := strings.TrimSpace(out); got != want {
+			return fmt.Errorf("%s on %s is %s, want %s", labConfigFile, m.Name, got, want)
+		}
+		return nil
+	}
+}

@@ -245,6 +245,8 @@ resource "switchyard_frontend" "web" {
 					feTestCheckAnswers(url, "vip", vipPass, 200, 8081, m.Name),
 					feTestCheckAnswers(url, "john", johnPass, 200, 8080, m.Name),
 					feTestCheckNoSecret(m, vipPass),
+					// It holds password hashes now: not for every account.
+					testCheckConfigPerm(m, "640 root:haproxy"),
 				),
 			},
 			{
