@@ -6,6 +6,7 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/google/go-cmp/cmp"
 
@@ -208,4 +209,49 @@ func (f *mapFixture) read(t *testing.T) string {
 		t.Fatal(err)
 	}
 	return string(b)
+}
+
+// TestServerStateDownIsNotDrift: a server its health check marks DOWN
+// reads back as configured (operational state is not configuration).
+func TestServerStateDownIsNotDrift(t *testing.T) {
+	f := newServerStateFixture(t)
+	rt := runtime.Client{Socket: f.socket}
+	want := twoServers(i64(3), nil, "", "")
+	want.Servers[0].Check, want.Servers[0].Inter = true, i64(50) // nothing listens on 127.0.0.1:1
+	if _, err := f.m.UpdateBackend(t.Context(), want); err != nil {
+		t.Fatal(err)
+	}
+	// The fake reloader did not reload: restart HAProxy on the new file.
+	f.start(t)
+	deadline := time.Now().Add(10 * time.Second)
+	for {
+		out, err := rt.Command(t.Context(), "show servers state be", "")
+		if err != nil {
+			t.Fatal(err)
+		}
+		// srv_op_state is the 6th column; 0 is DOWN.
+		if down := serverOpState(out, "s1"); down == "0" {
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("s1 never went DOWN:\n%s", out)
+		}
+		time.Sleep(50 * time.Millisecond)
+	}
+	got, err := f.m.GetBackend(t.Context(), "be")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if diff := cmp.Diff(want.Servers, got.Servers); diff != "" {
+		t.Errorf("a DOWN server reads as drift (-want +got):\n%s", diff)
+	}
+}
+
+func serverOpState(out, server string) string {
+	for _, line := range strings.Split(out, "\n") {
+		if f := strings.Fields(line); len(f) > 5 && f[0] != "#" && f[3] == server {
+			return f[5]
+		}
+	}
+	return ""
 }
