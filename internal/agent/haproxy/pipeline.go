@@ -30,7 +30,7 @@ type change struct {
 	// writes to the file that the runtime API can set. It runs after the
 	// batch: instead of the reload when none is needed, after it otherwise
 	// (the file cannot say drain; see serverstate.go).
-	live func(context.Context) error
+	live func(ctx context.Context, afterReload bool) error
 	done chan error
 }
 
@@ -275,7 +275,7 @@ func (m *Manager) applyBatch(ctx context.Context, batch []*change, t *batchTimes
 	slices.Sort(live)
 	live = slices.Compact(live)
 	if !needReload {
-		err := m.runLive(ctx, batch, live, errs)
+		err := m.runLive(ctx, batch, live, errs, false)
 		if err == nil {
 			return errs
 		}
@@ -300,11 +300,30 @@ func (m *Manager) applyBatch(ctx context.Context, batch []*change, t *batchTimes
 		}
 		return errs
 	}
-	if err := m.runLive(ctx, batch, live, errs); err != nil {
-		m.logf("runtime API after reload: %v", err)
+	// Right after a reload the admin socket may still reach a stopping
+	// worker, which does not know a new backend: retry for a moment.
+	for try := 0; ; try++ {
+		err := m.runLive(ctx, batch, live, errs, true)
+		if err == nil || try == liveRetries {
+			if err != nil {
+				m.logf("runtime API after reload: %v", err)
+			}
+			break
+		}
+		for _, i := range live {
+			errs[i] = nil
+		}
+		time.Sleep(liveRetryPause)
 	}
 	return errs
 }
+
+// liveRetries and liveRetryPause bound the wait for the new workers'
+// admin socket after a reload.
+const (
+	liveRetries    = 20
+	liveRetryPause = 100 * time.Millisecond
+)
 
 // liveOnly reports whether every change of the batch can go live and,
 // with the runtime-settable parts masked, the batch changes nothing: then
@@ -325,14 +344,14 @@ func (m *Manager) liveOnly(batch []*change) bool {
 // and records a failure on the change it belongs to. A stopped HAProxy has
 // nothing to set: the file is what it will start with. It returns the
 // first failure.
-func (m *Manager) runLive(ctx context.Context, batch []*change, applied []int, errs []error) error {
+func (m *Manager) runLive(ctx context.Context, batch []*change, applied []int, errs []error, afterReload bool) error {
 	var first error
 	for _, i := range applied {
 		c := batch[i]
 		if c.live == nil || errs[i] != nil {
 			continue
 		}
-		err := c.live(ctx)
+		err := c.live(ctx, afterReload)
 		if err == nil || errors.Is(err, runtime.ErrNotRunning) {
 			continue
 		}

@@ -61,12 +61,17 @@ func keepFileState(m, old *models.Server) {
 const defaultWeight = 1
 
 // liveServers returns the runtime commands that make the running HAProxy
-// hold b's server weights and states.
-func (m *Manager) liveServers(b api.Backend) func(context.Context) error {
+// hold b's server weights and states. After a reload the new workers hold
+// what the file says, which is everything but drain: then only the drained
+// servers are set.
+func (m *Manager) liveServers(b api.Backend) func(context.Context, bool) error {
 	servers := append([]api.Server(nil), b.Servers...)
-	return func(ctx context.Context) error {
+	return func(ctx context.Context, afterReload bool) error {
 		rt := m.runtime()
 		for _, s := range servers {
+			if afterReload && s.AdminState != api.AdminDrain {
+				continue
+			}
 			w := int64(defaultWeight)
 			if s.Weight != nil {
 				w = *s.Weight
