@@ -74,24 +74,30 @@ func TestServerStateLiveOrReload(t *testing.T) {
 		runtime    map[string]string // server -> "state/weight" in the running HAProxy
 		fileHas    []string
 		fileHasNot []string
+		restart    bool // start HAProxy again on the file first, as a reload would
 	}{
 		{"weights 100/0", twoServers(i64(100), i64(0), "", ""), 0,
-			map[string]string{"s1": "ready/100", "s2": "ready/0"}, []string{"s1 127.0.0.1:1 weight 100", "s2 127.0.0.1:2 weight 0"}, nil},
+			map[string]string{"s1": "ready/100", "s2": "ready/0"}, []string{"s1 127.0.0.1:1 weight 100", "s2 127.0.0.1:2 weight 0"}, nil, false},
 		{"canary 90/10", twoServers(i64(90), i64(10), "", ""), 0,
-			map[string]string{"s1": "ready/90", "s2": "ready/10"}, []string{"weight 90", "weight 10"}, nil},
+			map[string]string{"s1": "ready/90", "s2": "ready/10"}, []string{"weight 90", "weight 10"}, nil, false},
 		{"drain s2", twoServers(i64(90), i64(10), "", api.AdminDrain), 0,
-			map[string]string{"s1": "ready/90", "s2": "drain/10"}, []string{"s2 127.0.0.1:2 weight 0"}, []string{"weight 10"}},
+			map[string]string{"s1": "ready/90", "s2": "drain/10"}, []string{"s2 127.0.0.1:2 weight 0"}, []string{"weight 10"}, false},
 		{"maint s1", twoServers(i64(90), i64(10), api.AdminMaint, api.AdminDrain), 0,
-			map[string]string{"s1": "maint/90", "s2": "drain/10"}, []string{"disabled"}, nil},
+			map[string]string{"s1": "maint/90", "s2": "drain/10"}, []string{"disabled"}, nil, false},
+		// After a restart s1 is `disabled` from the file (HAProxy keeps a
+		// configuration-maint flag even once it is set ready).
 		{"all ready", twoServers(i64(90), i64(10), "", ""), 0,
-			map[string]string{"s1": "ready/90", "s2": "ready/10"}, []string{"weight 10"}, []string{"disabled"}},
+			map[string]string{"s1": "ready/90", "s2": "ready/10"}, []string{"weight 10"}, []string{"disabled"}, true},
 		{"port change reloads", func() api.Backend {
 			b := twoServers(i64(90), i64(10), "", "")
 			b.Servers[1].Port = i64(3)
 			return b
-		}(), 1, nil, []string{"s2 127.0.0.1:3 weight 10"}, nil},
+		}(), 1, nil, []string{"s2 127.0.0.1:3 weight 10"}, nil, false},
 	}
 	for _, step := range steps {
+		if step.restart {
+			f.start(t)
+		}
 		before := f.reloader.calls.Load()
 		got, err := f.m.UpdateBackend(t.Context(), step.want)
 		if err != nil {

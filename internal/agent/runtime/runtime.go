@@ -224,7 +224,7 @@ type ServerState struct {
 const (
 	admForcedMaint   = 0x01 // `set server … state maint`, `disable server`
 	admInheritMaint  = 0x02 // tracks a server in maint
-	admConfigMaint   = 0x04 // `disabled` in haproxy.cfg
+	admConfigMaint   = 0x04 // `disabled` in haproxy.cfg: set with admForcedMaint, and left behind by `state ready`
 	admForcedDrain   = 0x08 // `set server … state drain`
 	admInheritDrain  = 0x10 // tracks a server in drain
 	admResolverMaint = 0x20 // DNS resolution failed
@@ -232,10 +232,13 @@ const (
 )
 
 // AdminState names the flags in the runtime API's vocabulary: any maint
-// flag wins over drain, as it does in HAProxy.
+// flag wins over drain, as it does in HAProxy. admConfigMaint alone is not
+// maint: a server started `disabled` and then set ready keeps that bit
+// (checked on 2.6.12: admin state 4, serving), which is why HAProxy's own
+// maint mask leaves it out.
 func (s ServerState) AdminState() string {
 	switch {
-	case s.AdminFlags&(admForcedMaint|admInheritMaint|admConfigMaint|admResolverMaint|admHostMaint) != 0:
+	case s.AdminFlags&(admForcedMaint|admInheritMaint|admResolverMaint|admHostMaint) != 0:
 		return "maint"
 	case s.AdminFlags&(admForcedDrain|admInheritDrain) != 0:
 		return "drain"
