@@ -104,9 +104,42 @@ func (m *Manager) overlayRuntime(ctx context.Context, b *api.Backend) error {
 	if err != nil {
 		return err
 	}
+	overlayStates(b, states)
+	return nil
+}
+
+// overlayRuntimeAll is overlayRuntime for a snapshot's backends, with one
+// `show servers state` for all of them.
+func (m *Manager) overlayRuntimeAll(ctx context.Context, backends map[string]api.Backend) error {
+	if len(backends) == 0 {
+		return nil
+	}
+	states, err := m.runtime().ShowServersState(ctx, "")
+	if errors.Is(err, runtime.ErrNotRunning) {
+		return nil
+	}
+	if err != nil {
+		return err
+	}
+	byBackend := map[string][]runtime.ServerState{}
+	for _, st := range states {
+		byBackend[st.Backend] = append(byBackend[st.Backend], st)
+	}
+	for name, b := range backends {
+		if st, ok := byBackend[name]; ok {
+			overlayStates(&b, st)
+			backends[name] = b
+		}
+	}
+	return nil
+}
+
+func overlayStates(b *api.Backend, states []runtime.ServerState) {
 	live := map[string]runtime.ServerState{}
 	for _, s := range states {
-		live[s.Server] = s
+		if s.Backend == b.Name {
+			live[s.Server] = s
+		}
 	}
 	for i := range b.Servers {
 		s := &b.Servers[i]
@@ -129,5 +162,4 @@ func (m *Manager) overlayRuntime(ctx context.Context, b *api.Backend) error {
 			s.Weight = &w
 		}
 	}
-	return nil
 }

@@ -148,6 +148,14 @@ func TestServerStateDriftRepairedLive(t *testing.T) {
 	if got.Servers[0].AdminState != api.AdminMaint {
 		t.Fatalf("hand maint not read as drift: %+v", got.Servers[0])
 	}
+	// A refresh wave reads through Snapshot: it must see the same.
+	snap, err := f.m.Snapshot(t.Context(), []string{api.KindBackends})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if diff := cmp.Diff(got, snap.Backends["be"]); diff != "" {
+		t.Errorf("snapshot and get differ (-get +snapshot):\n%s", diff)
+	}
 	fileBefore := f.read(t)
 	before := f.reloader.calls.Load()
 	if _, err := f.m.UpdateBackend(t.Context(), want); err != nil {

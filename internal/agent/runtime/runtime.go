@@ -249,10 +249,14 @@ func (s ServerState) AdminState() string {
 // ErrNoBackend is returned for a backend the running HAProxy does not have.
 var ErrNoBackend = errors.New("backend not loaded by the running HAProxy")
 
-// ShowServersState lists the servers of one backend as the running HAProxy
-// has them.
+// ShowServersState lists the servers of one backend ("": of all backends)
+// as the running HAProxy has them.
 func (c Client) ShowServersState(ctx context.Context, backend string) ([]ServerState, error) {
-	out, err := c.Command(ctx, "show servers state "+Escape(backend), "")
+	line := "show servers state"
+	if backend != "" {
+		line += " " + Escape(backend)
+	}
+	out, err := c.Command(ctx, line, "")
 	if err != nil {
 		return nil, err
 	}
