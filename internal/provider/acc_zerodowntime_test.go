@@ -38,11 +38,12 @@ type loadLoop struct {
 	stop    chan struct{}
 	done    sync.WaitGroup
 
-	mu     sync.Mutex
-	sent   int
-	failed int
-	errs   []string    // the first few failures
-	byPort map[int]int // which app answered
+	mu      sync.Mutex
+	sent    int
+	inApply int // requests sent before finish was called: during the apply
+	failed  int
+	errs    []string    // the first few failures
+	byPort  map[int]int // which app answered
 }
 
 func startLoad(m lab.Machine, backend string) *loadLoop {
@@ -88,11 +89,14 @@ func startLoad(m lab.Machine, backend string) *loadLoop {
 // finish stops the loop and reports its figures; any failed request fails.
 func (l *loadLoop) finish(t *testing.T, op string) error {
 	t.Helper()
+	l.mu.Lock()
+	l.inApply = l.sent
+	l.mu.Unlock()
 	close(l.stop)
 	l.done.Wait()
 	l.mu.Lock()
 	defer l.mu.Unlock()
-	t.Logf("zero-downtime %s: %d requests sent, %d failed, answered by %v", op, l.sent, l.failed, l.byPort)
+	t.Logf("zero-downtime %s: %d requests sent (%d while terraform ran the step), %d failed, answered by %v", op, l.sent, l.inApply, l.failed, l.byPort)
 	if l.sent < loadMin {
 		return fmt.Errorf("%s: only %d requests in %s (want at least %d)", op, l.sent, loadMax, loadMin)
 	}
@@ -162,10 +166,14 @@ func TestAccBackend_zeroDowntime(t *testing.T) {
 	name := acctest.RandomWithPrefix("acc-zd")
 	addr := "switchyard_backend.zd"
 	var load *loadLoop
+	var loadStep func(op, servers, reloads string, ports ...int) resource.TestStep
 
 	// step is one live change under load: 0 failed requests, 0 reloads,
 	// then only ports answer.
 	step := func(op, servers string, ports ...int) resource.TestStep {
+		return loadStep(op, servers, "0", ports...)
+	}
+	loadStep = func(op, servers, reloads string, ports ...int) resource.TestStep {
 		return resource.TestStep{
 			PreConfig: func() { load = startLoad(m, name) },
 			Config:    zdConfig(m, name, servers),
@@ -175,7 +183,7 @@ func TestAccBackend_zeroDowntime(t *testing.T) {
 			},
 			Check: resource.ComposeAggregateTestCheckFunc(
 				func(*terraform.State) error { return load.finish(t, op) },
-				resource.TestCheckResourceAttr("data.switchyard_host.zd", "reloads", "0"),
+				resource.TestCheckResourceAttr("data.switchyard_host.zd", "reloads", reloads),
 				servedOnly(m, name, ports...),
 			),
 		}
@@ -218,6 +226,12 @@ func TestAccBackend_zeroDowntime(t *testing.T) {
 				},
 				Check: resource.TestCheckResourceAttr("data.switchyard_host.zd", "reloads", "0"),
 			},
+			// For comparison, and to show the reload counter counts: a
+			// port change cannot go live in this slice and reloads once.
+			loadStep("port change (reload)", `[
+    { name = "app8080", address = "127.0.0.1", port = 8080, weight = 0 },
+    { name = "app8081", address = "127.0.0.1", port = 8082, weight = 100 },
+  ]`, "1", 8082),
 		},
 	})
 }
