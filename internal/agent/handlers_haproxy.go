@@ -40,8 +40,8 @@ func onManagerNoParams(s *Server, f func(ctx context.Context, m *haproxy.Manager
 // sections through the change pipeline, maps through the runtime API.
 func (s *Server) haproxyHandlers() map[string]handler {
 	return map[string]handler{
-		api.MethodBackendGet: onManager(s, func(_ context.Context, m *haproxy.Manager, r api.BackendRef) (any, error) {
-			return m.GetBackend(r.Name)
+		api.MethodBackendGet: onManager(s, func(ctx context.Context, m *haproxy.Manager, r api.BackendRef) (any, error) {
+			return m.GetBackend(ctx, r.Name)
 		}),
 		api.MethodBackendList: onManagerNoParams(s, func(_ context.Context, m *haproxy.Manager) (any, error) {
 			names, err := m.ListBackends()
@@ -50,11 +50,11 @@ func (s *Server) haproxyHandlers() map[string]handler {
 			}
 			return api.NameList{Names: names}, nil
 		}),
-		api.MethodBackendCreate: onManager(s, func(_ context.Context, m *haproxy.Manager, b api.Backend) (any, error) {
-			return m.CreateBackend(b)
+		api.MethodBackendCreate: onManager(s, func(ctx context.Context, m *haproxy.Manager, b api.Backend) (any, error) {
+			return m.CreateBackend(ctx, b)
 		}),
-		api.MethodBackendUpdate: onManager(s, func(_ context.Context, m *haproxy.Manager, b api.Backend) (any, error) {
-			return m.UpdateBackend(b)
+		api.MethodBackendUpdate: onManager(s, func(ctx context.Context, m *haproxy.Manager, b api.Backend) (any, error) {
+			return m.UpdateBackend(ctx, b)
 		}),
 		api.MethodBackendDelete: onManager(s, func(_ context.Context, m *haproxy.Manager, r api.BackendRef) (any, error) {
 			return nil, m.DeleteBackend(r.Name)

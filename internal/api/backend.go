@@ -56,4 +56,19 @@ type Server struct {
 	Namespace string `json:"namespace,omitempty"`
 	Inter     *int64 `json:"inter,omitempty"`   // health-check interval in ms; nil: not managed
 	Maxconn   *int64 `json:"maxconn,omitempty"` // nil: not managed
+	// AdminState is one of ServerAdminStates; "" means ready. Read back
+	// from the running HAProxy when it runs (see the agent's backend read).
+	AdminState string `json:"admin_state,omitempty"`
 }
+
+// Server administrative states, in HAProxy's runtime API vocabulary
+// (`set server B/S state …`).
+const (
+	AdminReady = "ready"
+	AdminDrain = "drain"
+	AdminMaint = "maint"
+)
+
+// ServerAdminStates are the values of Server.AdminState: the provider
+// validates with them at plan time, the agent again before writing.
+var ServerAdminStates = []string{AdminReady, AdminDrain, AdminMaint}

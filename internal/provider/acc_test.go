@@ -125,15 +125,16 @@ resource "switchyard_backend" %q {
 // serverValue is the state of a server from labServers with default options.
 func serverValue(port int) knownvalue.Check {
 	return knownvalue.ObjectExact(map[string]knownvalue.Check{
-		"name":      knownvalue.StringExact(fmt.Sprintf("app%d", port)),
-		"address":   knownvalue.StringExact("127.0.0.1"),
-		"port":      knownvalue.Int64Exact(int64(port)),
-		"check":     knownvalue.Bool(false),
-		"weight":    knownvalue.Null(),
-		"backup":    knownvalue.Bool(false),
-		"namespace": knownvalue.Null(),
-		"inter":     knownvalue.Null(),
-		"maxconn":   knownvalue.Null(),
+		"name":        knownvalue.StringExact(fmt.Sprintf("app%d", port)),
+		"address":     knownvalue.StringExact("127.0.0.1"),
+		"port":        knownvalue.Int64Exact(int64(port)),
+		"check":       knownvalue.Bool(false),
+		"weight":      knownvalue.Null(),
+		"backup":      knownvalue.Bool(false),
+		"namespace":   knownvalue.Null(),
+		"inter":       knownvalue.Null(),
+		"maxconn":     knownvalue.Null(),
+		"admin_state": knownvalue.StringExact(api.AdminReady),
 	})
 }
 

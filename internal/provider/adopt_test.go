@@ -73,7 +73,7 @@ func TestCreateAdoptsAnIdenticalBackend(t *testing.T) {
 		Servers: []serverModel{{
 			Name: types.StringValue("web1"), Address: types.StringValue("127.0.0.1"), Port: types.Int64Value(port),
 			Check: types.BoolValue(true), Weight: types.Int64Null(), Backup: types.BoolValue(false), Namespace: types.StringNull(),
-			Inter: types.StringNull(), Maxconn: types.Int64Null(),
+			Inter: types.StringNull(), Maxconn: types.Int64Null(), AdminState: types.StringValue(api.AdminReady),
 		}},
 		HTTPRequest: types.ListNull(types.StringType),
 	}

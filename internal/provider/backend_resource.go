@@ -1,6 +1,7 @@
 package provider
 
 import (
+	"cmp"
 	"context"
 	"fmt"
 	"math"
@@ -89,36 +90,39 @@ type httpCheckModel struct {
 }
 
 type serverModel struct {
-	Name      types.String `tfsdk:"name"`
-	Address   types.String `tfsdk:"address"`
-	Port      types.Int64  `tfsdk:"port"`
-	Check     types.Bool   `tfsdk:"check"`
-	Weight    types.Int64  `tfsdk:"weight"`
-	Backup    types.Bool   `tfsdk:"backup"`
-	Namespace types.String `tfsdk:"namespace"`
-	Inter     types.String `tfsdk:"inter"`
-	Maxconn   types.Int64  `tfsdk:"maxconn"`
+	Name       types.String `tfsdk:"name"`
+	Address    types.String `tfsdk:"address"`
+	Port       types.Int64  `tfsdk:"port"`
+	Check      types.Bool   `tfsdk:"check"`
+	Weight     types.Int64  `tfsdk:"weight"`
+	Backup     types.Bool   `tfsdk:"backup"`
+	Namespace  types.String `tfsdk:"namespace"`
+	Inter      types.String `tfsdk:"inter"`
+	Maxconn    types.Int64  `tfsdk:"maxconn"`
+	AdminState types.String `tfsdk:"admin_state"`
 }
 
 // serverAttrTypes is one element of servers; the default empty list needs it
 // before there is a schema to ask (a test checks the two agree).
 var serverAttrTypes = map[string]attr.Type{
-	"name":      types.StringType,
-	"address":   types.StringType,
-	"port":      types.Int64Type,
-	"check":     types.BoolType,
-	"weight":    types.Int64Type,
-	"backup":    types.BoolType,
-	"namespace": types.StringType,
-	"inter":     types.StringType,
-	"maxconn":   types.Int64Type,
+	"name":        types.StringType,
+	"address":     types.StringType,
+	"port":        types.Int64Type,
+	"check":       types.BoolType,
+	"weight":      types.Int64Type,
+	"backup":      types.BoolType,
+	"namespace":   types.StringType,
+	"inter":       types.StringType,
+	"maxconn":     types.Int64Type,
+	"admin_state": types.StringType,
 }
 
 func backendSchema() schema.Schema {
 	name := haproxyNameValidator()
 	return schema.Schema{
 		MarkdownDescription: "An HAProxy `backend` section with its `server` lines. " +
-			"Every change is checked with `haproxy -c` on the machine before it is written, then applied with one graceful reload; " +
+			"Every change is checked with `haproxy -c` on the machine before it is written, then applied with one graceful reload " +
+			"(except a change of only servers' `weight` and `admin_state`, which goes live through the runtime API without a reload); " +
 			"if HAProxy rejects it, nothing changes and the error shows HAProxy's message. " +
 			"A backend edited or deleted by hand shows up as a difference in the next plan.",
 		Attributes: map[string]schema.Attribute{
@@ -208,6 +212,20 @@ func backendSchema() schema.Schema {
 								"Defaults to not managed: the `server` line keeps whatever `maxconn` it has.",
 							Optional:   true,
 							Validators: []validator.Int64{int64validator.Between(1, math.MaxInt32)},
+						},
+						"admin_state": schema.StringAttribute{
+							MarkdownDescription: "Administrative state of the server, in HAProxy's runtime API words: " + quotedList(api.ServerAdminStates) + ". " +
+								"`drain` takes no new connections and lets established ones finish; `maint` takes no traffic at all and stops its health checks. " +
+								"A change of `admin_state` or `weight` alone (of servers that stay) goes live through the runtime API (`set server`), with no reload, " +
+								"and is written to haproxy.cfg in the same change so a later reload keeps it: `maint` as the `disabled` keyword; " +
+								"`drain`, which haproxy.cfg cannot say in HAProxy 2.6, as `weight 0` (the configured weight is kept by the running HAProxy, and set again after every reload Switchyard does). " +
+								"It is read from the running HAProxy, so a state set by hand on the admin socket shows as a difference; " +
+								"a server that its health check marks DOWN is not a difference (that is operational state, not configuration). " +
+								"Defaults to `" + api.AdminReady + "`.",
+							Optional:   true,
+							Computed:   true,
+							Default:    stringdefault.StaticString(api.AdminReady),
+							Validators: []validator.String{stringvalidator.OneOf(api.ServerAdminStates...)},
 						},
 					},
 				},
@@ -349,14 +367,18 @@ func backendToAPI(m backendModel) api.Backend {
 	}
 	for _, s := range m.Servers {
 		srv := api.Server{
-			Name:      s.Name.ValueString(),
-			Address:   s.Address.ValueString(),
-			Port:      s.Port.ValueInt64Pointer(),
-			Check:     s.Check.ValueBool(),
-			Weight:    s.Weight.ValueInt64Pointer(),
-			Backup:    s.Backup.ValueBool(),
-			Namespace: s.Namespace.ValueString(),
-			Maxconn:   s.Maxconn.ValueInt64Pointer(),
+			Name:       s.Name.ValueString(),
+			Address:    s.Address.ValueString(),
+			Port:       s.Port.ValueInt64Pointer(),
+			Check:      s.Check.ValueBool(),
+			Weight:     s.Weight.ValueInt64Pointer(),
+			Backup:     s.Backup.ValueBool(),
+			Namespace:  s.Namespace.ValueString(),
+			Maxconn:    s.Maxconn.ValueInt64Pointer(),
+			AdminState: s.AdminState.ValueString(),
+		}
+		if srv.AdminState == api.AdminReady {
+			srv.AdminState = "" // the wire's default
 		}
 		// Validated at plan time, so it parses.
 		if ms, err := timeoutMillis(s.Inter.ValueString()); !s.Inter.IsNull() && err == nil {
@@ -388,15 +410,16 @@ func backendFromAPI(b api.Backend) backendModel {
 	}
 	for _, s := range b.Servers {
 		m.Servers = append(m.Servers, serverModel{
-			Name:      types.StringValue(s.Name),
-			Address:   types.StringValue(s.Address),
-			Port:      types.Int64PointerValue(s.Port),
-			Check:     types.BoolValue(s.Check),
-			Weight:    types.Int64PointerValue(s.Weight),
-			Backup:    types.BoolValue(s.Backup),
-			Namespace: stringOrNull(s.Namespace),
-			Inter:     timeoutValue(types.StringNull(), s.Inter),
-			Maxconn:   types.Int64PointerValue(s.Maxconn),
+			Name:       types.StringValue(s.Name),
+			Address:    types.StringValue(s.Address),
+			Port:       types.Int64PointerValue(s.Port),
+			Check:      types.BoolValue(s.Check),
+			Weight:     types.Int64PointerValue(s.Weight),
+			Backup:     types.BoolValue(s.Backup),
+			Namespace:  stringOrNull(s.Namespace),
+			Inter:      timeoutValue(types.StringNull(), s.Inter),
+			Maxconn:    types.Int64PointerValue(s.Maxconn),
+			AdminState: types.StringValue(cmp.Or(s.AdminState, api.AdminReady)),
 		})
 	}
 	m.HTTPRequest = types.ListNull(types.StringType)

@@ -111,7 +111,7 @@ func webModel() backendModel {
 		return serverModel{
 			Name: types.StringValue(name), Address: types.StringValue("127.0.0.1"), Port: types.Int64Value(port),
 			Check: types.BoolValue(false), Weight: types.Int64Null(), Backup: types.BoolValue(false), Namespace: types.StringNull(),
-			Inter: types.StringNull(), Maxconn: types.Int64Null(),
+			Inter: types.StringNull(), Maxconn: types.Int64Null(), AdminState: types.StringValue(api.AdminReady),
 		}
 	}
 	return backendModel{
@@ -201,7 +201,7 @@ func TestBackendFromAPI(t *testing.T) {
 			Servers: []serverModel{{
 				Name: types.StringValue("s1"), Address: types.StringValue("10.0.0.1"), Port: types.Int64Null(),
 				Check: types.BoolValue(false), Weight: types.Int64Null(), Backup: types.BoolValue(false), Namespace: types.StringNull(),
-				Inter: types.StringNull(), Maxconn: types.Int64Null(),
+				Inter: types.StringNull(), Maxconn: types.Int64Null(), AdminState: types.StringValue(api.AdminReady),
 			}},
 			HTTPRequest: types.ListNull(types.StringType),
 		}},
@@ -228,6 +228,8 @@ func TestBackendRoundTrip(t *testing.T) {
 	drained.Servers[0].Check = types.BoolValue(true)
 	drained.Servers[1].Namespace = types.StringValue("ns-app2")
 	drained.Servers[1].Backup = types.BoolValue(true)
+	drained.Servers[0].AdminState = types.StringValue(api.AdminDrain)
+	drained.Servers[1].AdminState = types.StringValue(api.AdminMaint)
 	drained.Balance = types.StringValue("leastconn")
 	empty := webModel()
 	empty.Servers = []serverModel{}

@@ -1,6 +1,7 @@
 package haproxy
 
 import (
+	"context"
 	"fmt"
 	"slices"
 	"strings"
@@ -15,8 +16,9 @@ import (
 // parentBackend is client-native's parent type for servers of a backend.
 const parentBackend = "backend"
 
-// GetBackend reads a backend as it is in the file on disk now.
-func (m *Manager) GetBackend(name string) (api.Backend, error) {
+// GetBackend reads a backend as it is in the file on disk now, with its
+// servers' weight and admin state as the running HAProxy has them.
+func (m *Manager) GetBackend(ctx context.Context, name string) (api.Backend, error) {
 	if err := checkBackendName(name); err != nil {
 		return api.Backend{}, err
 	}
@@ -26,6 +28,9 @@ func (m *Manager) GetBackend(name string) (api.Backend, error) {
 		out, err = readBackend(cl, name, "")
 		return err
 	})
+	if err == nil {
+		err = m.overlayRuntime(ctx, &out)
+	}
 	return out, apiError(label("backend", name), err)
 }
 
@@ -54,7 +59,7 @@ func (m *Manager) ListBackends() ([]string, error) {
 
 // CreateBackend adds a backend with its servers and returns it as read back
 // once HAProxy runs it.
-func (m *Manager) CreateBackend(b api.Backend) (api.Backend, error) {
+func (m *Manager) CreateBackend(ctx context.Context, b api.Backend) (api.Backend, error) {
 	if err := checkBackend(b); err != nil {
 		return api.Backend{}, err
 	}
@@ -63,7 +68,7 @@ func (m *Manager) CreateBackend(b api.Backend) (api.Backend, error) {
 		return api.Backend{}, err
 	}
 	lbl := label("backend", b.Name)
-	err = m.submit(func(cl configuration.Configuration, tx string) error {
+	create := func(cl configuration.Configuration, tx string) error {
 		model := &models.Backend{Name: b.Name}
 		applyBackend(model, b)
 		model.From = defaultsFor(cl, tx)
@@ -76,17 +81,22 @@ func (m *Manager) CreateBackend(b api.Backend) (api.Backend, error) {
 			}
 		}
 		return createRequestRules(cl, b.Name, requests, tx)
-	})
+	}
+	// A new backend always reloads; live then sets the drains the file
+	// cannot say.
+	err = m.submitChange(&change{apply: create, live: m.liveServers(b), done: make(chan error, 1)})
 	if err != nil {
 		return api.Backend{}, apiError(lbl, err)
 	}
-	return m.GetBackend(b.Name)
+	return m.GetBackend(ctx, b.Name)
 }
 
 // UpdateBackend sets the managed attributes and makes the server list
 // exactly b.Servers, in that order; other attributes of the backend and of
-// surviving servers are kept.
-func (m *Manager) UpdateBackend(b api.Backend) (api.Backend, error) {
+// surviving servers are kept. When the only differences are weights and
+// admin states of existing servers, it goes live without a reload
+// (serverstate.go).
+func (m *Manager) UpdateBackend(ctx context.Context, b api.Backend) (api.Backend, error) {
 	if err := checkBackend(b); err != nil {
 		return api.Backend{}, err
 	}
@@ -95,55 +105,69 @@ func (m *Manager) UpdateBackend(b api.Backend) (api.Backend, error) {
 		return api.Backend{}, err
 	}
 	lbl := label("backend", b.Name)
-	err = m.submit(func(cl configuration.Configuration, tx string) error {
-		_, cur, err := cl.GetBackend(b.Name, tx)
-		if err != nil {
-			return err
+	update := func(mask bool) applyFunc {
+		return func(cl configuration.Configuration, tx string) error {
+			return updateBackend(cl, tx, b, requests, mask)
 		}
-		applyBackend(cur, b)
-		if err := cl.EditBackend(b.Name, cur, tx, 0); err != nil {
-			return err
-		}
-		_, existing, err := cl.GetServers(parentBackend, b.Name, tx)
-		if err != nil {
-			return err
-		}
-		// Servers are rewritten in the requested order (order matters to
-		// HAProxy, e.g. for balance first), each on top of its previous
-		// self so unmanaged parameters survive. An unchanged list renders
-		// to the same text, and then nothing is reloaded.
-		old := map[string]*models.Server{}
-		for _, s := range existing {
-			old[s.Name] = s
-			if err := cl.DeleteServer(s.Name, parentBackend, b.Name, tx, 0); err != nil {
-				return err
-			}
-		}
-		for _, s := range b.Servers {
-			if err := cl.CreateServer(parentBackend, b.Name, serverToModel(old[s.Name], s), tx, 0); err != nil {
-				return err
-			}
-		}
-		if b.HTTPRequest == nil {
-			return nil // rules not managed: left as they are
-		}
-		// Rules are deleted from the front, since indexes shift after
-		// each delete, then written in the requested order.
-		_, reqs, err := cl.GetHTTPRequestRules(parentBackend, b.Name, tx)
-		if err != nil {
-			return err
-		}
-		for range reqs {
-			if err := cl.DeleteHTTPRequestRule(0, parentBackend, b.Name, tx, 0); err != nil {
-				return err
-			}
-		}
-		return createRequestRules(cl, b.Name, requests, tx)
-	})
+	}
+	err = m.submitChange(&change{apply: update(false), masked: update(true), live: m.liveServers(b), done: make(chan error, 1)})
 	if err != nil {
 		return api.Backend{}, apiError(lbl, err)
 	}
-	return m.GetBackend(b.Name)
+	return m.GetBackend(ctx, b.Name)
+}
+
+// updateBackend is UpdateBackend's change. mask keeps the weight and state
+// keywords of existing servers as the file has them: the transaction then
+// shows whether the update differs in anything a reload is needed for.
+func updateBackend(cl configuration.Configuration, tx string, b api.Backend, requests []*models.HTTPRequestRule, mask bool) error {
+	_, cur, err := cl.GetBackend(b.Name, tx)
+	if err != nil {
+		return err
+	}
+	applyBackend(cur, b)
+	if err := cl.EditBackend(b.Name, cur, tx, 0); err != nil {
+		return err
+	}
+	_, existing, err := cl.GetServers(parentBackend, b.Name, tx)
+	if err != nil {
+		return err
+	}
+	// Servers are rewritten in the requested order (order matters to
+	// HAProxy, e.g. for balance first), each on top of its previous
+	// self so unmanaged parameters survive. An unchanged list renders
+	// to the same text, and then nothing is reloaded.
+	old := map[string]*models.Server{}
+	for _, s := range existing {
+		old[s.Name] = s
+		if err := cl.DeleteServer(s.Name, parentBackend, b.Name, tx, 0); err != nil {
+			return err
+		}
+	}
+	for _, s := range b.Servers {
+		model := serverToModel(old[s.Name], s)
+		if prev := old[s.Name]; mask && prev != nil {
+			keepFileState(model, prev)
+		}
+		if err := cl.CreateServer(parentBackend, b.Name, model, tx, 0); err != nil {
+			return err
+		}
+	}
+	if b.HTTPRequest == nil {
+		return nil // rules not managed: left as they are
+	}
+	// Rules are deleted from the front, since indexes shift after
+	// each delete, then written in the requested order.
+	_, reqs, err := cl.GetHTTPRequestRules(parentBackend, b.Name, tx)
+	if err != nil {
+		return err
+	}
+	for range reqs {
+		if err := cl.DeleteHTTPRequestRule(0, parentBackend, b.Name, tx, 0); err != nil {
+			return err
+		}
+	}
+	return createRequestRules(cl, b.Name, requests, tx)
 }
 
 // DeleteBackend removes a backend and its servers.

@@ -23,7 +23,7 @@ func TestBackendCRUD(t *testing.T) {
 	f := newFixture(t)
 	m := f.m
 
-	got, err := m.CreateBackend(web())
+	got, err := m.CreateBackend(t.Context(), web())
 	if err != nil {
 		t.Fatalf("create: %v", err)
 	}
@@ -43,7 +43,7 @@ func TestBackendCRUD(t *testing.T) {
 			t.Errorf("config file lacks %q:\n%s", want, file)
 		}
 	}
-	if _, err := m.CreateBackend(web()); code(err) != api.CodeExists {
+	if _, err := m.CreateBackend(t.Context(), web()); code(err) != api.CodeExists {
 		t.Errorf("second create: code %q (%v), want %q", code(err), err, api.CodeExists)
 	}
 
@@ -53,7 +53,7 @@ func TestBackendCRUD(t *testing.T) {
 		{Name: "app3", Address: "127.0.0.1", Port: i64(8082), Backup: true, Check: true, Inter: i64(1000), Maxconn: i64(5)},
 		{Name: "app2", Address: "127.0.0.2", Port: i64(8081)},
 	}, HTTPRequest: &[]string{"set-header X-A b", "deny if { path /x }"}, HTTPCheck: &api.HTTPCheck{Method: "GET", URI: "/health"}}
-	got, err = m.UpdateBackend(upd)
+	got, err = m.UpdateBackend(t.Context(), upd)
 	if err != nil {
 		t.Fatalf("update: %v", err)
 	}
@@ -70,13 +70,13 @@ func TestBackendCRUD(t *testing.T) {
 	keep := upd
 	keep.HTTPRequest, keep.HTTPCheck = nil, nil
 	keep.Servers = []api.Server{{Name: "app3", Address: "127.0.0.1", Port: i64(8082), Backup: true, Check: true}, upd.Servers[1]}
-	if got, err = m.UpdateBackend(keep); err != nil {
+	if got, err = m.UpdateBackend(t.Context(), keep); err != nil {
 		t.Fatalf("update with nulls: %v", err)
 	}
 	if diff := cmp.Diff(upd, got); diff != "" {
 		t.Errorf("update with nulls read-back (-want +got):\n%s", diff)
 	}
-	if _, err := m.UpdateBackend(api.Backend{Name: "nope"}); code(err) != api.CodeNotFound {
+	if _, err := m.UpdateBackend(t.Context(), api.Backend{Name: "nope"}); code(err) != api.CodeNotFound {
 		t.Errorf("update of a missing backend: code %q (%v), want %q", code(err), err, api.CodeNotFound)
 	}
 
@@ -91,7 +91,7 @@ func TestBackendCRUD(t *testing.T) {
 	if err := m.DeleteBackend("web"); err != nil {
 		t.Fatalf("delete: %v", err)
 	}
-	if _, err := m.GetBackend("web"); code(err) != api.CodeNotFound {
+	if _, err := m.GetBackend(t.Context(), "web"); code(err) != api.CodeNotFound {
 		t.Errorf("get after delete: code %q (%v), want %q", code(err), err, api.CodeNotFound)
 	}
 	if err := m.DeleteBackend("web"); code(err) != api.CodeNotFound {
@@ -108,7 +108,7 @@ func TestBackendCRUD(t *testing.T) {
 
 func TestUpdateKeepsUnmanagedAttributes(t *testing.T) {
 	f := newFixture(t)
-	_, err := f.m.UpdateBackend(api.Backend{Name: "legacy", Balance: "roundrobin", Servers: []api.Server{
+	_, err := f.m.UpdateBackend(t.Context(), api.Backend{Name: "legacy", Balance: "roundrobin", Servers: []api.Server{
 		{Name: "old1", Address: "127.0.0.1", Port: i64(9011), Check: true},
 	}})
 	if err != nil {
@@ -127,11 +127,11 @@ func TestUpdateKeepsUnmanagedAttributes(t *testing.T) {
 
 func TestUnchangedUpdateDoesNotReload(t *testing.T) {
 	f := newFixture(t)
-	if _, err := f.m.CreateBackend(web()); err != nil {
+	if _, err := f.m.CreateBackend(t.Context(), web()); err != nil {
 		t.Fatal(err)
 	}
 	before := f.read(t)
-	if _, err := f.m.UpdateBackend(web()); err != nil {
+	if _, err := f.m.UpdateBackend(t.Context(), web()); err != nil {
 		t.Fatal(err)
 	}
 	if after := f.read(t); after != before {
@@ -198,7 +198,7 @@ func TestRejectedChangeLeavesFileAlone(t *testing.T) {
 		t.Run(tt.name, func(t *testing.T) {
 			f := newFixture(t)
 			before := f.read(t)
-			_, err := f.m.CreateBackend(tt.backend)
+			_, err := f.m.CreateBackend(t.Context(), tt.backend)
 			e, ok := api.AsError(err)
 			if !ok {
 				t.Fatalf("err = %v, want an *api.Error", err)
@@ -230,7 +230,7 @@ func TestGroupCommitOneReload(t *testing.T) {
 	for i := range n {
 		fns = append(fns, func() error {
 			b := api.Backend{Name: fmt.Sprintf("b%d", i), Servers: []api.Server{{Name: "s", Address: "127.0.0.1", Port: i64(int64(9000 + i))}}}
-			_, err := f.m.CreateBackend(b)
+			_, err := f.m.CreateBackend(t.Context(), b)
 			return err
 		})
 	}
@@ -252,12 +252,12 @@ func TestGroupCommitFallbackAttribution(t *testing.T) {
 	f := newFixture(t)
 	good := func(name string) func() error {
 		return func() error {
-			_, err := f.m.CreateBackend(api.Backend{Name: name, Servers: []api.Server{{Name: "s", Address: "127.0.0.1", Port: i64(80)}}})
+			_, err := f.m.CreateBackend(t.Context(), api.Backend{Name: name, Servers: []api.Server{{Name: "s", Address: "127.0.0.1", Port: i64(80)}}})
 			return err
 		}
 	}
 	bad := func() error {
-		_, err := f.m.CreateBackend(api.Backend{Name: "bad", Servers: []api.Server{{Name: "s", Address: "999.1.1.1", Port: i64(80)}}})
+		_, err := f.m.CreateBackend(t.Context(), api.Backend{Name: "bad", Servers: []api.Server{{Name: "s", Address: "999.1.1.1", Port: i64(80)}}})
 		return err
 	}
 	errs := f.batch(t, good("good1"), bad, good("good2"))
@@ -268,11 +268,11 @@ func TestGroupCommitFallbackAttribution(t *testing.T) {
 		t.Errorf("bad change: %v, want %s naming backend \"bad\"", errs[1], api.CodeRejected)
 	}
 	for _, name := range []string{"good1", "good2"} {
-		if _, err := f.m.GetBackend(name); err != nil {
+		if _, err := f.m.GetBackend(t.Context(), name); err != nil {
 			t.Errorf("get %s: %v", name, err)
 		}
 	}
-	if _, err := f.m.GetBackend("bad"); code(err) != api.CodeNotFound {
+	if _, err := f.m.GetBackend(t.Context(), "bad"); code(err) != api.CodeNotFound {
 		t.Errorf("get bad: %v, want not found", err)
 	}
 	if got := f.reloader.calls.Load(); got != 1 {
@@ -284,7 +284,7 @@ func TestReloadFailureRestoresPreviousFile(t *testing.T) {
 	f := newFixture(t)
 	f.reloader.failN = 1
 	before := f.read(t)
-	_, err := f.m.CreateBackend(web())
+	_, err := f.m.CreateBackend(t.Context(), web())
 	e, ok := api.AsError(err)
 	if !ok || e.Code != api.CodeReload {
 		t.Fatalf("err = %v, want code %s", err, api.CodeReload)
@@ -296,7 +296,7 @@ func TestReloadFailureRestoresPreviousFile(t *testing.T) {
 	if after := f.read(t); after != before {
 		t.Errorf("previous bytes not restored:\n%s", cmp.Diff(before, after))
 	}
-	if _, err := f.m.GetBackend("web"); code(err) != api.CodeNotFound {
+	if _, err := f.m.GetBackend(t.Context(), "web"); code(err) != api.CodeNotFound {
 		t.Errorf("get after restore: %v, want not found", err)
 	}
 	if got := f.reloader.calls.Load(); got != 2 {
@@ -306,7 +306,7 @@ func TestReloadFailureRestoresPreviousFile(t *testing.T) {
 
 func TestReadSeesHandEdits(t *testing.T) {
 	f := newFixture(t)
-	if _, err := f.m.CreateBackend(web()); err != nil {
+	if _, err := f.m.CreateBackend(t.Context(), web()); err != nil {
 		t.Fatal(err)
 	}
 	// Someone edits the file by hand: app1 moves, a server and a backend appear.
@@ -316,7 +316,7 @@ func TestReadSeesHandEdits(t *testing.T) {
 	if err := os.WriteFile(f.cfgPath, []byte(file), 0o644); err != nil {
 		t.Fatal(err)
 	}
-	got, err := f.m.GetBackend("web")
+	got, err := f.m.GetBackend(t.Context(), "web")
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -329,19 +329,19 @@ func TestReadSeesHandEdits(t *testing.T) {
 	if diff := cmp.Diff(want, got); diff != "" {
 		t.Errorf("read after hand edit (-want +got):\n%s", diff)
 	}
-	if _, err := f.m.GetBackend("handmade"); err != nil {
+	if _, err := f.m.GetBackend(t.Context(), "handmade"); err != nil {
 		t.Errorf("hand-made backend not visible: %v", err)
 	}
 	// A hand deletion is visible too (drift: the resource is gone).
 	if err := os.WriteFile(f.cfgPath, []byte(strings.Replace(file, "backend web", "backend renamed", 1)), 0o644); err != nil {
 		t.Fatal(err)
 	}
-	if _, err := f.m.GetBackend("web"); code(err) != api.CodeNotFound {
+	if _, err := f.m.GetBackend(t.Context(), "web"); code(err) != api.CodeNotFound {
 		t.Errorf("get after hand deletion: %v, want not found", err)
 	}
 	// And the next change builds on the edited file rather than on the
 	// agent's stale copy.
-	if _, err := f.m.CreateBackend(api.Backend{Name: "after"}); err != nil {
+	if _, err := f.m.CreateBackend(t.Context(), api.Backend{Name: "after"}); err != nil {
 		t.Fatal(err)
 	}
 	if !strings.Contains(f.read(t), "backend renamed") {
@@ -368,7 +368,7 @@ func BenchmarkRefresh(b *testing.B) {
 	}
 	b.Run("unchanged", func(b *testing.B) {
 		for b.Loop() {
-			if _, err := m.GetBackend("legacy"); err != nil {
+			if _, err := m.GetBackend(b.Context(), "legacy"); err != nil {
 				b.Fatal(err)
 			}
 		}
@@ -378,7 +378,7 @@ func BenchmarkRefresh(b *testing.B) {
 		for b.Loop() {
 			i++
 			_ = os.WriteFile(path, append(src, fmt.Sprintf("# %d\n", i)...), 0o644)
-			if _, err := m.GetBackend("legacy"); err != nil {
+			if _, err := m.GetBackend(b.Context(), "legacy"); err != nil {
 				b.Fatal(err)
 			}
 		}
@@ -389,7 +389,7 @@ func BenchmarkRefresh(b *testing.B) {
 			if err != nil {
 				b.Fatal(err)
 			}
-			if _, err := m2.GetBackend("legacy"); err != nil {
+			if _, err := m2.GetBackend(b.Context(), "legacy"); err != nil {
 				b.Fatal(err)
 			}
 		}
@@ -414,7 +414,7 @@ func TestCreateFollowsDefaultsStyle(t *testing.T) {
 			if err := os.WriteFile(f.cfgPath, []byte(tt.edit(f.read(t))), 0o644); err != nil {
 				t.Fatal(err)
 			}
-			if _, err := f.m.CreateBackend(web()); err != nil {
+			if _, err := f.m.CreateBackend(t.Context(), web()); err != nil {
 				t.Fatal(err)
 			}
 			if file := f.read(t); !strings.Contains(file, tt.wantLine) {

@@ -203,6 +203,51 @@ func (c *config) transact(ctx context.Context, fns ...applyFunc) error {
 	return nil
 }
 
+// unchanged reports whether fns, applied in a transaction that is then
+// thrown away, leave the configuration as it is.
+func (c *config) unchanged(fns ...applyFunc) (bool, error) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if err := c.refreshLocked(); err != nil {
+		return false, err
+	}
+	version, err := c.client.GetVersion("")
+	if err != nil {
+		return false, fmt.Errorf("reading configuration version: %w", err)
+	}
+	tx, err := c.client.StartTransaction(version)
+	if err != nil {
+		return false, fmt.Errorf("starting transaction: %w", err)
+	}
+	defer func() { _ = c.client.DeleteTransaction(tx.ID) }()
+	txParser, err := c.client.GetParser(tx.ID)
+	if err != nil {
+		return false, fmt.Errorf("reading transaction: %w", err)
+	}
+	// Compared with the transaction's own starting point, not the master
+	// parser: on a file client-native has not written yet, the master
+	// parser renders `from` clauses the transaction parser does not, and
+	// client-native adds its `# _version` line on the first edit.
+	start := withoutVersion(txParser.String())
+	for _, fn := range fns {
+		if err := fn(c.client, tx.ID); err != nil {
+			return false, err
+		}
+	}
+	return withoutVersion(txParser.String()) == start, nil
+}
+
+// withoutVersion drops client-native's `# _version=N` line.
+func withoutVersion(cfg string) string {
+	var b strings.Builder
+	for _, line := range strings.SplitAfter(cfg, "\n") {
+		if !strings.HasPrefix(line, "# _version=") {
+			b.WriteString(line)
+		}
+	}
+	return b.String()
+}
+
 // forget makes the next use re-parse the file, after a failure that may
 // have left the parser in any state.
 func (c *config) forget() {

@@ -23,7 +23,7 @@ func TestPanicInBatchFailsTheBatchAndKeepsTheAgent(t *testing.T) {
 	if code(err) != api.CodeInternal || !strings.Contains(err.Error(), "boom in client-native") {
 		t.Fatalf("panicking change: %v, want CodeInternal naming the panic", err)
 	}
-	if _, err := f.m.CreateBackend(api.Backend{Name: "after", Servers: []api.Server{{Name: "s", Address: "127.0.0.1", Port: i64(9000)}}}); err != nil {
+	if _, err := f.m.CreateBackend(t.Context(), api.Backend{Name: "after", Servers: []api.Server{{Name: "s", Address: "127.0.0.1", Port: i64(9000)}}}); err != nil {
 		t.Fatalf("change after the panic: %v", err)
 	}
 	if !strings.Contains(f.read(t), "backend after") {
@@ -87,7 +87,7 @@ func TestRevivedNamespaceReloadsEvenWithoutChange(t *testing.T) {
 	// One commit first, so that the file is in client-native's own form
 	// and a no-op transaction really is one (no `haproxy -c`, which would
 	// refuse the missing namespace).
-	if _, err := f.m.CreateBackend(api.Backend{Name: "first", Servers: []api.Server{{Name: "s", Address: "127.0.0.1", Port: i64(9000)}}}); err != nil {
+	if _, err := f.m.CreateBackend(t.Context(), api.Backend{Name: "first", Servers: []api.Server{{Name: "s", Address: "127.0.0.1", Port: i64(9000)}}}); err != nil {
 		t.Fatal(err)
 	}
 	base := f.reloader.calls.Load()
@@ -154,14 +154,14 @@ func TestCommitKeepsModeAndOwner(t *testing.T) {
 		t.Fatal(err)
 	}
 	want := atomicfile.Perm{Mode: 0o604, UID: 4321, GID: 8765}
-	if _, err := f.m.CreateBackend(api.Backend{Name: "perm", Servers: []api.Server{{Name: "s", Address: "127.0.0.1", Port: i64(9000)}}}); err != nil {
+	if _, err := f.m.CreateBackend(t.Context(), api.Backend{Name: "perm", Servers: []api.Server{{Name: "s", Address: "127.0.0.1", Port: i64(9000)}}}); err != nil {
 		t.Fatal(err)
 	}
 	if got, _ := atomicfile.Stat(f.cfgPath); got != want {
 		t.Errorf("after commit: %+v, want %+v", got, want)
 	}
 	f.reloader.failN = f.reloader.calls.Load() + 1 // the next reload fails: the file is restored
-	if _, err := f.m.CreateBackend(api.Backend{Name: "perm2", Servers: []api.Server{{Name: "s", Address: "127.0.0.1", Port: i64(9001)}}}); err == nil {
+	if _, err := f.m.CreateBackend(t.Context(), api.Backend{Name: "perm2", Servers: []api.Server{{Name: "s", Address: "127.0.0.1", Port: i64(9001)}}}); err == nil {
 		t.Fatal("the failed reload was not reported")
 	}
 	if got, _ := atomicfile.Stat(f.cfgPath); got != want {

@@ -1,6 +1,7 @@
 package haproxy
 
 import (
+	"slices"
 	"strings"
 	"unicode"
 
@@ -32,6 +33,9 @@ func checkBackend(b api.Backend) error {
 		seen[s.Name] = true
 		if s.Address == "" || !oneToken(s.Address) {
 			return api.Errorf(api.CodeInvalid, "%s: server %q: address %q must be one non-empty word", lbl, s.Name, s.Address)
+		}
+		if s.AdminState != "" && !slices.Contains(api.ServerAdminStates, s.AdminState) {
+			return api.Errorf(api.CodeInvalid, "%s: server %q: admin_state %q must be one of %v", lbl, s.Name, s.AdminState, api.ServerAdminStates)
 		}
 		if !oneToken(s.Namespace) {
 			return api.Errorf(api.CodeInvalid, "%s: server %q: namespace %q must be one word", lbl, s.Name, s.Namespace)

@@ -31,15 +31,16 @@ func backendFromModels(b *models.Backend, servers models.Servers) api.Backend {
 
 func serverFromModel(s *models.Server) api.Server {
 	return api.Server{
-		Name:      s.Name,
-		Address:   s.Address,
-		Port:      copyInt(s.Port),
-		Check:     s.Check == enabled,
-		Weight:    copyInt(s.Weight),
-		Backup:    s.Backup == enabled,
-		Namespace: s.Namespace,
-		Inter:     copyInt(s.Inter),
-		Maxconn:   copyInt(s.Maxconn),
+		Name:       s.Name,
+		Address:    s.Address,
+		Port:       copyInt(s.Port),
+		Check:      s.Check == enabled,
+		Weight:     copyInt(s.Weight),
+		Backup:     s.Backup == enabled,
+		Namespace:  s.Namespace,
+		Inter:      copyInt(s.Inter),
+		Maxconn:    copyInt(s.Maxconn),
+		AdminState: fileAdminState(s),
 	}
 }
 
@@ -85,6 +86,7 @@ func serverToModel(base *models.Server, src api.Server) *models.Server {
 	if src.Maxconn != nil {
 		m.Maxconn = copyInt(src.Maxconn)
 	}
+	serverStateModel(&m, src)
 	return &m
 }
 
@@ -106,4 +108,13 @@ func copyInt(p *int64) *int64 {
 	}
 	v := *p
 	return &v
+}
+
+// fileAdminState is the admin state a server line says ("" for ready, the
+// wire's default): `disabled` is maint; drain the file cannot say.
+func fileAdminState(s *models.Server) string {
+	if s.Maintenance == enabled {
+		return api.AdminMaint
+	}
+	return ""
 }

@@ -85,7 +85,7 @@ func TestPendingBatchThatDoesNotReloadIsRestored(t *testing.T) {
 
 func TestCompletedBatchLeavesNoPendingRecord(t *testing.T) {
 	f := newFixture(t)
-	if _, err := f.m.CreateBackend(api.Backend{Name: "done", Mode: "http", Balance: "roundrobin", Servers: []api.Server{}}); err != nil {
+	if _, err := f.m.CreateBackend(t.Context(), api.Backend{Name: "done", Mode: "http", Balance: "roundrobin", Servers: []api.Server{}}); err != nil {
 		t.Fatal(err)
 	}
 	rec, _ := f.m.pendingPaths()

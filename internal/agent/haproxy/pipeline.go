@@ -7,8 +7,10 @@ import (
 	"os"
 	"regexp"
 	"runtime/debug"
+	"slices"
 	"time"
 
+	"github.com/switchyard/terraform-provider-switchyard/internal/agent/runtime"
 	"github.com/switchyard/terraform-provider-switchyard/internal/api"
 )
 
@@ -18,7 +20,18 @@ type change struct {
 	// reload asks for a reload even when apply changes nothing: HAProxy
 	// must reopen a network namespace that was recreated.
 	reload bool
-	done   chan error
+	// masked, when set, is apply with the runtime-settable parts (server
+	// weights and admin states) left as the file has them. A batch whose
+	// changes all have one, and whose masked transaction changes nothing,
+	// differs from the file only in what live sets: it is written without
+	// a reload.
+	masked applyFunc
+	// live, when set, makes the running HAProxy hold what the change
+	// writes to the file that the runtime API can set. It runs after the
+	// batch: instead of the reload when none is needed, after it otherwise
+	// (the file cannot say drain; see serverstate.go).
+	live func(ctx context.Context, afterReload bool) error
+	done chan error
 }
 
 // submit queues a change and waits until it is live (validated, written,
@@ -204,7 +217,11 @@ func (m *Manager) applyBatch(ctx context.Context, batch []*change, t *batchTimes
 		m.clearPending()
 	}()
 
-	var applied []int
+	liveOnly := !needReload && m.liveOnly(batch)
+
+	// applied: the changes a failed reload fails; unchanged: those that
+	// wrote nothing, whose live part still runs.
+	var applied, unchanged []int
 	fns := make([]applyFunc, len(batch))
 	for i, c := range batch {
 		fns[i] = c.apply
@@ -221,8 +238,13 @@ func (m *Manager) applyBatch(ctx context.Context, batch []*change, t *batchTimes
 		for i := range batch {
 			applied = append(applied, i)
 		}
-		needReload = true
+		needReload = !liveOnly
 	case errors.Is(err, errNoChange):
+		// Nothing to write, but the runtime may differ from the file (a
+		// state typed on the admin socket): live repairs it.
+		for i := range batch {
+			unchanged = append(unchanged, i)
+		}
 	case len(batch) == 1:
 		errs[0] = err
 		applied = nil
@@ -240,6 +262,7 @@ func (m *Manager) applyBatch(ctx context.Context, batch []*change, t *batchTimes
 				applied = append(applied, i)
 				needReload = true
 			case errors.Is(err, errNoChange):
+				unchanged = append(unchanged, i)
 				if c.reload {
 					applied = append(applied, i)
 				}
@@ -248,8 +271,22 @@ func (m *Manager) applyBatch(ctx context.Context, batch []*change, t *batchTimes
 			}
 		}
 	}
+	live := append(slices.Clone(applied), unchanged...)
+	slices.Sort(live)
+	live = slices.Compact(live)
 	if !needReload {
-		return errs
+		err := m.runLive(ctx, batch, live, errs, false)
+		if err == nil {
+			return errs
+		}
+		// The running HAProxy refused a command the file allows (it does
+		// not run what the file says): the reload makes it, and live runs
+		// again after it.
+		m.logf("runtime API: %v; reloading instead", err)
+		for _, i := range live {
+			errs[i] = nil
+		}
+		applied = live
 	}
 
 	faultPoint(faultExitAfterCommit)
@@ -261,8 +298,69 @@ func (m *Manager) applyBatch(ctx context.Context, batch []*change, t *batchTimes
 		for _, i := range applied {
 			errs[i] = fail
 		}
+		return errs
+	}
+	// Right after a reload the admin socket may still reach a stopping
+	// worker, which does not know a new backend: retry for a moment.
+	for try := 0; ; try++ {
+		err := m.runLive(ctx, batch, live, errs, true)
+		if err == nil || try == liveRetries {
+			if err != nil {
+				m.logf("runtime API after reload: %v", err)
+			}
+			break
+		}
+		for _, i := range live {
+			errs[i] = nil
+		}
+		time.Sleep(liveRetryPause)
 	}
 	return errs
+}
+
+// liveRetries and liveRetryPause bound the wait for the new workers'
+// admin socket after a reload.
+const (
+	liveRetries    = 20
+	liveRetryPause = 100 * time.Millisecond
+)
+
+// liveOnly reports whether every change of the batch can go live and,
+// with the runtime-settable parts masked, the batch changes nothing: then
+// only server weights and admin states differ, and no reload is needed.
+func (m *Manager) liveOnly(batch []*change) bool {
+	masked := make([]applyFunc, 0, len(batch))
+	for _, c := range batch {
+		if c.masked == nil || c.reload {
+			return false
+		}
+		masked = append(masked, c.masked)
+	}
+	same, err := m.cfg.unchanged(masked...)
+	return err == nil && same
+}
+
+// runLive runs the live part of the applied changes that have not failed
+// and records a failure on the change it belongs to. A stopped HAProxy has
+// nothing to set: the file is what it will start with. It returns the
+// first failure.
+func (m *Manager) runLive(ctx context.Context, batch []*change, applied []int, errs []error, afterReload bool) error {
+	var first error
+	for _, i := range applied {
+		c := batch[i]
+		if c.live == nil || errs[i] != nil {
+			continue
+		}
+		err := c.live(ctx, afterReload)
+		if err == nil || errors.Is(err, runtime.ErrNotRunning) {
+			continue
+		}
+		errs[i] = fmt.Errorf("runtime API: %w", err)
+		if first == nil {
+			first = err
+		}
+	}
+	return first
 }
 
 // namespaceRef finds the namespaces that server, default-server and bind

@@ -88,6 +88,10 @@ func (m *Manager) Snapshot(ctx context.Context, kinds []string) (api.Snapshot, e
 		if err != nil {
 			return api.Snapshot{}, apiError("snapshot", err)
 		}
+		// As GetBackend: weights and admin states as HAProxy runs them.
+		if err := m.overlayRuntimeAll(ctx, s.Backends); err != nil {
+			return api.Snapshot{}, apiError("snapshot", err)
+		}
 	}
 	if want[api.KindMaps] {
 		names, err := m.mapNames()

@@ -60,7 +60,7 @@ func TestSnapshotMatchesGets(t *testing.T) {
 		t.Fatal(err)
 	}
 	rules := []string{"set-header X-A b"}
-	if _, err := m.CreateBackend(api.Backend{Name: "web", Balance: "roundrobin", HTTPRequest: &rules, Servers: []api.Server{
+	if _, err := m.CreateBackend(t.Context(), api.Backend{Name: "web", Balance: "roundrobin", HTTPRequest: &rules, Servers: []api.Server{
 		{Name: "a", Address: "127.0.0.1", Port: i64(8080), Check: true},
 	}}); err != nil {
 		t.Fatal(err)
@@ -74,7 +74,7 @@ func TestSnapshotMatchesGets(t *testing.T) {
 		t.Errorf("backends (-want +got):\n%s", diff)
 	}
 	for _, name := range []string{"legacy", "web", "absent"} {
-		b, err := m.GetBackend(name)
+		b, err := m.GetBackend(t.Context(), name)
 		sameAnswer(t, snap, api.MethodBackendGet, name, "", b, err)
 	}
 	for _, name := range []string{"lab", "shop", "absent"} {

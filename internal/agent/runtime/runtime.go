@@ -1,5 +1,6 @@
 // Package runtime talks to a running HAProxy over its admin (stats) socket:
-// the runtime API, for changes HAProxy takes without a reload (maps).
+// the runtime API, for changes HAProxy takes without a reload (maps, server
+// state and weight).
 //
 // It is a small socket client rather than client-native's runtime package:
 // the agent needs five map commands, and the client below is the whole of
@@ -13,6 +14,7 @@ import (
 	"fmt"
 	"io"
 	"net"
+	"strconv"
 	"strings"
 	"syscall"
 	"time"
@@ -203,4 +205,135 @@ func (c Client) DeleteEntry(ctx context.Context, file, key string) error {
 		return nil
 	}
 	return err
+}
+
+// ServerState is one server's line of `show servers state`, reduced to
+// what Switchyard manages: the administrative state and the weight the
+// user (or the configuration) set. The operational state (UP, DOWN by
+// health check) is deliberately absent: it is not configuration.
+type ServerState struct {
+	Backend, Server string
+	// AdminFlags is srv_admin_state: a bit set (see AdminState).
+	AdminFlags int
+	// Weight is srv_uweight, the user weight: `set server … state drain`
+	// leaves it alone (drain is a flag, not a weight).
+	Weight int64
+}
+
+// HAProxy's srv_admin_state bits (src/server.h, SRV_ADMF_*).
+const (
+	admForcedMaint   = 0x01 // `set server … state maint`, `disable server`
+	admInheritMaint  = 0x02 // tracks a server in maint
+	admConfigMaint   = 0x04 // `disabled` in haproxy.cfg: set with admForcedMaint, and left behind by `state ready`
+	admForcedDrain   = 0x08 // `set server … state drain`
+	admInheritDrain  = 0x10 // tracks a server in drain
+	admResolverMaint = 0x20 // DNS resolution failed
+	admHostMaint     = 0x40 // hostname not resolved at startup
+)
+
+// AdminState names the flags in the runtime API's vocabulary: any maint
+// flag wins over drain, as it does in HAProxy. admConfigMaint alone is not
+// maint: a server started `disabled` and then set ready keeps that bit
+// (checked on 2.6.12: admin state 4, serving), which is why HAProxy's own
+// maint mask leaves it out.
+func (s ServerState) AdminState() string {
+	switch {
+	case s.AdminFlags&(admForcedMaint|admInheritMaint|admResolverMaint|admHostMaint) != 0:
+		return "maint"
+	case s.AdminFlags&(admForcedDrain|admInheritDrain) != 0:
+		return "drain"
+	}
+	return "ready"
+}
+
+// ErrNoBackend is returned for a backend the running HAProxy does not have.
+var ErrNoBackend = errors.New("backend not loaded by the running HAProxy")
+
+// ShowServersState lists the servers of one backend ("": of all backends)
+// as the running HAProxy has them.
+func (c Client) ShowServersState(ctx context.Context, backend string) ([]ServerState, error) {
+	line := "show servers state"
+	if backend != "" {
+		line += " " + Escape(backend)
+	}
+	out, err := c.Command(ctx, line, "")
+	if err != nil {
+		return nil, err
+	}
+	return ParseServersState(out)
+}
+
+// ParseServersState reads `show servers state` (format version 1): a
+// version line, a `#` header naming the columns, then one line per server.
+// Columns are found by name, so a later HAProxy adding columns still reads.
+func ParseServersState(out string) ([]ServerState, error) {
+	lines := strings.Split(strings.TrimSpace(out), "\n")
+	if len(lines) == 0 || strings.TrimSpace(lines[0]) != "1" {
+		msg := strings.TrimSpace(out)
+		if strings.Contains(msg, "Can't find backend") {
+			return nil, ErrNoBackend
+		}
+		return nil, fmt.Errorf("unexpected `show servers state` answer: %q", firstLine(msg))
+	}
+	col := map[string]int{}
+	states := []ServerState{}
+	for _, line := range lines[1:] {
+		f := strings.Fields(line)
+		if len(f) == 0 {
+			continue
+		}
+		if f[0] == "#" {
+			for i, name := range f[1:] {
+				col[name] = i
+			}
+			continue
+		}
+		get := func(name string) (string, error) {
+			i, ok := col[name]
+			if !ok || i >= len(f) {
+				return "", fmt.Errorf("`show servers state`: no %s column in %q", name, line)
+			}
+			return f[i], nil
+		}
+		var s ServerState
+		var err error
+		if s.Backend, err = get("be_name"); err != nil {
+			return nil, err
+		}
+		if s.Server, err = get("srv_name"); err != nil {
+			return nil, err
+		}
+		adm, err := get("srv_admin_state")
+		if err != nil {
+			return nil, err
+		}
+		if s.AdminFlags, err = strconv.Atoi(adm); err != nil {
+			return nil, fmt.Errorf("`show servers state`: srv_admin_state %q: %w", adm, err)
+		}
+		w, err := get("srv_uweight")
+		if err != nil {
+			return nil, err
+		}
+		if s.Weight, err = strconv.ParseInt(w, 10, 64); err != nil {
+			return nil, fmt.Errorf("`show servers state`: srv_uweight %q: %w", w, err)
+		}
+		states = append(states, s)
+	}
+	return states, nil
+}
+
+func firstLine(s string) string {
+	line, _, _ := strings.Cut(s, "\n")
+	return line
+}
+
+// SetServerState sets a server's administrative state (ready, drain or
+// maint) in the running HAProxy.
+func (c Client) SetServerState(ctx context.Context, backend, server, state string) error {
+	return c.quiet(ctx, "set server "+Escape(backend)+"/"+Escape(server)+" state "+Escape(state), "")
+}
+
+// SetServerWeight sets a server's user weight in the running HAProxy.
+func (c Client) SetServerWeight(ctx context.Context, backend, server string, weight int64) error {
+	return c.quiet(ctx, fmt.Sprintf("set server %s/%s weight %d", Escape(backend), Escape(server), weight), "")
 }

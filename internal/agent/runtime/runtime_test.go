@@ -1,6 +1,8 @@
 package runtime
 
 import (
+	"errors"
+	"fmt"
 	"testing"
 
 	"github.com/google/go-cmp/cmp"
@@ -61,5 +63,30 @@ func TestPayloads(t *testing.T) {
 	}
 	if got := Payloads(nil, 10); got != nil {
 		t.Errorf("no entries: got %q, want none", got)
+	}
+}
+
+func TestParseServersState(t *testing.T) {
+	// As HAProxy 2.6.12 prints it (columns cut after srv_port).
+	out := "1\n# be_id be_name srv_id srv_name srv_addr srv_op_state srv_admin_state srv_uweight srv_iweight srv_time_since_last_change srv_check_status srv_check_result srv_check_health srv_check_state srv_agent_state bk_f_forced_id srv_f_forced_id srv_fqdn srv_port\n" +
+		"3 be 1 s1 127.0.0.1 2 0 90 90 12 1 0 0 0 0 0 0 - 1\n" +
+		"3 be 2 s2 127.0.0.1 0 8 10 10 12 1 0 0 0 0 0 0 - 2\n" +
+		"3 be 3 s3 127.0.0.1 0 5 1 1 12 1 0 0 0 0 0 0 - 3\n" +
+		// `disabled` in the file, then `set server … state ready`.
+		"3 be 4 s4 127.0.0.1 2 4 5 0 0 1 0 0 8 0 0 0 - 4\n"
+	got, err := ParseServersState(out)
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := []string{"s1 ready 90", "s2 drain 10", "s3 maint 1", "s4 ready 5"}
+	var have []string
+	for _, s := range got {
+		have = append(have, fmt.Sprintf("%s %s %d", s.Server, s.AdminState(), s.Weight))
+	}
+	if diff := cmp.Diff(want, have); diff != "" {
+		t.Errorf("(-want +got):\n%s", diff)
+	}
+	if _, err := ParseServersState("Can't find backend.\n"); !errors.Is(err, ErrNoBackend) {
+		t.Errorf("unknown backend: %v, want ErrNoBackend", err)
 	}
 }

@@ -1,0 +1,237 @@
+package provider
+
+import (
+	"fmt"
+	"net/http"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/hashicorp/terraform-plugin-testing/helper/acctest"
+	"github.com/hashicorp/terraform-plugin-testing/helper/resource"
+	"github.com/hashicorp/terraform-plugin-testing/knownvalue"
+	"github.com/hashicorp/terraform-plugin-testing/plancheck"
+	"github.com/hashicorp/terraform-plugin-testing/statecheck"
+	"github.com/hashicorp/terraform-plugin-testing/terraform"
+	"github.com/hashicorp/terraform-plugin-testing/tfjsonpath"
+
+	"github.com/switchyard/terraform-provider-switchyard/internal/lab"
+)
+
+// Zero-downtime operations (issue 10, items 1 and 2): each change runs
+// under a request loop through the lab frontend, which must see no failed
+// request, and the apply's own agent session must not reload HAProxy.
+
+// loadMin, loadMax bound a request loop: it runs until the apply is over
+// and at least loadMin requests were sent, and never longer than loadMax.
+const (
+	loadMin     = 2000
+	loadMax     = 90 * time.Second
+	loadWorkers = 2
+)
+
+// loadLoop sends requests for one backend, each on a new connection.
+type loadLoop struct {
+	m       lab.Machine
+	backend string
+	stop    chan struct{}
+	done    sync.WaitGroup
+
+	mu      sync.Mutex
+	sent    int
+	inApply int // requests sent before finish was called: during the apply
+	failed  int
+	errs    []string    // the first few failures
+	byPort  map[int]int // which app answered
+}
+
+func startLoad(m lab.Machine, backend string) *loadLoop {
+	l := &loadLoop{m: m, backend: backend, stop: make(chan struct{}), byPort: map[int]int{}}
+	deadline := time.Now().Add(loadMax)
+	for w := range loadWorkers {
+		l.done.Add(1)
+		go func() {
+			defer l.done.Done()
+			client := &http.Client{Timeout: 10 * time.Second, Transport: &http.Transport{DisableKeepAlives: true}}
+			for i := 0; ; i++ {
+				l.mu.Lock()
+				enough := l.sent >= loadMin
+				l.mu.Unlock()
+				select {
+				case <-l.stop:
+					if enough {
+						return
+					}
+				default:
+				}
+				if time.Now().After(deadline) {
+					return
+				}
+				port, err := getThrough(client, m, backend, fmt.Sprintf("/zd/%d/%d", w, i))
+				l.mu.Lock()
+				l.sent++
+				if err != nil {
+					l.failed++
+					if len(l.errs) < 5 {
+						l.errs = append(l.errs, err.Error())
+					}
+				} else {
+					l.byPort[port]++
+				}
+				l.mu.Unlock()
+			}
+		}()
+	}
+	return l
+}
+
+// finish stops the loop and reports its figures; any failed request fails.
+func (l *loadLoop) finish(t *testing.T, op string) error {
+	t.Helper()
+	l.mu.Lock()
+	l.inApply = l.sent
+	l.mu.Unlock()
+	close(l.stop)
+	l.done.Wait()
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	t.Logf("zero-downtime %s: %d requests sent (%d while terraform ran the step), %d failed, answered by %v", op, l.sent, l.inApply, l.failed, l.byPort)
+	if l.sent < loadMin {
+		return fmt.Errorf("%s: only %d requests in %s (want at least %d)", op, l.sent, loadMax, loadMin)
+	}
+	if l.failed > 0 {
+		return fmt.Errorf("%s: %d of %d requests failed, first: %s", op, l.failed, l.sent, strings.Join(l.errs, "; "))
+	}
+	return nil
+}
+
+// zdServers is the backend's two servers with per-server extra attributes.
+func zdServers(a, b string) string {
+	return fmt.Sprintf(`[
+    { name = "app8080", address = "127.0.0.1", port = 8080 %s },
+    { name = "app8081", address = "127.0.0.1", port = 8081 %s },
+  ]`, a, b)
+}
+
+// zdConfig is the backend and a host data source read after it changes:
+// its reloads attribute is the apply's own agent session's reload count,
+// whatever else happens on the shared lab machine.
+func zdConfig(m lab.Machine, name, servers string) string {
+	return providerBlock(m, "") + fmt.Sprintf(`
+resource "switchyard_backend" "zd" {
+  name    = %q
+  servers = %s
+}
+
+data "switchyard_host" "zd" {
+  depends_on = [switchyard_backend.zd]
+}
+`, name, servers)
+}
+
+// servedOnly sends 200 requests after the change and checks which apps
+// answered: a drained, maint or weight-0 server gets none.
+func servedOnly(m lab.Machine, backend string, ports ...int) resource.TestCheckFunc {
+	return func(*terraform.State) error {
+		client := &http.Client{Timeout: 5 * time.Second, Transport: &http.Transport{DisableKeepAlives: true}}
+		counts := map[int]int{}
+		for i := range 200 {
+			port, err := getThrough(client, m, backend, fmt.Sprintf("/zd/after/%d", i))
+			if err != nil {
+				return err
+			}
+			counts[port]++
+		}
+		for p := range counts {
+			found := false
+			for _, w := range ports {
+				found = found || p == w
+			}
+			if !found {
+				return fmt.Errorf("backend %s: app %d answered %d of 200 requests after the change; only %v should (counts %v)", backend, p, counts[p], ports, counts)
+			}
+		}
+		for _, w := range ports {
+			if counts[w] == 0 {
+				return fmt.Errorf("backend %s: app %d answered none of 200 requests (counts %v)", backend, w, counts)
+			}
+		}
+		return nil
+	}
+}
+
+func TestAccBackend_zeroDowntime(t *testing.T) {
+	m := testMachine(t)
+	name := acctest.RandomWithPrefix("acc-zd")
+	addr := "switchyard_backend.zd"
+	var load *loadLoop
+	var loadStep func(op, servers, reloads string, ports ...int) resource.TestStep
+
+	// step is one live change under load: 0 failed requests, 0 reloads,
+	// then only ports answer.
+	step := func(op, servers string, ports ...int) resource.TestStep {
+		return loadStep(op, servers, "0", ports...)
+	}
+	loadStep = func(op, servers, reloads string, ports ...int) resource.TestStep {
+		return resource.TestStep{
+			PreConfig: func() { load = startLoad(m, name) },
+			Config:    zdConfig(m, name, servers),
+			ConfigPlanChecks: resource.ConfigPlanChecks{
+				PreApply:             []plancheck.PlanCheck{plancheck.ExpectResourceAction(addr, plancheck.ResourceActionUpdate)},
+				PostApplyPostRefresh: []plancheck.PlanCheck{plancheck.ExpectEmptyPlan()},
+			},
+			Check: resource.ComposeAggregateTestCheckFunc(
+				func(*terraform.State) error { return load.finish(t, op) },
+				resource.TestCheckResourceAttr("data.switchyard_host.zd", "reloads", reloads),
+				servedOnly(m, name, ports...),
+			),
+		}
+	}
+	maint := func() {
+		runtimeCommand(t, m, fmt.Sprintf("set server %s/app8080 state maint", name))
+	}
+
+	resource.Test(t, resource.TestCase{
+		ProtoV6ProviderFactories: testAccProtoV6ProviderFactories,
+		CheckDestroy:             testCheckBackendsGone(m, name),
+		Steps: []resource.TestStep{
+			{
+				Config: zdConfig(m, name, zdServers("", "")),
+				Check:  servedOnly(m, name, 8080, 8081),
+			},
+			step("drain", zdServers("", `, admin_state = "drain"`), 8080),
+			step("re-enable", zdServers("", ""), 8080, 8081),
+			step("maint", zdServers("", `, admin_state = "maint"`), 8080),
+			step("ready", zdServers("", ""), 8080, 8081),
+			step("weights 100/0", zdServers(", weight = 100", ", weight = 0"), 8080),
+			step("weights 90/10", zdServers(", weight = 90", ", weight = 10"), 8080, 8081),
+			step("weights 0/100", zdServers(", weight = 0", ", weight = 100"), 8081),
+			{
+				// A state typed on the admin socket is drift.
+				PreConfig:          maint,
+				Config:             zdConfig(m, name, zdServers(", weight = 0", ", weight = 100")),
+				PlanOnly:           true,
+				ExpectNonEmptyPlan: true,
+			},
+			{
+				// The apply repairs it live.
+				Config: zdConfig(m, name, zdServers(", weight = 0", ", weight = 100")),
+				ConfigPlanChecks: resource.ConfigPlanChecks{
+					PreApply:             []plancheck.PlanCheck{plancheck.ExpectResourceAction(addr, plancheck.ResourceActionUpdate)},
+					PostApplyPostRefresh: []plancheck.PlanCheck{plancheck.ExpectEmptyPlan()},
+				},
+				ConfigStateChecks: []statecheck.StateCheck{
+					statecheck.ExpectKnownValue(addr, tfjsonpath.New("servers").AtSliceIndex(0).AtMapKey("admin_state"), knownvalue.StringExact("ready")),
+				},
+				Check: resource.TestCheckResourceAttr("data.switchyard_host.zd", "reloads", "0"),
+			},
+			// For comparison, and to show the reload counter counts: a
+			// port change cannot go live in this slice and reloads once.
+			loadStep("port change (reload)", `[
+    { name = "app8080", address = "127.0.0.1", port = 8080, weight = 0 },
+    { name = "app8081", address = "127.0.0.1", port = 8082, weight = 100 },
+  ]`, "1", 8082),
+		},
+	})
+}
