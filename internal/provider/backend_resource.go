@@ -5,6 +5,8 @@ import (
 	"context"
 	"fmt"
 	"math"
+	"reflect"
+	"slices"
 	"strings"
 
 	"github.com/hashicorp/terraform-plugin-framework-validators/int64validator"
@@ -437,4 +439,74 @@ func stringOrNull(s string) types.String {
 		return types.StringNull()
 	}
 	return types.StringValue(s)
+}
+
+var _ resource.ResourceWithModifyPlan = (*backendResource)(nil)
+
+// ModifyPlan says in the plan when an update will reload HAProxy: only a
+// change of servers' weight and admin_state goes live through the runtime
+// API, and someone draining servers should not learn from the apply that a
+// change they made alongside costs a reload. Creates and deletes always
+// reload and say so in the resource's description; they get no warning, or
+// a plan of many backends would drown in them.
+func (r *backendResource) ModifyPlan(ctx context.Context, req resource.ModifyPlanRequest, resp *resource.ModifyPlanResponse) {
+	if req.State.Raw.IsNull() || req.Plan.Raw.IsNull() {
+		return
+	}
+	var plan, state backendModel
+	resp.Diagnostics.Append(req.Plan.Get(ctx, &plan)...)
+	resp.Diagnostics.Append(req.State.Get(ctx, &state)...)
+	if resp.Diagnostics.HasError() {
+		return
+	}
+	reasons := reloadReasons(backendToAPI(state), backendToAPI(plan))
+	if len(reasons) == 0 {
+		return
+	}
+	verb := "reloads"
+	if !req.Plan.Raw.IsFullyKnown() {
+		verb = "may reload" // a value known only at apply time
+	}
+	resp.Diagnostics.AddWarning("Change Reloads HAProxy", fmt.Sprintf(
+		"The update of backend %q %s HAProxy on the machine, because of %s: HAProxy cannot change that at runtime. "+
+			"The reload is graceful and shared by every change of the apply wave. "+
+			"A change of only servers' weight and admin_state goes live through the runtime API, without a reload.",
+		plan.Name.ValueString(), verb, strings.Join(reasons, ", ")))
+}
+
+// reloadReasons names what differs between two backends besides the
+// servers' weight and admin state, the parts the agent changes at runtime
+// (see internal/agent/haproxy/serverstate.go); none means no reload.
+func reloadReasons(from, to api.Backend) []string {
+	var out []string
+	if from.Mode != to.Mode {
+		out = append(out, "mode")
+	}
+	if from.Balance != to.Balance {
+		out = append(out, "balance")
+	}
+	if !reflect.DeepEqual(from.HTTPRequest, to.HTTPRequest) {
+		out = append(out, "http_request")
+	}
+	if !reflect.DeepEqual(from.HTTPCheck, to.HTTPCheck) {
+		out = append(out, "http_check")
+	}
+	names := func(b api.Backend) []string {
+		n := make([]string, 0, len(b.Servers))
+		for _, s := range b.Servers {
+			n = append(n, s.Name)
+		}
+		return n
+	}
+	if !slices.Equal(names(from), names(to)) {
+		return append(out, "servers added, removed or reordered")
+	}
+	for i, s := range to.Servers {
+		a, b := from.Servers[i], s
+		a.Weight, b.Weight, a.AdminState, b.AdminState = nil, nil, "", ""
+		if !reflect.DeepEqual(a, b) {
+			out = append(out, fmt.Sprintf("server %q", s.Name))
+		}
+	}
+	return out
 }

@@ -1,0 +1,79 @@
+package provider
+
+import (
+	"context"
+	"strings"
+	"testing"
+
+	"github.com/google/go-cmp/cmp"
+	"github.com/hashicorp/terraform-plugin-framework/resource"
+	"github.com/hashicorp/terraform-plugin-framework/types"
+
+	"github.com/switchyard/terraform-provider-switchyard/internal/api"
+)
+
+func TestReloadReasons(t *testing.T) {
+	w := func(v int64) *int64 { return &v }
+	base := func() api.Backend {
+		return api.Backend{Name: "web", Mode: "http", Balance: "roundrobin", Servers: []api.Server{
+			{Name: "blue", Address: "127.0.0.1", Port: w(8080), Weight: w(100)},
+			{Name: "green", Address: "127.0.0.1", Port: w(8081), Weight: w(0)},
+		}}
+	}
+	for name, tc := range map[string]struct {
+		change func(*api.Backend)
+		want   []string
+	}{
+		"nothing":           {func(*api.Backend) {}, nil},
+		"weights shift":     {func(b *api.Backend) { b.Servers[0].Weight, b.Servers[1].Weight = w(90), w(10) }, nil},
+		"weight to default": {func(b *api.Backend) { b.Servers[0].Weight = nil }, nil},
+		"drain and maint": {func(b *api.Backend) {
+			b.Servers[0].AdminState, b.Servers[1].AdminState = api.AdminDrain, api.AdminMaint
+		}, nil},
+		"port":               {func(b *api.Backend) { b.Servers[1].Port = w(8082) }, []string{`server "green"`}},
+		"port and a weight":  {func(b *api.Backend) { b.Servers[1].Port, b.Servers[0].Weight = w(8082), w(1) }, []string{`server "green"`}},
+		"balance":            {func(b *api.Backend) { b.Balance = "leastconn" }, []string{"balance"}},
+		"server added":       {func(b *api.Backend) { b.Servers = append(b.Servers, api.Server{Name: "red", Address: "127.0.0.1"}) }, []string{"servers added, removed or reordered"}},
+		"servers reordered":  {func(b *api.Backend) { b.Servers[0], b.Servers[1] = b.Servers[1], b.Servers[0] }, []string{"servers added, removed or reordered"}},
+		"http_request taken": {func(b *api.Backend) { b.HTTPRequest = &[]string{"deny"} }, []string{"http_request"}},
+	} {
+		t.Run(name, func(t *testing.T) {
+			to := base()
+			tc.change(&to)
+			if diff := cmp.Diff(tc.want, reloadReasons(base(), to)); diff != "" {
+				t.Errorf("reloadReasons (-want +got):\n%s", diff)
+			}
+		})
+	}
+}
+
+// The plan of an update that reloads says so; one that goes live does not.
+func TestBackendModifyPlanWarnsOfReload(t *testing.T) {
+	state := webModel()
+	for name, tc := range map[string]struct {
+		change   func(*backendModel)
+		wantWarn bool
+	}{
+		"weight only":    {func(m *backendModel) { m.Servers[0].Weight = types.Int64Value(5) }, false},
+		"address change": {func(m *backendModel) { m.Servers[0].Address = types.StringValue("127.0.0.2") }, true},
+	} {
+		t.Run(name, func(t *testing.T) {
+			plan := webModel()
+			tc.change(&plan)
+			r := newBackendResource(nil)
+			req := resource.ModifyPlanRequest{State: stateFor(t, state), Plan: planFor(t, plan)}
+			resp := resource.ModifyPlanResponse{Plan: req.Plan}
+			r.ModifyPlan(context.Background(), req, &resp)
+			if resp.Diagnostics.HasError() {
+				t.Fatal(resp.Diagnostics)
+			}
+			w := resp.Diagnostics.Warnings()
+			if got := len(w) == 1; got != tc.wantWarn {
+				t.Fatalf("warned = %v, want %v: %v", got, tc.wantWarn, resp.Diagnostics)
+			}
+			if tc.wantWarn && (w[0].Summary() != "Change Reloads HAProxy" || !strings.Contains(w[0].Detail(), `backend "web"`)) {
+				t.Errorf("warning = %q: %q", w[0].Summary(), w[0].Detail())
+			}
+		})
+	}
+}
