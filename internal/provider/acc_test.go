@@ -473,20 +473,31 @@ func TestAccHostDataSource_basic(t *testing.T) {
 // labAppBody is what a lab app answers: "lab-app 8080 on swlab-1 path=/x".
 var labAppBody = regexp.MustCompile(`^lab-app (\d+) on (\S+) path=(\S*)\n?$`)
 
+// countServedBy sends n requests (path prefix/i) through the machine's
+// `lab` frontend to backend, each on a new connection, and counts them by
+// the port of the app that answered.
+func countServedBy(m lab.Machine, backend, prefix string, n int) (map[int]int, error) {
+	client := &http.Client{Timeout: 5 * time.Second, Transport: &http.Transport{DisableKeepAlives: true}}
+	counts := map[int]int{}
+	for i := range n {
+		port, err := getThrough(client, m, backend, fmt.Sprintf("%s/%d", prefix, i))
+		if err != nil {
+			return nil, err
+		}
+		counts[port]++
+	}
+	return counts, nil
+}
+
 // testCheckServedBy sends 12 requests through the machine's `lab` frontend
 // to backend and checks that exactly the apps on wantPorts answered. Each
 // request is a new connection, so none is pinned to a server or to a worker
 // from before a reload.
 func testCheckServedBy(m lab.Machine, backend string, wantPorts ...int) resource.TestCheckFunc {
 	return func(*terraform.State) error {
-		client := &http.Client{Timeout: 5 * time.Second, Transport: &http.Transport{DisableKeepAlives: true}}
-		counts := map[int]int{}
-		for i := range 12 {
-			port, err := getThrough(client, m, backend, fmt.Sprintf("/acc/%d", i))
-			if err != nil {
-				return err
-			}
-			counts[port]++
+		counts, err := countServedBy(m, backend, "/acc", 12)
+		if err != nil {
+			return err
 		}
 		var got []int
 		for p := range counts {

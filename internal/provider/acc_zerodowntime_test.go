@@ -134,14 +134,9 @@ data "switchyard_host" "zd" {
 // answered: a drained, maint or weight-0 server gets none.
 func servedOnly(m lab.Machine, backend string, ports ...int) resource.TestCheckFunc {
 	return func(*terraform.State) error {
-		client := &http.Client{Timeout: 5 * time.Second, Transport: &http.Transport{DisableKeepAlives: true}}
-		counts := map[int]int{}
-		for i := range 200 {
-			port, err := getThrough(client, m, backend, fmt.Sprintf("/zd/after/%d", i))
-			if err != nil {
-				return err
-			}
-			counts[port]++
+		counts, err := countServedBy(m, backend, "/zd/after", 200)
+		if err != nil {
+			return err
 		}
 		for p := range counts {
 			found := false

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"reflect"
+	"strings"
 
 	"github.com/hashicorp/terraform-plugin-framework/diag"
 	"github.com/hashicorp/terraform-plugin-framework/path"
@@ -214,18 +215,13 @@ func (l *lifecycle[M, W]) adoptIdentical(ctx context.Context, w write[M], body a
 }
 
 func (l *lifecycle[M, W]) Read(ctx context.Context, req resource.ReadRequest, resp *resource.ReadResponse) {
-	var state M
-	resp.Diagnostics.Append(req.State.Get(ctx, &state)...)
-	if resp.Diagnostics.HasError() {
+	state, ok := l.fromState(ctx, req.State, "read", &resp.Diagnostics)
+	if !ok {
 		return
 	}
 	k := l.kind
 	id := k.id(state)
 	summary := "Unable to Read " + k.title
-	if l.machine == nil {
-		resp.Diagnostics.AddError(summary, k.detail("read", id, errNotConfigured))
-		return
-	}
 	var got W
 	err := l.machine.Call(ctx, k.getMethod, k.ref(state), &got)
 	if errors.Is(err, api.ErrNotFound) {
@@ -253,22 +249,32 @@ func (l *lifecycle[M, W]) Read(ctx context.Context, req resource.ReadRequest, re
 }
 
 func (l *lifecycle[M, W]) Delete(ctx context.Context, req resource.DeleteRequest, resp *resource.DeleteResponse) {
-	var state M
-	resp.Diagnostics.Append(req.State.Get(ctx, &state)...)
-	if resp.Diagnostics.HasError() {
+	state, ok := l.fromState(ctx, req.State, "delete", &resp.Diagnostics)
+	if !ok {
 		return
 	}
 	k := l.kind
 	id := k.id(state)
 	summary := "Unable to Delete " + k.title
-	if l.machine == nil {
-		resp.Diagnostics.AddError(summary, k.detail("delete", id, errNotConfigured))
-		return
-	}
 	// An object already gone is what Delete wants.
 	if err := l.machine.Call(ctx, k.deleteMethod, k.ref(state), nil); err != nil && !errors.Is(err, api.ErrNotFound) {
 		resp.Diagnostics.AddError(summary, k.detail("delete", id, err.Error()))
 	}
+}
+
+// fromState is the start of Read and Delete: the model from the state, and
+// a machine to ask (ok is false when the diagnostics say why not).
+func (l *lifecycle[M, W]) fromState(ctx context.Context, st tfsdk.State, verb string, diags *diag.Diagnostics) (M, bool) {
+	var state M
+	diags.Append(st.Get(ctx, &state)...)
+	if diags.HasError() {
+		return state, false
+	}
+	if l.machine == nil {
+		diags.AddError("Unable to "+strings.ToUpper(verb[:1])+verb[1:]+" "+l.kind.title, l.kind.detail(verb, l.kind.id(state), errNotConfigured))
+		return state, false
+	}
+	return state, true
 }
 
 func (l *lifecycle[M, W]) ImportState(ctx context.Context, req resource.ImportStateRequest, resp *resource.ImportStateResponse) {

@@ -26,31 +26,21 @@ func checkBindConflicts(cl configuration.Configuration, name string, shared bool
 	if shared {
 		return nil
 	}
-	_, mine, err := cl.GetBinds(parentFrontend, name, tx)
+	all, err := bindsByFrontend(cl, tx)
 	if err != nil {
 		return err
 	}
-	_, frontends, err := cl.GetFrontends(tx)
-	if err != nil {
-		return err
-	}
-	for _, other := range frontends {
-		if other.Name == name {
+	for _, a := range all {
+		if a.frontend != name {
 			continue
 		}
-		_, theirs, err := cl.GetBinds(parentFrontend, other.Name, tx)
-		if err != nil {
-			return err
-		}
-		for _, a := range mine {
-			for _, b := range theirs {
-				if bindsOverlap(a, b) {
-					return api.Errorf(api.CodeRejected,
-						"frontend %q: bind %s is already bound by frontend %q (bind %s): HAProxy would accept both and "+
-							"silently split the port's connections between the two frontends. Use another port or address, "+
-							"or set shared_binds = true on %q if sharing the port is intended",
-						name, bindText(a), other.Name, bindText(b), name)
-				}
+		for _, b := range all {
+			if b.frontend != name && bindsOverlap(a.bind, b.bind) {
+				return api.Errorf(api.CodeRejected,
+					"frontend %q: bind %s is already bound by frontend %q (bind %s): HAProxy would accept both and "+
+						"silently split the port's connections between the two frontends. Use another port or address, "+
+						"or set shared_binds = true on %q if sharing the port is intended",
+					name, bindText(a.bind), b.frontend, bindText(b.bind), name)
 			}
 		}
 	}
