@@ -1,5 +1,11 @@
 package api
 
+import (
+	"fmt"
+	"net"
+	"slices"
+)
+
 // HAProxy backend methods (switchyard_backend).
 const (
 	// MethodBackendGet: BackendRef -> Backend (CodeNotFound if absent).
@@ -32,7 +38,15 @@ type Backend struct {
 	HTTPRequest *[]string `json:"http_request,omitempty"`
 	// HTTPCheck is `option httpchk METHOD URI`. nil: not managed.
 	HTTPCheck *HTTPCheck `json:"http_check,omitempty"`
+	// DrainTimeout bounds, in milliseconds, how long an update that
+	// removes servers at runtime waits for their sessions to end before
+	// it cuts them. It is the agent's behaviour, not haproxy.cfg's: never
+	// read back. nil: DefaultDrainTimeout.
+	DrainTimeout *int64 `json:"drain_timeout_ms,omitempty"`
 }
+
+// DefaultDrainTimeout is Backend.DrainTimeout's default, in milliseconds.
+const DefaultDrainTimeout = 30_000
 
 // HTTPCheck is a backend's `option httpchk`.
 type HTTPCheck struct {
@@ -72,3 +86,94 @@ const (
 // ServerAdminStates are the values of Server.AdminState: the provider
 // validates with them at plan time, the agent again before writing.
 var ServerAdminStates = []string{AdminReady, AdminDrain, AdminMaint}
+
+// What HAProxy 2.6 can change in a running backend's server list (`add
+// server`, `del server`, `set server … addr`) without a reload. The agent
+// decides with these functions whether an update goes live, and the
+// provider's plan warning names a reload with the same ones, so the plan
+// and the apply cannot disagree. Anything the running HAProxy still refuses
+// falls back to the reload (the file is already right).
+
+// DynamicBalance reports whether a backend balanced by algorithm can add
+// and remove servers at runtime. HAProxy refuses `add server` on a static
+// algorithm (static-rr, first) and on the map-based hashes (source, uri,
+// url_param, hdr, rdp-cookie with the default hash-type map-based); "" is
+// HAProxy's default, roundrobin.
+func DynamicBalance(algorithm string) bool {
+	switch algorithm {
+	case "", "roundrobin", "leastconn", "random":
+		return true
+	}
+	return false
+}
+
+// ServerAddBlocker says why s cannot be added at runtime ("" when it can):
+// `add server` in 2.6 does not take every keyword of a server line.
+func ServerAddBlocker(s Server) string {
+	if s.Namespace != "" {
+		return fmt.Sprintf("server %q added with a namespace", s.Name)
+	}
+	return ""
+}
+
+// LiveAddress reports whether a surviving server's address and port can
+// change from from to to at runtime (`set server … addr A port P`). That
+// command takes an IP address only (a host name is resolved by a reload),
+// and a port can be changed but not added or removed (a server without a
+// port uses the client's destination port).
+func LiveAddress(from, to Server) bool {
+	samePort := (from.Port == nil && to.Port == nil) || (from.Port != nil && to.Port != nil && *from.Port == *to.Port)
+	if from.Address == to.Address && samePort {
+		return true
+	}
+	return (from.Port == nil) == (to.Port == nil) && net.ParseIP(to.Address) != nil
+}
+
+// ServerListBlockers says why the server list cannot change from from's to
+// to's at runtime; none when it can (or does not change). Survivors must
+// keep their relative order: HAProxy appends a dynamic server after the
+// others, which only an order-insensitive (dynamic) algorithm does not mind.
+func ServerListBlockers(from, to Backend) []string {
+	had := map[string]bool{}
+	for _, s := range from.Servers {
+		had[s.Name] = true
+	}
+	keeps := map[string]bool{}
+	var added []Server
+	for _, s := range to.Servers {
+		keeps[s.Name] = true
+		if !had[s.Name] {
+			added = append(added, s)
+		}
+	}
+	var before, after []string
+	removed := false
+	for _, s := range from.Servers {
+		if keeps[s.Name] {
+			before = append(before, s.Name)
+		} else {
+			removed = true
+		}
+	}
+	for _, s := range to.Servers {
+		if had[s.Name] {
+			after = append(after, s.Name)
+		}
+	}
+	var out []string
+	if !slices.Equal(before, after) {
+		out = append(out, "servers reordered")
+	}
+	if len(added) == 0 && !removed {
+		return out
+	}
+	if !DynamicBalance(to.Balance) {
+		return append(out, fmt.Sprintf("balance %s cannot add or remove servers at runtime", to.Balance))
+	}
+	for _, s := range added {
+		if why := ServerAddBlocker(s); why != "" {
+			out = append(out, why)
+		}
+	}
+	return out
+}

@@ -75,7 +75,8 @@ func TestCreateAdoptsAnIdenticalBackend(t *testing.T) {
 			Check: types.BoolValue(true), Weight: types.Int64Null(), Backup: types.BoolValue(false), Namespace: types.StringNull(),
 			Inter: types.StringNull(), Maxconn: types.Int64Null(), AdminState: types.StringValue(api.AdminReady),
 		}},
-		HTTPRequest: types.ListNull(types.StringType),
+		HTTPRequest:  types.ListNull(types.StringType),
+		DrainTimeout: types.StringValue(defaultDrainTimeout),
 	}
 	same := backendToAPI(planned)
 	other := backendToAPI(planned)

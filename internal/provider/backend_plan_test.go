@@ -2,6 +2,7 @@ package provider
 
 import (
 	"context"
+	"slices"
 	"strings"
 	"testing"
 
@@ -30,12 +31,30 @@ func TestReloadReasons(t *testing.T) {
 		"drain and maint": {func(b *api.Backend) {
 			b.Servers[0].AdminState, b.Servers[1].AdminState = api.AdminDrain, api.AdminMaint
 		}, nil},
-		"port":               {func(b *api.Backend) { b.Servers[1].Port = w(8082) }, []string{`server "green"`}},
-		"port and a weight":  {func(b *api.Backend) { b.Servers[1].Port, b.Servers[0].Weight = w(8082), w(1) }, []string{`server "green"`}},
-		"balance":            {func(b *api.Backend) { b.Balance = "leastconn" }, []string{"balance"}},
-		"server added":       {func(b *api.Backend) { b.Servers = append(b.Servers, api.Server{Name: "red", Address: "127.0.0.1"}) }, []string{"servers added, removed or reordered"}},
-		"servers reordered":  {func(b *api.Backend) { b.Servers[0], b.Servers[1] = b.Servers[1], b.Servers[0] }, []string{"servers added, removed or reordered"}},
-		"http_request taken": {func(b *api.Backend) { b.HTTPRequest = &[]string{"deny"} }, []string{"http_request"}},
+		"port":              {func(b *api.Backend) { b.Servers[1].Port = w(8082) }, nil},
+		"port and a weight": {func(b *api.Backend) { b.Servers[1].Port, b.Servers[0].Weight = w(8082), w(1) }, nil},
+		"ip address":        {func(b *api.Backend) { b.Servers[1].Address = "127.0.0.2" }, nil},
+		"host name":         {func(b *api.Backend) { b.Servers[1].Address = "app.internal" }, []string{`server "green"`}},
+		"port removed":      {func(b *api.Backend) { b.Servers[1].Port = nil }, []string{`server "green"`}},
+		"check added":       {func(b *api.Backend) { b.Servers[1].Check = true }, []string{`server "green"`}},
+		"balance":           {func(b *api.Backend) { b.Balance = "leastconn" }, []string{"balance"}},
+		"server added": {func(b *api.Backend) {
+			b.Servers = append(b.Servers, api.Server{Name: "red", Address: "127.0.0.1", Port: w(8082), Check: true})
+		}, nil},
+		"server added in front": {func(b *api.Backend) {
+			b.Servers = append([]api.Server{{Name: "red", Address: "127.0.0.1", Port: w(8082)}}, b.Servers...)
+		}, nil},
+		"server removed": {func(b *api.Backend) { b.Servers = b.Servers[1:] }, nil},
+		"blue-green swap": {func(b *api.Backend) {
+			b.Servers = []api.Server{b.Servers[1], {Name: "red", Address: "127.0.0.1", Port: w(8082)}}
+		}, nil},
+		"namespaced server added": {func(b *api.Backend) {
+			b.Servers = append(b.Servers, api.Server{Name: "red", Address: "127.0.0.1", Port: w(8082), Namespace: "red"})
+		}, []string{`server "red" added with a namespace`}},
+		"namespaced server removed": {func(b *api.Backend) { b.Servers = b.Servers[:1] }, nil},
+		"servers reordered":         {func(b *api.Backend) { b.Servers[0], b.Servers[1] = b.Servers[1], b.Servers[0] }, []string{"servers reordered"}},
+		"http_request taken":        {func(b *api.Backend) { b.HTTPRequest = &[]string{"deny"} }, []string{"http_request"}},
+		"drain_timeout":             {func(b *api.Backend) { b.DrainTimeout = w(1000) }, nil},
 	} {
 		t.Run(name, func(t *testing.T) {
 			to := base()
@@ -47,6 +66,34 @@ func TestReloadReasons(t *testing.T) {
 	}
 }
 
+// On a balance that cannot change its server list at runtime, adding or
+// removing servers reloads; a port change still goes live.
+func TestReloadReasonsStaticBalance(t *testing.T) {
+	w := func(v int64) *int64 { return &v }
+	for _, balance := range []string{"static-rr", "first", "source", "uri", "url_param", "hdr"} {
+		from := api.Backend{Name: "web", Balance: balance, Servers: []api.Server{
+			{Name: "blue", Address: "127.0.0.1", Port: w(8080)},
+			{Name: "green", Address: "127.0.0.1", Port: w(8081)},
+		}}
+		added := from
+		added.Servers = append(slices.Clone(from.Servers), api.Server{Name: "red", Address: "127.0.0.1", Port: w(8082)})
+		removed := from
+		removed.Servers = from.Servers[:1]
+		moved := from
+		moved.Servers = slices.Clone(from.Servers)
+		moved.Servers[1].Port = w(9000)
+		want := []string{"balance " + balance + " cannot add or remove servers at runtime"}
+		for name, to := range map[string]api.Backend{"added": added, "removed": removed} {
+			if diff := cmp.Diff(want, reloadReasons(from, to)); diff != "" {
+				t.Errorf("balance %s, server %s (-want +got):\n%s", balance, name, diff)
+			}
+		}
+		if got := reloadReasons(from, moved); got != nil {
+			t.Errorf("balance %s, port change: %v, want none", balance, got)
+		}
+	}
+}
+
 // The plan of an update that reloads says so; one that goes live does not.
 func TestBackendModifyPlanWarnsOfReload(t *testing.T) {
 	state := webModel()
@@ -55,7 +102,14 @@ func TestBackendModifyPlanWarnsOfReload(t *testing.T) {
 		wantWarn bool
 	}{
 		"weight only":    {func(m *backendModel) { m.Servers[0].Weight = types.Int64Value(5) }, false},
-		"address change": {func(m *backendModel) { m.Servers[0].Address = types.StringValue("127.0.0.2") }, true},
+		"address change": {func(m *backendModel) { m.Servers[0].Address = types.StringValue("127.0.0.2") }, false},
+		"host name":      {func(m *backendModel) { m.Servers[0].Address = types.StringValue("app.internal") }, true},
+		"server removed": {func(m *backendModel) { m.Servers = m.Servers[:1] }, false},
+		"namespaced server added": {func(m *backendModel) {
+			s := m.Servers[0]
+			s.Name, s.Namespace = types.StringValue("app3"), types.StringValue("ns3")
+			m.Servers = append(m.Servers, s)
+		}, true},
 	} {
 		t.Run(name, func(t *testing.T) {
 			plan := webModel()

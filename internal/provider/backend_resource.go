@@ -6,7 +6,6 @@ import (
 	"fmt"
 	"math"
 	"reflect"
-	"slices"
 	"strings"
 
 	"github.com/hashicorp/terraform-plugin-framework-validators/int64validator"
@@ -39,7 +38,21 @@ var (
 const (
 	defaultMode    = "http"
 	defaultBalance = "roundrobin"
+	// defaultDrainTimeout is api.DefaultDrainTimeout as the attribute says it.
+	defaultDrainTimeout = "30s"
 )
+
+// dynamicBalances are the balance algorithms that can add and remove
+// servers at runtime, for the docs (api.DynamicBalance decides).
+func dynamicBalances() []string {
+	var out []string
+	for _, a := range balanceAlgorithms {
+		if api.DynamicBalance(a) {
+			out = append(out, a)
+		}
+	}
+	return out
+}
 
 // backendModes are the proxy modes a backend may have.
 var backendModes = []string{"http", "tcp"}
@@ -84,6 +97,9 @@ type backendModel struct {
 	Servers     []serverModel   `tfsdk:"servers"`
 	HTTPRequest types.List      `tfsdk:"http_request"`
 	HTTPCheck   *httpCheckModel `tfsdk:"http_check"`
+	// DrainTimeout is the agent's behaviour, not haproxy.cfg's: a read
+	// keeps the state's value, an import gets the default.
+	DrainTimeout types.String `tfsdk:"drain_timeout"`
 }
 
 type httpCheckModel struct {
@@ -124,7 +140,8 @@ func backendSchema() schema.Schema {
 	return schema.Schema{
 		MarkdownDescription: "An HAProxy `backend` section with its `server` lines. " +
 			"Every change is checked with `haproxy -c` on the machine before it is written, then applied with one graceful reload " +
-			"(except a change of only servers' `weight` and `admin_state`, which goes live through the runtime API without a reload); " +
+			"(except what HAProxy can change at runtime, which goes live through its runtime API without a reload: servers' `weight`, `admin_state`, " +
+			"an IP address or port, and, with a dynamic `balance`, adding and removing servers; see the zero-downtime guide); " +
 			"if HAProxy rejects it, nothing changes and the error shows HAProxy's message. " +
 			"A backend edited or deleted by hand shows up as a difference in the next plan.",
 		Attributes: map[string]schema.Attribute{
@@ -153,12 +170,28 @@ func backendSchema() schema.Schema {
 				Default:    stringdefault.StaticString(defaultBalance),
 				Validators: []validator.String{stringvalidator.OneOf(balanceAlgorithms...)},
 			},
+			"drain_timeout": schema.StringAttribute{
+				MarkdownDescription: "How long an update that removes servers without a reload lets their sessions finish, " + haproxyTimeoutValidator().description + ". " +
+					"A server removed at runtime is first drained (no new connections; established ones go on), and once it has no sessions left, " +
+					"or this much time has passed, it is put in maintenance, its remaining sessions are cut, and it is deleted (`del server`). " +
+					"The apply waits for the drain. A removal that goes through a reload needs no drain: the old HAProxy workers finish their requests. " +
+					"It is Switchyard's behaviour, not part of haproxy.cfg, so it is never read from the machine (an import sets the default). " +
+					"Defaults to `" + defaultDrainTimeout + "`.",
+				Optional:   true,
+				Computed:   true,
+				Default:    stringdefault.StaticString(defaultDrainTimeout),
+				Validators: []validator.String{haproxyTimeoutValidator()},
+			},
 			"servers": schema.ListNestedAttribute{
-				MarkdownDescription: "The backend's servers, in the order of their `server` lines. Defaults to no servers.",
-				Optional:            true,
-				Computed:            true,
-				Default:             listdefault.StaticValue(types.ListValueMust(types.ObjectType{AttrTypes: serverAttrTypes}, []attr.Value{})),
-				Validators:          []validator.List{uniqueServerNames{}},
+				MarkdownDescription: "The backend's servers, in the order of their `server` lines. " +
+					"With a dynamic `balance` (" + quotedList(dynamicBalances()) + "), adding and removing servers goes live without a reload " +
+					"(`add server`, and `del server` after a drain bounded by `drain_timeout`), and is written to haproxy.cfg in the same change, " +
+					"as long as the servers that stay keep their order and no added server has a `namespace` (which `add server` does not take in HAProxy 2.6); " +
+					"otherwise the change reloads, and the plan says so. Defaults to no servers.",
+				Optional:   true,
+				Computed:   true,
+				Default:    listdefault.StaticValue(types.ListValueMust(types.ObjectType{AttrTypes: serverAttrTypes}, []attr.Value{})),
+				Validators: []validator.List{uniqueServerNames{}},
 				NestedObject: schema.NestedAttributeObject{
 					Attributes: map[string]schema.Attribute{
 						"name": schema.StringAttribute{
@@ -173,9 +206,10 @@ func backendSchema() schema.Schema {
 							Validators: []validator.String{addressValidator()},
 						},
 						"port": schema.Int64Attribute{
-							MarkdownDescription: "TCP port of the server, from 1 to 65535. It is required and has no default.",
-							Required:            true,
-							Validators:          []validator.Int64{int64validator.Between(1, 65535)},
+							MarkdownDescription: "TCP port of the server, from 1 to 65535. A change of port, or of an IP `address`, of a server that stays goes live " +
+								"through the runtime API (`set server … addr`), without a reload. It is required and has no default.",
+							Required:   true,
+							Validators: []validator.Int64{int64validator.Between(1, 65535)},
 						},
 						"check": schema.BoolAttribute{
 							MarkdownDescription: "Whether HAProxy health-checks the server (`check`). Defaults to `false`.",
@@ -300,6 +334,10 @@ func parseBackendImportID(id string) (string, error) {
 // managed, whatever the machine has), and keeps prior's spelling of rules and
 // durations that mean the same as the machine's.
 func managedBackend(prior *backendModel, live backendModel) backendModel {
+	live.DrainTimeout = types.StringValue(defaultDrainTimeout)
+	if prior != nil && !prior.DrainTimeout.IsNull() && !prior.DrainTimeout.IsUnknown() {
+		live.DrainTimeout = prior.DrainTimeout
+	}
 	if prior == nil {
 		// Just imported: what the machine has is managed, and a section
 		// without rules reads as not managing them, so importing a plain
@@ -395,6 +433,9 @@ func backendToAPI(m backendModel) api.Backend {
 	if c := m.HTTPCheck; c != nil {
 		b.HTTPCheck = &api.HTTPCheck{Method: c.Method.ValueString(), URI: c.URI.ValueString()}
 	}
+	if ms, err := timeoutMillis(m.DrainTimeout.ValueString()); !m.DrainTimeout.IsNull() && err == nil {
+		b.DrainTimeout = &ms
+	}
 	return b
 }
 
@@ -431,6 +472,9 @@ func backendFromAPI(b api.Backend) backendModel {
 	if c := b.HTTPCheck; c != nil {
 		m.HTTPCheck = &httpCheckModel{Method: types.StringValue(c.Method), URI: types.StringValue(c.URI)}
 	}
+	// The agent never sends it (managedBackend fills it in); mapped for
+	// the symmetry of the two directions.
+	m.DrainTimeout = timeoutValue(types.StringNull(), b.DrainTimeout)
 	return m
 }
 
@@ -443,10 +487,11 @@ func stringOrNull(s string) types.String {
 
 var _ resource.ResourceWithModifyPlan = (*backendResource)(nil)
 
-// ModifyPlan says in the plan when an update will reload HAProxy: only a
-// change of servers' weight and admin_state goes live through the runtime
-// API, and someone draining servers should not learn from the apply that a
-// change they made alongside costs a reload. Creates and deletes always
+// ModifyPlan says in the plan when an update will reload HAProxy: only
+// what HAProxy can change at runtime goes live (servers' weight,
+// admin_state, address and port, and adding and removing servers where
+// api.ServerListBlockers allows), and someone draining servers should not
+// learn from the apply that a change they made alongside costs a reload. Creates and deletes always
 // reload and say so in the resource's description; they get no warning, or
 // a plan of many backends would drown in them.
 func (r *backendResource) ModifyPlan(ctx context.Context, req resource.ModifyPlanRequest, resp *resource.ModifyPlanResponse) {
@@ -470,13 +515,14 @@ func (r *backendResource) ModifyPlan(ctx context.Context, req resource.ModifyPla
 	resp.Diagnostics.AddWarning("Change Reloads HAProxy", fmt.Sprintf(
 		"The update of backend %q %s HAProxy on the machine, because of %s: HAProxy cannot change that at runtime. "+
 			"The reload is graceful and shared by every change of the apply wave. "+
-			"A change of only servers' weight and admin_state goes live through the runtime API, without a reload.",
+			"Servers' weight, admin_state, IP address and port, and adding and removing servers on a dynamic balance, go live through the runtime API, without a reload.",
 		plan.Name.ValueString(), verb, strings.Join(reasons, ", ")))
 }
 
-// reloadReasons names what differs between two backends besides the
-// servers' weight and admin state, the parts the agent changes at runtime
-// (see internal/agent/haproxy/serverstate.go); none means no reload.
+// reloadReasons names what differs between two backends besides what the
+// agent changes at runtime (see internal/agent/haproxy/serverstate.go):
+// servers' weight and admin state, a live address or port, and a server list
+// that api.ServerListBlockers lets change; none means no reload.
 func reloadReasons(from, to api.Backend) []string {
 	var out []string
 	if from.Mode != to.Mode {
@@ -491,19 +537,21 @@ func reloadReasons(from, to api.Backend) []string {
 	if !reflect.DeepEqual(from.HTTPCheck, to.HTTPCheck) {
 		out = append(out, "http_check")
 	}
-	names := func(b api.Backend) []string {
-		n := make([]string, 0, len(b.Servers))
-		for _, s := range b.Servers {
-			n = append(n, s.Name)
+	out = append(out, api.ServerListBlockers(from, to)...)
+	before := map[string]api.Server{}
+	for _, s := range from.Servers {
+		before[s.Name] = s
+	}
+	for _, s := range to.Servers {
+		a, ok := before[s.Name]
+		if !ok {
+			continue
 		}
-		return n
-	}
-	if !slices.Equal(names(from), names(to)) {
-		return append(out, "servers added, removed or reordered")
-	}
-	for i, s := range to.Servers {
-		a, b := from.Servers[i], s
+		b := s
 		a.Weight, b.Weight, a.AdminState, b.AdminState = nil, nil, "", ""
+		if api.LiveAddress(a, b) {
+			a.Address, a.Port = b.Address, b.Port
+		}
 		if !reflect.DeepEqual(a, b) {
 			out = append(out, fmt.Sprintf("server %q", s.Name))
 		}

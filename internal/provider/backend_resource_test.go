@@ -115,18 +115,19 @@ func webModel() backendModel {
 		}
 	}
 	return backendModel{
-		ID:          types.StringValue("web"),
-		Name:        types.StringValue("web"),
-		Mode:        types.StringValue("http"),
-		Balance:     types.StringValue("roundrobin"),
-		Servers:     []serverModel{server("app1", 8080), server("app2", 8081)},
-		HTTPRequest: types.ListNull(types.StringType),
+		ID:           types.StringValue("web"),
+		Name:         types.StringValue("web"),
+		Mode:         types.StringValue("http"),
+		Balance:      types.StringValue("roundrobin"),
+		Servers:      []serverModel{server("app1", 8080), server("app2", 8081)},
+		HTTPRequest:  types.ListNull(types.StringType),
+		DrainTimeout: types.StringValue(defaultDrainTimeout),
 	}
 }
 
 func webAPI() api.Backend {
 	return api.Backend{
-		Name: "web", Mode: "http", Balance: "roundrobin",
+		Name: "web", Mode: "http", Balance: "roundrobin", DrainTimeout: ptr(api.DefaultDrainTimeout),
 		Servers: []api.Server{
 			{Name: "app1", Address: "127.0.0.1", Port: ptr(8080)},
 			{Name: "app2", Address: "127.0.0.1", Port: ptr(8081)},
@@ -162,7 +163,7 @@ func TestBackendToAPI(t *testing.T) {
 	}{
 		{"defaults", webModel(), webAPI()},
 		{"every option", full, api.Backend{
-			Name: "web", Mode: "http", Balance: "roundrobin",
+			Name: "web", Mode: "http", Balance: "roundrobin", DrainTimeout: ptr(api.DefaultDrainTimeout),
 			Servers: []api.Server{
 				{Name: "app1", Address: "127.0.0.1", Port: ptr(8080)},
 				// weight 0 is a value, not "unset": it drains the server.
@@ -170,7 +171,7 @@ func TestBackendToAPI(t *testing.T) {
 			},
 		}},
 		// The agent replaces the server list: an empty one, not a missing one.
-		{"no servers", noServers, api.Backend{Name: "web", Mode: "http", Balance: "roundrobin", Servers: []api.Server{}}},
+		{"no servers", noServers, api.Backend{Name: "web", Mode: "http", Balance: "roundrobin", Servers: []api.Server{}, DrainTimeout: ptr(api.DefaultDrainTimeout)}},
 		// Nulls (webModel) leave the extensions nil: not managed.
 		{"rules, check, inter and maxconn", ext, extAPI},
 		// [] manages the rules: the section must end up with none.

@@ -117,39 +117,39 @@ func (m *Manager) UpdateBackend(ctx context.Context, b api.Backend) (api.Backend
 	return m.GetBackend(ctx, b.Name)
 }
 
-// updateBackend is UpdateBackend's change. mask keeps the weight and state
-// keywords of existing servers as the file has them: the transaction then
+// updateBackend is UpdateBackend's change. mask leaves in the file what
+// the runtime API can change (see serverstate.go) as the file has it: the
+// weight and state keywords of existing servers, their address and port
+// where api.LiveAddress allows, and, when api.ServerListBlockers finds
+// nothing (and no default-server line would make a server added at runtime
+// differ from the file's), the server list itself. The transaction then
 // shows whether the update differs in anything a reload is needed for.
 func updateBackend(cl configuration.Configuration, tx string, b api.Backend, requests []*models.HTTPRequestRule, mask bool) error {
 	_, cur, err := cl.GetBackend(b.Name, tx)
 	if err != nil {
 		return err
 	}
-	applyBackend(cur, b)
-	if err := cl.EditBackend(b.Name, cur, tx, 0); err != nil {
-		return err
-	}
 	_, existing, err := cl.GetServers(parentBackend, b.Name, tx)
 	if err != nil {
+		return err
+	}
+	keepList := mask && len(api.ServerListBlockers(backendFromModels(cur, existing), b)) == 0 &&
+		!(addsServers(existing, b.Servers) && hasDefaultServer(cl, tx, cur))
+	applyBackend(cur, b)
+	if err := cl.EditBackend(b.Name, cur, tx, 0); err != nil {
 		return err
 	}
 	// Servers are rewritten in the requested order (order matters to
 	// HAProxy, e.g. for balance first), each on top of its previous
 	// self so unmanaged parameters survive. An unchanged list renders
 	// to the same text, and then nothing is reloaded.
-	old := map[string]*models.Server{}
 	for _, s := range existing {
-		old[s.Name] = s
 		if err := cl.DeleteServer(s.Name, parentBackend, b.Name, tx, 0); err != nil {
 			return err
 		}
 	}
-	for _, s := range b.Servers {
-		model := serverToModel(old[s.Name], s)
-		if prev := old[s.Name]; mask && prev != nil {
-			keepFileState(model, prev)
-		}
-		if err := cl.CreateServer(parentBackend, b.Name, model, tx, 0); err != nil {
+	for _, s := range maskedServers(b.Servers, existing, mask, keepList) {
+		if err := cl.CreateServer(parentBackend, b.Name, s, tx, 0); err != nil {
 			return err
 		}
 	}
@@ -168,6 +168,76 @@ func updateBackend(cl configuration.Configuration, tx string, b api.Backend, req
 		}
 	}
 	return createRequestRules(cl, b.Name, requests, tx)
+}
+
+// maskedServers are the server lines updateBackend writes for want over
+// the file's existing ones. Unmasked: want, in its order. Masked, each
+// surviving server keeps the file's runtime-settable keywords; with keepList
+// the lines are the file's own list (removed servers stay, added ones are
+// left out), which is want's order too since survivors keep theirs.
+func maskedServers(want []api.Server, existing models.Servers, mask, keepList bool) []*models.Server {
+	old := map[string]*models.Server{}
+	for _, s := range existing {
+		old[s.Name] = s
+	}
+	line := func(s api.Server) *models.Server {
+		model := serverToModel(old[s.Name], s)
+		if prev := old[s.Name]; mask && prev != nil {
+			keepFileState(model, prev)
+			if api.LiveAddress(serverFromModel(prev), s) {
+				model.Address, model.Port = prev.Address, copyInt(prev.Port)
+			}
+		}
+		return model
+	}
+	var out []*models.Server
+	if !keepList {
+		for _, s := range want {
+			out = append(out, line(s))
+		}
+		return out
+	}
+	byName := map[string]api.Server{}
+	for _, s := range want {
+		byName[s.Name] = s
+	}
+	for _, prev := range existing {
+		if s, ok := byName[prev.Name]; ok {
+			out = append(out, line(s))
+		} else {
+			out = append(out, prev)
+		}
+	}
+	return out
+}
+
+func addsServers(existing models.Servers, want []api.Server) bool {
+	for _, s := range want {
+		if !slices.ContainsFunc(existing, func(e *models.Server) bool { return e.Name == s.Name }) {
+			return true
+		}
+	}
+	return false
+}
+
+// hasDefaultServer reports whether a default-server line applies to the
+// backend: its own or a defaults section's. `add server` ignores
+// default-server, so a server added at runtime would not be the one the
+// file describes: such a backend adds servers by a reload.
+func hasDefaultServer(cl configuration.Configuration, tx string, b *models.Backend) bool {
+	if b.DefaultServer != nil {
+		return true
+	}
+	_, defs, err := cl.GetDefaultsSections(tx)
+	if err != nil {
+		return true // unknown: the reload is always right
+	}
+	for _, d := range defs {
+		if d.DefaultServer != nil {
+			return true
+		}
+	}
+	return false
 }
 
 // DeleteBackend removes a backend and its servers.

@@ -14,6 +14,7 @@ import (
 	"fmt"
 	"io"
 	"net"
+	"slices"
 	"strconv"
 	"strings"
 	"syscall"
@@ -218,6 +219,10 @@ type ServerState struct {
 	// Weight is srv_uweight, the user weight: `set server … state drain`
 	// leaves it alone (drain is a flag, not a weight).
 	Weight int64
+	// Address and Port are srv_addr and srv_port: where the running
+	// HAProxy sends the server's connections (port 0: none configured).
+	Address string
+	Port    int64
 }
 
 // HAProxy's srv_admin_state bits (src/server.h, SRV_ADMF_*).
@@ -317,6 +322,16 @@ func ParseServersState(out string) ([]ServerState, error) {
 		if s.Weight, err = strconv.ParseInt(w, 10, 64); err != nil {
 			return nil, fmt.Errorf("`show servers state`: srv_uweight %q: %w", w, err)
 		}
+		if s.Address, err = get("srv_addr"); err != nil {
+			return nil, err
+		}
+		port, err := get("srv_port")
+		if err != nil {
+			return nil, err
+		}
+		if s.Port, err = strconv.ParseInt(port, 10, 64); err != nil {
+			return nil, fmt.Errorf("`show servers state`: srv_port %q: %w", port, err)
+		}
 		states = append(states, s)
 	}
 	return states, nil
@@ -336,4 +351,112 @@ func (c Client) SetServerState(ctx context.Context, backend, server, state strin
 // SetServerWeight sets a server's user weight in the running HAProxy.
 func (c Client) SetServerWeight(ctx context.Context, backend, server string, weight int64) error {
 	return c.quiet(ctx, fmt.Sprintf("set server %s/%s weight %d", Escape(backend), Escape(server), weight), "")
+}
+
+// answered runs a command whose success HAProxy confirms with a message
+// that contains one of ok; any other answer is its error message.
+func (c Client) answered(ctx context.Context, line string, ok ...string) error {
+	out, err := c.Command(ctx, line, "")
+	if err != nil {
+		return err
+	}
+	for _, want := range ok {
+		if strings.Contains(out, want) {
+			return nil
+		}
+	}
+	return fmt.Errorf("HAProxy runtime API: %s: %s", firstWords(line), strings.TrimSpace(out))
+}
+
+// SetServerAddrLine is the command that points a server at address and
+// port (0: leave the port alone).
+func SetServerAddrLine(backend, server, address string, port int64) string {
+	line := "set server " + Escape(backend) + "/" + Escape(server) + " addr " + Escape(address)
+	if port != 0 {
+		line += fmt.Sprintf(" port %d", port)
+	}
+	return line
+}
+
+// SetServerAddr points a running server at another address and port.
+// HAProxy 2.6 answers even a success with a message ("IP changed from …",
+// "no need to change the addr, port changed from …").
+func (c Client) SetServerAddr(ctx context.Context, backend, server, address string, port int64) error {
+	return c.answered(ctx, SetServerAddrLine(backend, server, address, port), "changed from", "no need to change")
+}
+
+// AddServerLine is the `add server` command for a server with the given
+// `server` line keywords after the address (as in haproxy.cfg).
+func AddServerLine(backend, server, address string, keywords []string) string {
+	words := append([]string{"add server " + Escape(backend) + "/" + Escape(server), Escape(address)}, keywords...)
+	return strings.Join(words, " ")
+}
+
+// AddServer adds a server to a running backend. HAProxy starts it in
+// maintenance with its health checks off, whatever the keywords say: the
+// caller sets its state (and `enable health`) afterwards.
+func (c Client) AddServer(ctx context.Context, backend, server, address string, keywords []string) error {
+	return c.answered(ctx, AddServerLine(backend, server, address, keywords), "New server registered")
+}
+
+// EnableHealth starts the health checks of a server added at runtime.
+func (c Client) EnableHealth(ctx context.Context, backend, server string) error {
+	return c.quiet(ctx, "enable health "+Escape(backend)+"/"+Escape(server), "")
+}
+
+// ShutdownSessions cuts every session of a server.
+func (c Client) ShutdownSessions(ctx context.Context, backend, server string) error {
+	return c.quiet(ctx, "shutdown sessions server "+Escape(backend)+"/"+Escape(server), "")
+}
+
+// ErrServerBusy is returned by DeleteServer while the server still has
+// connections (active, idle or queued).
+var ErrServerBusy = errors.New("server still has connections")
+
+// DeleteServer removes a server, which must be in maintenance, from a
+// running backend.
+func (c Client) DeleteServer(ctx context.Context, backend, server string) error {
+	err := c.answered(ctx, "del server "+Escape(backend)+"/"+Escape(server), "Server deleted")
+	if err != nil && strings.Contains(err.Error(), "still has connections") {
+		return fmt.Errorf("%w: %v", ErrServerBusy, err)
+	}
+	return err
+}
+
+// Sessions returns the current sessions (`show stat` scur) of a backend's
+// servers, by server name.
+func (c Client) Sessions(ctx context.Context, backend string) (map[string]int64, error) {
+	out, err := c.Command(ctx, "show stat "+Escape(backend)+" 4 -1", "")
+	if err != nil {
+		return nil, err
+	}
+	return ParseSessions(out, backend)
+}
+
+// ParseSessions reads the scur column of `show stat` CSV for backend's
+// server rows (not its BACKEND row). Columns are found by name.
+func ParseSessions(out, backend string) (map[string]int64, error) {
+	lines := strings.Split(strings.TrimSpace(out), "\n")
+	if len(lines) == 0 || !strings.HasPrefix(lines[0], "# ") {
+		return nil, fmt.Errorf("unexpected `show stat` answer: %q", firstLine(strings.TrimSpace(out)))
+	}
+	header := strings.Split(strings.TrimPrefix(lines[0], "# "), ",")
+	col := func(name string) int { return slices.Index(header, name) }
+	px, sv, scur := col("pxname"), col("svname"), col("scur")
+	if px < 0 || sv < 0 || scur < 0 {
+		return nil, fmt.Errorf("`show stat`: no pxname, svname or scur column in %q", lines[0])
+	}
+	sessions := map[string]int64{}
+	for _, line := range lines[1:] {
+		f := strings.Split(line, ",")
+		if len(f) <= max(px, sv, scur) || f[px] != backend || f[sv] == "BACKEND" || f[sv] == "FRONTEND" {
+			continue
+		}
+		n, err := strconv.ParseInt(f[scur], 10, 64)
+		if err != nil {
+			return nil, fmt.Errorf("`show stat`: scur %q of %s/%s: %w", f[scur], backend, f[sv], err)
+		}
+		sessions[f[sv]] = n
+	}
+	return sessions, nil
 }
