@@ -21,6 +21,17 @@ import (
 // runtime API).
 func newServerStateFixture(t *testing.T) *mapFixture {
 	t.Helper()
+	return newRuntimeFixture(t, `backend be
+    balance roundrobin
+    server s1 127.0.0.1:1
+    server s2 127.0.0.1:2
+`)
+}
+
+// newRuntimeFixture is newServerStateFixture's Manager and HAProxy with
+// sections of its own after the global and defaults sections.
+func newRuntimeFixture(t *testing.T, sections string) *mapFixture {
+	t.Helper()
 	needHAProxy(t)
 	dir := t.TempDir()
 	f := &mapFixture{dir: dir, reloader: &fakeReloader{}, socket: filepath.Join(dir, "admin.sock")}
@@ -31,11 +42,7 @@ defaults
     timeout connect 5s
     timeout client 5s
     timeout server 5s
-backend be
-    balance roundrobin
-    server s1 127.0.0.1:1
-    server s2 127.0.0.1:2
-`, f.socket)
+`, f.socket) + sections
 	cfgPath := filepath.Join(dir, "haproxy.cfg")
 	if err := os.WriteFile(cfgPath, []byte(cfg), 0o644); err != nil {
 		t.Fatal(err)
@@ -88,11 +95,16 @@ func TestServerStateLiveOrReload(t *testing.T) {
 		// configuration-maint flag even once it is set ready).
 		{"all ready", twoServers(i64(90), i64(10), "", ""), 0,
 			map[string]string{"s1": "ready/90", "s2": "ready/10"}, []string{"weight 10"}, []string{"disabled"}, true},
-		{"port change reloads", func() api.Backend {
+		{"port change goes live", func() api.Backend {
 			b := twoServers(i64(90), i64(10), "", "")
 			b.Servers[1].Port = i64(3)
 			return b
-		}(), 1, nil, []string{"s2 127.0.0.1:3 weight 10"}, nil, false},
+		}(), 0, map[string]string{"s1": "ready/90", "s2": "ready/10"}, []string{"s2 127.0.0.1:3 weight 10"}, nil, false},
+		{"port removed reloads", func() api.Backend {
+			b := twoServers(i64(90), i64(10), "", "")
+			b.Servers[1].Port = nil
+			return b
+		}(), 1, nil, []string{"s2 127.0.0.1 weight 10"}, nil, false},
 	}
 	for _, step := range steps {
 		if step.restart {

@@ -73,20 +73,54 @@ func TestParseServersState(t *testing.T) {
 		"3 be 2 s2 127.0.0.1 0 8 10 10 12 1 0 0 0 0 0 0 - 2\n" +
 		"3 be 3 s3 127.0.0.1 0 5 1 1 12 1 0 0 0 0 0 0 - 3\n" +
 		// `disabled` in the file, then `set server … state ready`.
-		"3 be 4 s4 127.0.0.1 2 4 5 0 0 1 0 0 8 0 0 0 - 4\n"
+		"3 be 4 s4 127.0.0.2 2 4 5 0 0 1 0 0 8 0 0 0 - 4\n" +
+		// Added at runtime without a port.
+		"3 be 5 s5 ::1 0 1 1 1 12 1 0 0 0 0 0 0 - 0\n"
 	got, err := ParseServersState(out)
 	if err != nil {
 		t.Fatal(err)
 	}
-	want := []string{"s1 ready 90", "s2 drain 10", "s3 maint 1", "s4 ready 5"}
+	want := []string{"s1 ready 90 127.0.0.1:1", "s2 drain 10 127.0.0.1:2", "s3 maint 1 127.0.0.1:3", "s4 ready 5 127.0.0.2:4", "s5 maint 1 ::1:0"}
 	var have []string
 	for _, s := range got {
-		have = append(have, fmt.Sprintf("%s %s %d", s.Server, s.AdminState(), s.Weight))
+		have = append(have, fmt.Sprintf("%s %s %d %s:%d", s.Server, s.AdminState(), s.Weight, s.Address, s.Port))
 	}
 	if diff := cmp.Diff(want, have); diff != "" {
 		t.Errorf("(-want +got):\n%s", diff)
 	}
 	if _, err := ParseServersState("Can't find backend.\n"); !errors.Is(err, ErrNoBackend) {
 		t.Errorf("unknown backend: %v, want ErrNoBackend", err)
+	}
+}
+
+func TestServerCommandLines(t *testing.T) {
+	for _, tc := range []struct{ got, want string }{
+		{SetServerAddrLine("be", "s1", "127.0.0.2", 8081), "set server be/s1 addr 127.0.0.2 port 8081"},
+		{SetServerAddrLine("be", "s1", "::1", 0), "set server be/s1 addr ::1"},
+		{AddServerLine("be", "s3", "127.0.0.1:8082", []string{"check", "inter 500", "weight 7"}), "add server be/s3 127.0.0.1:8082 check inter 500 weight 7"},
+		{AddServerLine("be", "s 4", "10.0.0.1", nil), `add server be/s\ 4 10.0.0.1`},
+	} {
+		if tc.got != tc.want {
+			t.Errorf("got %q, want %q", tc.got, tc.want)
+		}
+	}
+}
+
+func TestParseSessions(t *testing.T) {
+	// `show stat be 4 -1` on 2.6.12, columns cut after stot.
+	out := "# pxname,svname,qcur,qmax,scur,smax,slim,stot\n" +
+		"be,old,0,0,1,1,,3\n" +
+		"be,new,0,0,0,2,,7\n" +
+		"other,old,0,0,5,5,,5\n" +
+		"be,BACKEND,0,0,1,2,,10\n"
+	got, err := ParseSessions(out, "be")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if diff := cmp.Diff(map[string]int64{"old": 1, "new": 0}, got); diff != "" {
+		t.Errorf("(-want +got):\n%s", diff)
+	}
+	if _, err := ParseSessions("Unknown command.\n", "be"); err == nil {
+		t.Error("an error message parsed as sessions")
 	}
 }
