@@ -221,12 +221,13 @@ func TestAccBackend_zeroDowntime(t *testing.T) {
 				},
 				Check: resource.TestCheckResourceAttr("data.switchyard_host.zd", "reloads", "0"),
 			},
-			// For comparison, and to show the reload counter counts: a
-			// port change cannot go live in this slice and reloads once.
-			loadStep("port change (reload)", `[
+			// For comparison, and to show the reload counter counts:
+			// turning a health check on cannot go live and reloads once
+			// (a port change goes live: acc_zerodowntime_servers_test.go).
+			loadStep("check added (reload)", `[
     { name = "app8080", address = "127.0.0.1", port = 8080, weight = 0 },
-    { name = "app8081", address = "127.0.0.1", port = 8082, weight = 100 },
-  ]`, "1", 8082),
+    { name = "app8081", address = "127.0.0.1", port = 8081, weight = 100, check = true },
+  ]`, "1", 8081),
 		},
 	})
 }

@@ -335,3 +335,22 @@ func TestRuntimeOnlyServer(t *testing.T) {
 		t.Errorf("running servers (-want +got):\n%s", diff)
 	}
 }
+
+// The servers that will take traffic are set first, so a swap never leaves
+// the backend without one.
+func TestServingFirst(t *testing.T) {
+	in := []api.Server{
+		{Name: "drained", AdminState: api.AdminDrain},
+		{Name: "zero", Weight: i64(0)},
+		{Name: "ready"},
+		{Name: "maint", AdminState: api.AdminMaint},
+		{Name: "heavy", AdminState: api.AdminReady, Weight: i64(100)},
+	}
+	var got []string
+	for _, s := range servingFirst(in) {
+		got = append(got, s.Name)
+	}
+	if diff := cmp.Diff([]string{"ready", "heavy", "drained", "zero", "maint"}, got); diff != "" {
+		t.Errorf("(-want +got):\n%s", diff)
+	}
+}

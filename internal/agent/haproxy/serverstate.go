@@ -90,7 +90,7 @@ func (m *Manager) liveServers(b api.Backend) func(context.Context, bool) error {
 				return err
 			}
 		}
-		for _, s := range servers {
+		for _, s := range servingFirst(servers) {
 			if afterReload && s.AdminState != api.AdminDrain {
 				continue
 			}
@@ -112,6 +112,27 @@ func (m *Manager) liveServers(b api.Backend) func(context.Context, bool) error {
 		// Removals last, once the servers that replace them take traffic.
 		return m.removeServers(ctx, b.Name, gone, drain)
 	}
+}
+
+// servingFirst orders servers so that those that will take traffic (ready,
+// weight above 0) are set before those that will not: draining app A while
+// readying app B, or shifting weights 100/0 to 0/100, must never leave a
+// moment when no server takes new connections (a 503 for that request).
+func servingFirst(servers []api.Server) []api.Server {
+	serving := func(s api.Server) bool {
+		return (s.AdminState == "" || s.AdminState == api.AdminReady) && (s.Weight == nil || *s.Weight > 0)
+	}
+	out := slices.Clone(servers)
+	slices.SortStableFunc(out, func(a, b api.Server) int {
+		switch {
+		case serving(a) == serving(b):
+			return 0
+		case serving(a):
+			return -1
+		}
+		return 1
+	})
+	return out
 }
 
 // liveServerList makes the running backend's server list the one of the
