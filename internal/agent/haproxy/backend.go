@@ -134,7 +134,7 @@ func updateBackend(cl configuration.Configuration, tx string, b api.Backend, req
 		return err
 	}
 	keepList := mask && len(api.ServerListBlockers(backendFromModels(cur, existing), b)) == 0 &&
-		!(addsServers(existing, b.Servers) && hasDefaultServer(cl, tx, cur))
+		(!addsServers(existing, b.Servers) || !hasDefaultServer(cl, tx, cur))
 	applyBackend(cur, b)
 	if err := cl.EditBackend(b.Name, cur, tx, 0); err != nil {
 		return err

@@ -1,10 +1,10 @@
 // Package runtime talks to a running HAProxy over its admin (stats) socket:
 // the runtime API, for changes HAProxy takes without a reload (maps, server
-// state and weight).
+// state, weight and address, servers added and deleted).
 //
 // It is a small socket client rather than client-native's runtime package:
-// the agent needs five map commands, and the client below is the whole of
-// what they need (one connection per command, which is what the admin socket
+// the agent needs a few map and server commands, and the client below is the
+// whole of what they need (one connection per command, which is what the admin socket
 // wants anyway: in non-interactive mode it answers one command and closes).
 package runtime
 
