@@ -108,10 +108,15 @@ func DynamicBalance(algorithm string) bool {
 }
 
 // ServerAddBlocker says why s cannot be added at runtime ("" when it can):
-// `add server` in 2.6 does not take every keyword of a server line.
+// `add server` in 2.6 does not take `namespace`, and it never resolves a
+// host name (a dynamic server has init-addr none), so such a server would
+// take no traffic until a reload.
 func ServerAddBlocker(s Server) string {
 	if s.Namespace != "" {
 		return fmt.Sprintf("server %q added with a namespace", s.Name)
+	}
+	if net.ParseIP(s.Address) == nil {
+		return fmt.Sprintf("server %q added with a host name", s.Name)
 	}
 	return ""
 }

@@ -58,6 +58,7 @@ func TestServerListBlockers(t *testing.T) {
 		"added on static-rr":  {Backend{Balance: "static-rr", Servers: s("a")}, Backend{Balance: "static-rr", Servers: s("a", "b")}, []string{"balance static-rr cannot add or remove servers at runtime"}},
 		"removed on source":   {Backend{Balance: "source", Servers: s("a", "b")}, Backend{Balance: "source", Servers: s("a")}, []string{"balance source cannot add or remove servers at runtime"}},
 		"namespaced added":    {Backend{Servers: s("a")}, Backend{Servers: append(s("a"), ns)}, []string{`server "x" added with a namespace`}},
+		"host name added":     {Backend{Servers: s("a")}, Backend{Servers: append(s("a"), Server{Name: "h", Address: "app.internal"})}, []string{`server "h" added with a host name`}},
 		"namespaced removed":  {Backend{Servers: append(s("a"), ns)}, Backend{Servers: s("a")}, nil},
 		"namespaced kept":     {Backend{Servers: append(s("a"), ns)}, Backend{Servers: append(s("a", "b"), ns)}, nil},
 		"from nothing":        {Backend{}, Backend{Servers: s("a")}, nil},

@@ -51,6 +51,9 @@ func TestReloadReasons(t *testing.T) {
 		"namespaced server added": {func(b *api.Backend) {
 			b.Servers = append(b.Servers, api.Server{Name: "red", Address: "127.0.0.1", Port: w(8082), Namespace: "red"})
 		}, []string{`server "red" added with a namespace`}},
+		"server added by host name": {func(b *api.Backend) {
+			b.Servers = append(b.Servers, api.Server{Name: "red", Address: "red.internal", Port: w(8082)})
+		}, []string{`server "red" added with a host name`}},
 		"namespaced server removed": {func(b *api.Backend) { b.Servers = b.Servers[:1] }, nil},
 		"servers reordered":         {func(b *api.Backend) { b.Servers[0], b.Servers[1] = b.Servers[1], b.Servers[0] }, []string{"servers reordered"}},
 		"http_request taken":        {func(b *api.Backend) { b.HTTPRequest = &[]string{"deny"} }, []string{"http_request"}},

@@ -186,7 +186,8 @@ func backendSchema() schema.Schema {
 				MarkdownDescription: "The backend's servers, in the order of their `server` lines. " +
 					"With a dynamic `balance` (" + quotedList(dynamicBalances()) + "), adding and removing servers goes live without a reload " +
 					"(`add server`, and `del server` after a drain bounded by `drain_timeout`), and is written to haproxy.cfg in the same change, " +
-					"as long as the servers that stay keep their order and no added server has a `namespace` (which `add server` does not take in HAProxy 2.6); " +
+					"as long as the servers that stay keep their order and every added server has an IP address and no `namespace` " +
+					"(`add server` in HAProxy 2.6 resolves no host name and takes no namespace); " +
 					"otherwise the change reloads, and the plan says so. Defaults to no servers.",
 				Optional:   true,
 				Computed:   true,

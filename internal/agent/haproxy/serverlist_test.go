@@ -129,6 +129,8 @@ func TestServerListDecision(t *testing.T) {
 			api.Backend{Name: "be", Servers: []api.Server{srv("s1", "127.0.0.1", 1)}}, true},
 		"namespaced add": {"backend be\n    server s1 127.0.0.1:1\n",
 			api.Backend{Name: "be", Servers: []api.Server{srv("s1", "127.0.0.1", 1), {Name: "s2", Address: "127.0.0.1", Port: i64(2), Namespace: "ns2"}}}, false},
+		"add by host name": {"backend be\n    server s1 127.0.0.1:1\n",
+			api.Backend{Name: "be", Servers: []api.Server{srv("s1", "127.0.0.1", 1), srv("s2", "localhost", 2)}}, false},
 		"host name": {"backend be\n    server s1 127.0.0.1:1\n",
 			api.Backend{Name: "be", Servers: []api.Server{srv("s1", "localhost", 1)}}, false},
 		"port removed": {"backend be\n    server s1 127.0.0.1:1\n",
