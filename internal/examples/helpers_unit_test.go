@@ -21,3 +21,14 @@ func TestParseWorkers(t *testing.T) {
 		}
 	}
 }
+
+func TestOperationalStates(t *testing.T) {
+	const out = "1\n# be_id be_name srv_id srv_name srv_addr srv_op_state srv_admin_state srv_uweight\n" +
+		"4 bg-app 1 blue-1 127.0.0.1 2 0 1 1 4 6 3 4 6 0 0 0 - 8000 - 0 0 - - 0\n" +
+		"4 bg-app 2 green-1 127.0.0.1 0 8 1 1 4 6 3 4 6 0 0 0 - 8000 - 0 0 - - 0\n" +
+		"5 other 1 blue-1 127.0.0.1 1 0 1 1 4 6 3 4 6 0 0 0 - 8000 - 0 0 - - 0\n"
+	want := map[string]string{"blue-1": "2", "green-1": "0"}
+	if diff := cmp.Diff(want, operationalStates(out, "bg-app")); diff != "" {
+		t.Errorf("operationalStates (-want +got):\n%s", diff)
+	}
+}

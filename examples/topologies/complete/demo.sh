@@ -2,7 +2,8 @@
 # The demo behind `make demo`: apply the complete topology (layered + deluxe)
 # to two lab machines, edge = machine 1 and worker = machine 2, with the
 # provider just built, then show with real requests that it works and move
-# one user to the deluxe instance without a reload.
+# one user to the deluxe instance without a reload; then switch a blue-green
+# app between its colours (../blue-green/demo.sh).
 #
 # Run from the repository root by make (LAB, LAB_DIR, BIN_DIR, TERRAFORM set).
 # It can be run again: every run first puts john back in the default pool, so
@@ -180,6 +181,10 @@ rc=$?
 set -e
 echo "  exit code $rc"
 [[ $rc == 0 ]] || { cat "$work/plan.log"; exit 1; }
+
+echo
+# Blue-green deployments: a topology of its own on the edge (port 8088).
+bash "$examples/topologies/blue-green/demo.sh"
 
 cat <<MSG
 
