@@ -28,10 +28,13 @@ type Options struct {
 	// version): the loop counts answers by that key. An error counts the
 	// request as failed.
 	Classify func(url, body string) (string, error)
-	Min      int           // requests to send at least; default 2000
-	Max      time.Duration // longest run; default 90s
-	Clients  int           // concurrent clients; default 2
-	Timeout  time.Duration // per request; default 10s
+	// Header is sent with every request (e.g. the lab frontend's
+	// backend-selecting header); nil sends none.
+	Header  http.Header
+	Min     int           // requests to send at least; default 2000
+	Max     time.Duration // longest run; default 90s
+	Clients int           // concurrent clients; default 2
+	Timeout time.Duration // per request; default 10s
 }
 
 // Loop is a running request loop.
@@ -116,7 +119,14 @@ func (l *Loop) client(c int, deadline time.Time) {
 }
 
 func (l *Loop) one(client *http.Client, url string) (string, error) {
-	resp, err := client.Get(url)
+	req, err := http.NewRequest(http.MethodGet, url, nil)
+	if err != nil {
+		return "", err
+	}
+	for k, v := range l.opts.Header {
+		req.Header[k] = v
+	}
+	resp, err := client.Do(req)
 	if err != nil {
 		return "", err
 	}

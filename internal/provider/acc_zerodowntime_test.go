@@ -3,10 +3,9 @@ package provider
 import (
 	"fmt"
 	"net/http"
+	"strconv"
 	"strings"
-	"sync"
 	"testing"
-	"time"
 
 	"github.com/hashicorp/terraform-plugin-testing/helper/acctest"
 	"github.com/hashicorp/terraform-plugin-testing/helper/resource"
@@ -17,91 +16,65 @@ import (
 	"github.com/hashicorp/terraform-plugin-testing/tfjsonpath"
 
 	"github.com/switchyard/terraform-provider-switchyard/internal/lab"
+	"github.com/switchyard/terraform-provider-switchyard/internal/loadloop"
 )
 
 // Zero-downtime operations (issue 10, items 1 and 2): each change runs
 // under a request loop through the lab frontend, which must see no failed
 // request, and the apply's own agent session must not reload HAProxy.
 
-// loadMin, loadMax bound a request loop: it runs until the apply is over
-// and at least loadMin requests were sent, and never longer than loadMax.
-const (
-	loadMin     = 2000
-	loadMax     = 90 * time.Second
-	loadWorkers = 2
-)
-
-// loadLoop sends requests for one backend, each on a new connection.
+// loadLoop is internal/loadloop's bounded request loop through the lab
+// frontend to one backend (each request on a new connection, at least
+// 2000, at most 90 s), which checks every answer came from a lab app on
+// the machine for its own path.
 type loadLoop struct {
 	m       lab.Machine
 	backend string
-	stop    chan struct{}
-	done    sync.WaitGroup
-
-	mu      sync.Mutex
-	sent    int
-	inApply int // requests sent before finish was called: during the apply
-	failed  int
-	errs    []string    // the first few failures
-	byPort  map[int]int // which app answered
+	loop    *loadloop.Loop
+	byPort  map[int]int // which app answered; set by finish
 }
 
 func startLoad(m lab.Machine, backend string) *loadLoop {
-	l := &loadLoop{m: m, backend: backend, stop: make(chan struct{}), byPort: map[int]int{}}
-	deadline := time.Now().Add(loadMax)
-	for w := range loadWorkers {
-		l.done.Add(1)
-		go func() {
-			defer l.done.Done()
-			client := &http.Client{Timeout: 10 * time.Second, Transport: &http.Transport{DisableKeepAlives: true}}
-			for i := 0; ; i++ {
-				l.mu.Lock()
-				enough := l.sent >= loadMin
-				l.mu.Unlock()
-				select {
-				case <-l.stop:
-					if enough {
-						return
-					}
-				default:
-				}
-				if time.Now().After(deadline) {
-					return
-				}
-				port, err := getThrough(client, m, backend, fmt.Sprintf("/zd/%d/%d", w, i))
-				l.mu.Lock()
-				l.sent++
-				if err != nil {
-					l.failed++
-					if len(l.errs) < 5 {
-						l.errs = append(l.errs, err.Error())
-					}
-				} else {
-					l.byPort[port]++
-				}
-				l.mu.Unlock()
-			}
-		}()
-	}
+	l := &loadLoop{m: m, backend: backend}
+	l.loop = loadloop.Start(loadloop.Options{
+		URL: func(client, i int) string {
+			return fmt.Sprintf("http://%s:%d/zd/%d/%d", m.Address, lab.FrontendPort, client, i)
+		},
+		Header:   http.Header{"X-Switchyard-Backend": {backend}},
+		Classify: l.classify,
+	})
 	return l
 }
 
-// finish stops the loop and reports its figures; any failed request fails.
+// classify says which app answered, and fails an answer for another
+// machine or another request's path.
+func (l *loadLoop) classify(url, body string) (string, error) {
+	match := labAppBody.FindStringSubmatch(body)
+	if match == nil {
+		return "", fmt.Errorf("GET %s for backend %s: unexpected answer %q", url, l.backend, body)
+	}
+	if match[2] != l.m.Name || !strings.HasSuffix(url, match[3]) {
+		return "", fmt.Errorf("GET %s for backend %s: answered by %q for path %q", url, l.backend, match[2], match[3])
+	}
+	return match[1], nil
+}
+
+// finish stops the loop and reports its figures; too few requests or any
+// failed request fails.
 func (l *loadLoop) finish(t *testing.T, op string) error {
 	t.Helper()
-	l.mu.Lock()
-	l.inApply = l.sent
-	l.mu.Unlock()
-	close(l.stop)
-	l.done.Wait()
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	t.Logf("zero-downtime %s: %d requests sent (%d while terraform ran the step), %d failed, answered by %v", op, l.sent, l.inApply, l.failed, l.byPort)
-	if l.sent < loadMin {
-		return fmt.Errorf("%s: only %d requests in %s (want at least %d)", op, l.sent, loadMax, loadMin)
+	r := l.loop.Stop()
+	l.byPort = map[int]int{}
+	for k, n := range r.By {
+		port, err := strconv.Atoi(k)
+		if err != nil {
+			return fmt.Errorf("%s: answer key %q is not a port", op, k)
+		}
+		l.byPort[port] = n
 	}
-	if l.failed > 0 {
-		return fmt.Errorf("%s: %d of %d requests failed, first: %s", op, l.failed, l.sent, strings.Join(l.errs, "; "))
+	t.Logf("zero-downtime %s: %d requests sent (%d while terraform ran the step), %d failed, answered by %v", op, r.Sent, r.BeforeStop, r.Failed, l.byPort)
+	if err := r.Err(); err != nil {
+		return fmt.Errorf("%s: %w", op, err)
 	}
 	return nil
 }
