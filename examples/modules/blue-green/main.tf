@@ -26,9 +26,8 @@ locals {
 
   # Interleaved (blue-1, green-1, blue-2, green-2, …), and always in this
   # order: a new order would rewrite the server lines, which is a reload.
-  # HAProxy takes a switch server by server in list order, so interleaving
-  # keeps at least one server ready at every moment of a switch once there
-  # are 2 instances per colour (see README.md).
+  # (The agent readies the new colour before it drains the old one, so no
+  # moment of a switch has every server drained; see README.md.)
   server_order = flatten([for i in range(var.instances) : [for c in local.colours : "${c}-${i + 1}"]])
 }
 

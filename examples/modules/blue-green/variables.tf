@@ -42,7 +42,7 @@ variable "green_app_command" {
 }
 
 variable "instances" {
-  description = "Instances per colour; instance i (from 0) listens on 127.0.0.1:port+i inside its colour's namespace. With 2 or more, a switch keeps at least one server ready at every moment."
+  description = "Instances per colour; instance i (from 0) listens on 127.0.0.1:port+i inside its colour's namespace."
   type        = number
   default     = 2
   validation {
