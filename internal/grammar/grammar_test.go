@@ -152,3 +152,18 @@ func TestSplitRule(t *testing.T) {
 		})
 	}
 }
+
+func TestCertificateName(t *testing.T) {
+	run(t, CertificateName, []check{
+		{"example.com", ""},
+		{"www_2-a.b", ""},
+		{strings.Repeat("a", MaxCertificateNameLen), ""},
+		{"", "must not be empty"},
+		{strings.Repeat("a", MaxCertificateNameLen+1), "longer than 251"},
+		{".hidden", "starts with a dot"},
+		{"../escape", "starts with a dot"},
+		{"a/b", `'/'`},
+		{"a b", "a space"},
+		{"a;b", `';'`},
+	})
+}
