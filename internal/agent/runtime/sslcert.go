@@ -27,8 +27,12 @@ func (c Client) ShowSSLCerts(ctx context.Context) ([]string, error) {
 
 // ParseShowSSLCerts reads `show ssl cert`: a `# filename` header, then one
 // file per line; a `*` before a name marks an uncommitted transaction,
-// which is the same file.
+// which is the same file. HAProxy 2.6 answers an empty line, without the
+// header, when it has no certificate at all.
 func ParseShowSSLCerts(out string) ([]string, error) {
+	if strings.TrimSpace(out) == "" {
+		return []string{}, nil
+	}
 	lines := strings.Split(strings.TrimSpace(out), "\n")
 	if len(lines) == 0 || strings.TrimSpace(lines[0]) != "# filename" {
 		return nil, fmt.Errorf("unexpected `show ssl cert` answer: %q", firstLine(strings.TrimSpace(out)))

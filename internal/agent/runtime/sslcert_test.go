@@ -158,6 +158,9 @@ func TestShowSSLCerts(t *testing.T) {
 	if diff := cmp.Diff([]string{"/etc/haproxy/certs/a.pem", "/etc/haproxy/certs/b.pem"}, got); diff != "" {
 		t.Fatalf("ShowSSLCerts (-want +got):\n%s", diff)
 	}
+	if got, err := ParseShowSSLCerts("\n"); err != nil || len(got) != 0 {
+		t.Fatalf("ParseShowSSLCerts(no certificates: an empty line, as 2.6.12 answers) = %v, %v", got, err)
+	}
 	if _, err := ParseShowSSLCerts("Unknown command\n"); err == nil {
 		t.Fatal("ParseShowSSLCerts accepted an answer without its header")
 	}
