@@ -16,6 +16,7 @@ import (
 	"fmt"
 	"io"
 	"net/http"
+	"regexp"
 	"strings"
 	"sync"
 	"testing"
@@ -341,4 +342,77 @@ func testCheckCertificateGone(m lab.Machine, file string) resource.TestCheckFunc
 		}
 		return nil
 	}
+}
+
+// A certificate a bind still names cannot be destroyed, and a bad pair is
+// refused before anything reaches the machine.
+func TestAccCertificate_refusals(t *testing.T) {
+	m := testMachine(t)
+	name := acctest.RandomWithPrefix("acc-cert-ref")
+	be := acctest.RandomWithPrefix("acc-cert-ref")
+	fe := acctest.RandomWithPrefix("acc-cert-ref")
+	file := "/etc/haproxy/certs/" + name + ".pem"
+	ca := testca.New(t, "switchyard acceptance CA")
+	month := time.Now().Add(60 * 24 * time.Hour)
+	leaf := ca.Issue(t, month, certServerName)
+	other := ca.Issue(t, month, certServerName)
+	expired := ca.Issue(t, time.Now().Add(-time.Hour), certServerName)
+	cert := func(l testca.Leaf, key string) string {
+		return fmt.Sprintf(`
+resource "switchyard_certificate" "site" {
+  name               = %q
+  certificate_pem    = %q
+  private_key_pem_wo = %q
+}
+`, name, l.CertPEM, key)
+	}
+	// The bind names the file by its path, not through the resource, so
+	// the certificate can leave the configuration while the bind stays.
+	// dependsOn, when set, records in the state that the frontend goes
+	// first on destroy.
+	frontend := func(dependsOn string) string {
+		return fmt.Sprintf(`
+resource "switchyard_frontend" "tls" {
+  name            = %q
+  binds           = [{ address = %q, port = %d, ssl_certificate = %q }]
+  default_backend = switchyard_backend.app.name
+  %s
+}
+`, fe, m.Address, certPort, file, dependsOn)
+	}
+	const after = "depends_on = [switchyard_certificate.site]"
+	base := providerBlock(m, "") + backendBlock("app", be, "", 8080)
+	resource.Test(t, resource.TestCase{
+		ProtoV6ProviderFactories: testAccProtoV6ProviderFactories,
+		CheckDestroy:             testCheckCertificateGone(m, file),
+		Steps: []resource.TestStep{
+			{
+				Config:      base + cert(leaf, other.KeyPEM),
+				PlanOnly:    true,
+				ExpectError: regexp.MustCompile(words(`Certificate "` + name + `": the private key does not match the certificate`)),
+			},
+			{
+				Config:      base + cert(expired, expired.KeyPEM),
+				PlanOnly:    true,
+				ExpectError: regexp.MustCompile(`Certificate Expired`),
+			},
+			{
+				Config: base + cert(leaf, leaf.KeyPEM),
+				Check:  testCheckFileMode(m, file),
+			},
+			{
+				Config: base + cert(leaf, leaf.KeyPEM) + frontend(after),
+				Check:  testCheckServes(m, ca, leaf),
+			},
+			{
+				Config:      base + frontend(""),
+				ExpectError: regexp.MustCompile(words(`certificate "` + name + `" is still used by /etc/haproxy/haproxy.cfg`)),
+			},
+			{
+				// Refused means untouched: HAProxy still serves it.
+				Config: base + cert(leaf, leaf.KeyPEM) + frontend(after),
+				Check:  testCheckServes(m, ca, leaf),
+			},
+		},
+	})
 }
