@@ -135,7 +135,7 @@ func (m *Manager) writeCertificate(ctx context.Context, spec api.CertificateSpec
 		}
 		want := pemcert.Bundle(chain, key)
 		switch {
-		case create && exists && !bytes.Equal(old, want):
+		case create && exists && !sameChain(old, chain):
 			return api.Errorf(api.CodeExists, "certificate %q already exists (%s)", spec.Name, path)
 		case exists && bytes.Equal(old, want):
 			// A retried create, or an update of what is there: the file
@@ -172,6 +172,15 @@ func (m *Manager) writeCertificate(ctx context.Context, spec api.CertificateSpec
 		}
 	}
 	return m.GetCertificate(ctx, spec.Name)
+}
+
+// sameChain reports whether a file holds chain. A create that finds its
+// own certificate there (a retried create, or the key spelled or replaced
+// differently) writes it: that converges on the same object and needs no
+// import, and the checked key is the one that belongs there.
+func sameChain(file []byte, chain string) bool {
+	have, _, err := pemcert.Split(file)
+	return err == nil && have == chain
 }
 
 // DeleteCertificate removes the file. It refuses while haproxy.cfg names

@@ -178,6 +178,13 @@ func TestCertificateLifecycle(t *testing.T) {
 	if _, err := f.m.CreateCertificate(ctx, api.CertificateSpec{Name: "site", CertificatePEM: first.CertPEM, PrivateKeyPEM: first.KeyPEM}); err != nil {
 		t.Fatalf("retried create: %v", err)
 	}
+	// The same certificate with a wrong key by hand: a create repairs it.
+	if err := os.WriteFile(path, []byte(first.CertPEM+other.KeyPEM), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	if got, err := f.m.CreateCertificate(ctx, api.CertificateSpec{Name: "site", CertificatePEM: first.CertPEM, PrivateKeyPEM: first.KeyPEM}); err != nil || !got.KeyMatches {
+		t.Fatalf("create over its own certificate with a wrong key: %+v, %v; want the key written", got, err)
+	}
 
 	f.start(t)
 	if got, err := f.m.GetCertificate(ctx, "site"); err != nil || !got.Loaded {
