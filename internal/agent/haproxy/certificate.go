@@ -198,7 +198,8 @@ func (m *Manager) DeleteCertificate(ctx context.Context, name string) error {
 		if err != nil {
 			return fmt.Errorf("reading %s: %w", m.opts.HAProxy.ConfigFile, err)
 		}
-		if namesFile(cfg, path) {
+		// A bind may also load the whole directory (`crt /etc/haproxy/certs`).
+		if namesFile(cfg, path) || namesFile(cfg, m.CertsDir()) || namesFile(cfg, m.CertsDir()+"/") {
 			return api.Errorf(api.CodeRejected, "certificate %q is still used by %s, which names %s; "+
 				"HAProxy could not reload without the file. Remove the binds that use it first", name, m.opts.HAProxy.ConfigFile, path)
 		}

@@ -311,3 +311,19 @@ func TestCertificateRuntimeRefusedReloads(t *testing.T) {
 		t.Fatalf("the agent log holds the key:\n%s", joined)
 	}
 }
+
+func TestNamesFile(t *testing.T) {
+	const path = "/etc/haproxy/certs/a.pem"
+	for cfg, want := range map[string]bool{
+		"    bind :443 ssl crt /etc/haproxy/certs/a.pem\n":               true,
+		"    bind :443 ssl crt /etc/haproxy/certs/a.pem alpn h2\n":       true,
+		"    bind :443 ssl crt /etc/haproxy/certs/a.pem.pem\n":           false,
+		"    bind :443 ssl crt /etc/haproxy/certs/aa.pem\n":              false,
+		"    bind :443 ssl crt /x/etc/haproxy/certs/a.pem\n":             false,
+		"    bind :443 ssl crt /etc/haproxy/certs/b.pem\n    # a.pem\n": false,
+	} {
+		if got := namesFile([]byte(cfg), path); got != want {
+			t.Errorf("namesFile(%q) = %v, want %v", cfg, got, want)
+		}
+	}
+}
