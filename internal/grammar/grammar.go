@@ -97,6 +97,31 @@ func CertificateName(s string) error {
 	return nil
 }
 
+// SSLVersions are the values of a bind's `ssl-min-ver`, oldest first.
+var SSLVersions = []string{"SSLv3", "TLSv1.0", "TLSv1.1", "TLSv1.2", "TLSv1.3"}
+
+// ALPNDescription describes ALPN for schema docs.
+const ALPNDescription = "a comma-separated list of protocol names without blanks, as `h2,http/1.1`"
+
+// ALPN accepts a bind's `alpn` list: protocol names of 1 to 255 bytes (the
+// TLS limit), printable ASCII without blanks or commas, joined by commas.
+func ALPN(s string) error {
+	if s == "" {
+		return fmt.Errorf("alpn must not be empty")
+	}
+	for _, p := range strings.Split(s, ",") {
+		if p == "" || len(p) > 255 {
+			return fmt.Errorf("alpn %q: each protocol name between the commas has 1 to 255 characters", s)
+		}
+		for _, r := range p {
+			if r <= ' ' || r > '~' || r == '#' {
+				return fmt.Errorf("alpn %q contains %s; protocol names are printable ASCII without blanks or '#'", s, DescribeRune(r))
+			}
+		}
+	}
+	return nil
+}
+
 // MapKeyDescription describes MapKey for schema docs.
 const MapKeyDescription = "a non-empty word without blanks or line breaks that does not start with `#`"
 

@@ -167,3 +167,16 @@ func TestCertificateName(t *testing.T) {
 		{"a;b", `';'`},
 	})
 }
+
+func TestALPN(t *testing.T) {
+	run(t, ALPN, []check{
+		{"h2,http/1.1", ""},
+		{"http/1.1", ""},
+		{strings.Repeat("a", 255), ""},
+		{"", "must not be empty"},
+		{"h2,", "1 to 255 characters"},
+		{strings.Repeat("a", 256), "1 to 255 characters"},
+		{"h2, http/1.1", "a space"},
+		{"h2#x", `'#'`},
+	})
+}

@@ -416,3 +416,150 @@ resource "switchyard_frontend" "tls" {
 		},
 	})
 }
+
+// A bind's alpn and ssl_min_ver reach the handshake.
+func TestAccCertificate_bindTLSOptions(t *testing.T) {
+	m := testMachine(t)
+	name := acctest.RandomWithPrefix("acc-cert-opt")
+	be := acctest.RandomWithPrefix("acc-cert-opt")
+	fe := acctest.RandomWithPrefix("acc-cert-opt")
+	ca := testca.New(t, "switchyard acceptance CA")
+	leaf := ca.Issue(t, time.Now().Add(60*24*time.Hour), certServerName)
+	config := providerBlock(m, "") + backendBlock("app", be, "", 8080) + fmt.Sprintf(`
+resource "switchyard_certificate" "site" {
+  name               = %q
+  certificate_pem    = %q
+  private_key_pem_wo = %q
+}
+
+resource "switchyard_frontend" "tls" {
+  name  = %q
+  binds = [{
+    address         = %q
+    port            = %d
+    ssl_certificate = switchyard_certificate.site.path
+    alpn            = "h2,http/1.1"
+    ssl_min_ver     = "TLSv1.3"
+  }]
+  default_backend = switchyard_backend.app.name
+}
+`, name, leaf.CertPEM, leaf.KeyPEM, fe, m.Address, certPort)
+	handshake := func(cfg *tls.Config) (tls.ConnectionState, error) {
+		cfg.RootCAs, cfg.ServerName = ca.Pool(), certServerName
+		d := &tls.Dialer{Config: cfg}
+		ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+		defer cancel()
+		conn, err := d.DialContext(ctx, "tcp", fmt.Sprintf("%s:%d", m.Address, certPort))
+		if err != nil {
+			return tls.ConnectionState{}, err
+		}
+		defer func() { _ = conn.Close() }()
+		return conn.(*tls.Conn).ConnectionState(), nil
+	}
+	resource.Test(t, resource.TestCase{
+		ProtoV6ProviderFactories: testAccProtoV6ProviderFactories,
+		Steps: []resource.TestStep{
+			{
+				Config: config,
+				ConfigPlanChecks: resource.ConfigPlanChecks{
+					PostApplyPostRefresh: []plancheck.PlanCheck{plancheck.ExpectEmptyPlan()},
+				},
+				Check: resource.ComposeAggregateTestCheckFunc(
+					testCheckServes(m, ca, leaf),
+					func(*terraform.State) error {
+						st, err := handshake(&tls.Config{NextProtos: []string{"h2", "http/1.1"}})
+						if err != nil {
+							return err
+						}
+						if st.NegotiatedProtocol != "h2" || st.Version != tls.VersionTLS13 {
+							return fmt.Errorf("negotiated %q over TLS version %#x, want h2 over TLS 1.3", st.NegotiatedProtocol, st.Version)
+						}
+						if _, err := handshake(&tls.Config{MaxVersion: tls.VersionTLS12}); err == nil {
+							return fmt.Errorf("a TLS 1.2 client got through a bind with ssl_min_ver TLSv1.3")
+						}
+						return nil
+					},
+				),
+			},
+		},
+	})
+}
+
+// Two certificates on one bind, selected by SNI: the bind loads the
+// certificates directory. Rotating one of them goes live as well.
+func TestAccCertificate_sniDirectory(t *testing.T) {
+	m := testMachine(t)
+	prefix := acctest.RandomWithPrefix("acc-cert-sni")
+	be, fe := prefix, prefix
+	ca := testca.New(t, "switchyard acceptance CA")
+	month := time.Now().Add(60 * 24 * time.Hour)
+	a := ca.Issue(t, month, "a.example.test")
+	b := ca.Issue(t, month, "b.example.test")
+	b2 := ca.Issue(t, month, "b.example.test")
+	config := func(bLeaf testca.Leaf) string {
+		return providerBlock(m, "") + backendBlock("app", be, "", 8080) + fmt.Sprintf(`
+resource "switchyard_certificate" "a" {
+  name               = "%[1]s-a"
+  certificate_pem    = %[2]q
+  private_key_pem_wo = %[3]q
+}
+
+resource "switchyard_certificate" "b" {
+  name               = "%[1]s-b"
+  certificate_pem    = %[4]q
+  private_key_pem_wo = %[5]q
+}
+
+resource "switchyard_frontend" "tls" {
+  name            = %[6]q
+  binds           = [{ address = %[7]q, port = %[8]d, ssl_certificate = "/etc/haproxy/certs" }]
+  default_backend = switchyard_backend.app.name
+  depends_on      = [switchyard_certificate.a, switchyard_certificate.b]
+}
+
+data "switchyard_host" "h" {
+  depends_on = [switchyard_certificate.a, switchyard_certificate.b, switchyard_frontend.tls]
+}
+`, prefix, a.CertPEM, a.KeyPEM, bLeaf.CertPEM, bLeaf.KeyPEM, fe, m.Address, certPort)
+	}
+	sni := func(serverName string, want testca.Leaf) resource.TestCheckFunc {
+		return func(*terraform.State) error {
+			client := &http.Client{Timeout: 10 * time.Second, Transport: &http.Transport{
+				DisableKeepAlives: true,
+				TLSClientConfig:   &tls.Config{RootCAs: ca.Pool(), ServerName: serverName, MinVersion: tls.VersionTLS12},
+			}}
+			url := fmt.Sprintf("https://%s:%d/sni", m.Address, certPort)
+			resp, err := client.Get(url)
+			if err != nil {
+				return fmt.Errorf("GET %s as %s: %w", url, serverName, err)
+			}
+			defer func() { _ = resp.Body.Close() }() // only read
+			if resp.StatusCode != http.StatusOK {
+				return fmt.Errorf("GET %s as %s: %s", url, serverName, resp.Status)
+			}
+			if got, w := leafFingerprint(resp.TLS.PeerCertificates[0]), leafFingerprint(want.Cert); got != w {
+				return fmt.Errorf("SNI %s got the certificate %s, want %s", serverName, got, w)
+			}
+			return nil
+		}
+	}
+	resource.Test(t, resource.TestCase{
+		ProtoV6ProviderFactories: testAccProtoV6ProviderFactories,
+		Steps: []resource.TestStep{
+			{
+				Config: config(b),
+				Check:  resource.ComposeAggregateTestCheckFunc(sni("a.example.test", a), sni("b.example.test", b)),
+			},
+			{
+				Config: config(b2),
+				ConfigPlanChecks: resource.ConfigPlanChecks{
+					PostApplyPostRefresh: []plancheck.PlanCheck{plancheck.ExpectEmptyPlan()},
+				},
+				Check: resource.ComposeAggregateTestCheckFunc(
+					resource.TestCheckResourceAttr("data.switchyard_host.h", "reloads", "0"),
+					sni("a.example.test", a), sni("b.example.test", b2),
+				),
+			},
+		},
+	})
+}

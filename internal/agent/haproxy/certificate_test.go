@@ -17,6 +17,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/google/go-cmp/cmp"
+
 	"github.com/switchyard/terraform-provider-switchyard/internal/agent/machinelock"
 	"github.com/switchyard/terraform-provider-switchyard/internal/agent/runtime"
 	"github.com/switchyard/terraform-provider-switchyard/internal/agent/systemctl"
@@ -315,15 +317,54 @@ func TestCertificateRuntimeRefusedReloads(t *testing.T) {
 func TestNamesFile(t *testing.T) {
 	const path = "/etc/haproxy/certs/a.pem"
 	for cfg, want := range map[string]bool{
-		"    bind :443 ssl crt /etc/haproxy/certs/a.pem\n":               true,
-		"    bind :443 ssl crt /etc/haproxy/certs/a.pem alpn h2\n":       true,
-		"    bind :443 ssl crt /etc/haproxy/certs/a.pem.pem\n":           false,
-		"    bind :443 ssl crt /etc/haproxy/certs/aa.pem\n":              false,
-		"    bind :443 ssl crt /x/etc/haproxy/certs/a.pem\n":             false,
+		"    bind :443 ssl crt /etc/haproxy/certs/a.pem\n":              true,
+		"    bind :443 ssl crt /etc/haproxy/certs/a.pem alpn h2\n":      true,
+		"    bind :443 ssl crt /etc/haproxy/certs/a.pem.pem\n":          false,
+		"    bind :443 ssl crt /etc/haproxy/certs/aa.pem\n":             false,
+		"    bind :443 ssl crt /x/etc/haproxy/certs/a.pem\n":            false,
 		"    bind :443 ssl crt /etc/haproxy/certs/b.pem\n    # a.pem\n": false,
 	} {
 		if got := namesFile([]byte(cfg), path); got != want {
 			t.Errorf("namesFile(%q) = %v, want %v", cfg, got, want)
+		}
+	}
+}
+
+func TestFrontendBindTLSOptions(t *testing.T) {
+	ctx := context.Background()
+	f := newCertFixture(t, "")
+	leaf := f.ca.Issue(t, time.Now().Add(time.Hour), "site.example.test")
+	cert, err := f.m.CreateCertificate(ctx, api.CertificateSpec{Name: "site", CertificatePEM: leaf.CertPEM, PrivateKeyPEM: leaf.KeyPEM})
+	if err != nil {
+		t.Fatal(err)
+	}
+	fe := api.Frontend{
+		Name: "https", Mode: "http", ACLs: []string{}, HTTPRequest: []string{}, UseBackends: []api.UseBackend{},
+		Binds: []api.Bind{{Address: "127.0.0.1", Port: i64(int64(freePort(t))), SSLCertificate: cert.Path, ALPN: "h2,http/1.1", SSLMinVer: "TLSv1.3"}},
+	}
+	got, err := f.m.CreateFrontend(fe)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if diff := cmp.Diff(fe, got); diff != "" {
+		t.Fatalf("read-back (-want +got):\n%s", diff)
+	}
+	cfg, err := os.ReadFile(f.m.Settings().ConfigFile)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !strings.Contains(string(cfg), "alpn h2,http/1.1") || !strings.Contains(string(cfg), "ssl-min-ver TLSv1.3") {
+		t.Fatalf("haproxy.cfg lacks the bind's alpn or ssl-min-ver:\n%s", cfg)
+	}
+	for name, b := range map[string]api.Bind{
+		"alpn without ssl": {Address: "127.0.0.1", Port: i64(1), ALPN: "h2"},
+		"bad alpn":         {Address: "127.0.0.1", Port: i64(1), SSLCertificate: cert.Path, ALPN: "h2, http/1.1"},
+		"bad version":      {Address: "127.0.0.1", Port: i64(1), SSLCertificate: cert.Path, SSLMinVer: "TLSv1.4"},
+	} {
+		bad := fe
+		bad.Name, bad.Binds = "bad", []api.Bind{b}
+		if _, err := f.m.CreateFrontend(bad); code(err) != api.CodeInvalid {
+			t.Errorf("%s: %v, want %s", name, err, api.CodeInvalid)
 		}
 	}
 }
