@@ -31,6 +31,7 @@ import (
 	"github.com/hashicorp/terraform-plugin-testing/terraform"
 	"github.com/hashicorp/terraform-plugin-testing/tfjsonpath"
 
+	"github.com/switchyard/terraform-provider-switchyard/internal/api"
 	"github.com/switchyard/terraform-provider-switchyard/internal/lab"
 	"github.com/switchyard/terraform-provider-switchyard/internal/pemcert/testca"
 )
@@ -146,6 +147,30 @@ func (c noKeyInState) CheckState(_ context.Context, req statecheck.CheckStateReq
 				return
 			}
 		}
+	}
+}
+
+// testCheckNoKeyOnMachineLogs fails if a line of a key's body is in the
+// machine's journal or in the agent's session log.
+func testCheckNoKeyOnMachineLogs(m lab.Machine, keys ...string) resource.TestCheckFunc {
+	return func(*terraform.State) error {
+		ctx, cancel := context.WithTimeout(context.Background(), sshTimeout)
+		defer cancel()
+		out, _, err := m.Run(ctx, "sh", "-c", `journalctl --no-pager -q -n 20000 2>/dev/null; cat "$1" 2>/dev/null; true`, "sh", api.SessionLogPath)
+		if err != nil {
+			return err
+		}
+		if len(out) == 0 {
+			return fmt.Errorf("no journal and no session log on %s to search", m.Name)
+		}
+		for _, k := range keys {
+			for _, line := range strings.Split(strings.TrimSpace(k), "\n") {
+				if !strings.HasPrefix(line, "-----") && strings.Contains(out, line) {
+					return fmt.Errorf("a line of the private key is in the journal or the session log of %s", m.Name)
+				}
+			}
+		}
+		return nil
 	}
 }
 
@@ -276,6 +301,7 @@ func TestAccCertificate_rotateAndDrift(t *testing.T) {
 					resource.TestCheckResourceAttr("data.switchyard_host.h", "reloads", "0"),
 					testCheckServes(m, ca, second),
 					testCheckFileMode(m, file),
+					testCheckNoKeyOnMachineLogs(m, first.KeyPEM, second.KeyPEM),
 					func(*terraform.State) error {
 						after, err := workerPIDs(m)
 						if err != nil {
