@@ -108,6 +108,19 @@ func (s *Server) haproxyHandlers() map[string]handler {
 			return nil, m.DeleteMapEntry(ctx, r)
 		}),
 
+		api.MethodCertificateGet: onManager(s, func(ctx context.Context, m *haproxy.Manager, r api.CertificateRef) (any, error) {
+			return m.GetCertificate(ctx, r.Name)
+		}),
+		api.MethodCertificateCreate: onManager(s, func(ctx context.Context, m *haproxy.Manager, spec api.CertificateSpec) (any, error) {
+			return m.CreateCertificate(ctx, spec)
+		}),
+		api.MethodCertificateUpdate: onManager(s, func(ctx context.Context, m *haproxy.Manager, spec api.CertificateSpec) (any, error) {
+			return m.UpdateCertificate(ctx, spec)
+		}),
+		api.MethodCertificateDelete: onManager(s, func(ctx context.Context, m *haproxy.Manager, r api.CertificateRef) (any, error) {
+			return nil, m.DeleteCertificate(ctx, r.Name)
+		}),
+
 		api.MethodSnapshot: s.snapshotHandler(),
 
 		api.MethodInstanceGet: onManagerNoParams(s, func(ctx context.Context, m *haproxy.Manager) (any, error) {

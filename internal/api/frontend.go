@@ -53,6 +53,10 @@ type Bind struct {
 	Port           *int64 `json:"port,omitempty"`
 	Namespace      string `json:"namespace,omitempty"`
 	SSLCertificate string `json:"ssl_certificate,omitempty"`
+	// ALPN (`alpn h2,http/1.1`) and SSLMinVer (`ssl-min-ver TLSv1.2`) only
+	// go with SSLCertificate.
+	ALPN      string `json:"alpn,omitempty"`
+	SSLMinVer string `json:"ssl_min_ver,omitempty"`
 }
 
 // UseBackend is one `use_backend <backend> [if|unless <cond_test>]` line.

@@ -36,6 +36,11 @@ var methodTable = []struct {
 	{MethodMapEntrySet, false},
 	{MethodMapEntryDelete, false},
 
+	{MethodCertificateGet, true},
+	{MethodCertificateCreate, false},
+	{MethodCertificateUpdate, false},
+	{MethodCertificateDelete, false},
+
 	{MethodInstanceGet, true},
 	{MethodInstanceApply, false},
 

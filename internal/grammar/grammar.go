@@ -70,6 +70,58 @@ func MapName(s string) error {
 	return nil
 }
 
+// MaxCertificateNameLen leaves room for `.pem` within Linux's 255-byte file
+// names.
+const MaxCertificateNameLen = 251
+
+// CertificateNameDescription describes CertificateName for schema docs.
+var CertificateNameDescription = fmt.Sprintf("made of 1 to %d letters, digits, `-`, `_` and `.`, not starting with `.`", MaxCertificateNameLen)
+
+// CertificateName accepts a certificate file name without `.pem`: like a
+// map name, a plain file name in the certificates directory, and a single
+// word on HAProxy's command line (`set ssl cert <path>`).
+func CertificateName(s string) error {
+	switch {
+	case s == "":
+		return fmt.Errorf("certificate name must not be empty")
+	case len(s) > MaxCertificateNameLen:
+		return fmt.Errorf("certificate name %q is longer than %d characters", s, MaxCertificateNameLen)
+	case s[0] == '.':
+		return fmt.Errorf("certificate name %q starts with a dot; it must be a plain file name", s)
+	}
+	for _, r := range s {
+		if !isAlnum(r) && !strings.ContainsRune("-_.", r) {
+			return fmt.Errorf("certificate name %q contains %s; use letters, digits, `-`, `_` and `.`", s, DescribeRune(r))
+		}
+	}
+	return nil
+}
+
+// SSLVersions are the values of a bind's `ssl-min-ver`, oldest first.
+var SSLVersions = []string{"SSLv3", "TLSv1.0", "TLSv1.1", "TLSv1.2", "TLSv1.3"}
+
+// ALPNDescription describes ALPN for schema docs.
+const ALPNDescription = "a comma-separated list of protocol names without blanks, as `h2,http/1.1`"
+
+// ALPN accepts a bind's `alpn` list: protocol names of 1 to 255 bytes (the
+// TLS limit), printable ASCII without blanks or commas, joined by commas.
+func ALPN(s string) error {
+	if s == "" {
+		return fmt.Errorf("alpn must not be empty")
+	}
+	for _, p := range strings.Split(s, ",") {
+		if p == "" || len(p) > 255 {
+			return fmt.Errorf("alpn %q: each protocol name between the commas has 1 to 255 characters", s)
+		}
+		for _, r := range p {
+			if r <= ' ' || r > '~' || r == '#' {
+				return fmt.Errorf("alpn %q contains %s; protocol names are printable ASCII without blanks or '#'", s, DescribeRune(r))
+			}
+		}
+	}
+	return nil
+}
+
 // MapKeyDescription describes MapKey for schema docs.
 const MapKeyDescription = "a non-empty word without blanks or line breaks that does not start with `#`"
 

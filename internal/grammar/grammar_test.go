@@ -152,3 +152,31 @@ func TestSplitRule(t *testing.T) {
 		})
 	}
 }
+
+func TestCertificateName(t *testing.T) {
+	run(t, CertificateName, []check{
+		{"example.com", ""},
+		{"www_2-a.b", ""},
+		{strings.Repeat("a", MaxCertificateNameLen), ""},
+		{"", "must not be empty"},
+		{strings.Repeat("a", MaxCertificateNameLen+1), "longer than 251"},
+		{".hidden", "starts with a dot"},
+		{"../escape", "starts with a dot"},
+		{"a/b", `'/'`},
+		{"a b", "a space"},
+		{"a;b", `';'`},
+	})
+}
+
+func TestALPN(t *testing.T) {
+	run(t, ALPN, []check{
+		{"h2,http/1.1", ""},
+		{"http/1.1", ""},
+		{strings.Repeat("a", 255), ""},
+		{"", "must not be empty"},
+		{"h2,", "1 to 255 characters"},
+		{strings.Repeat("a", 256), "1 to 255 characters"},
+		{"h2, http/1.1", "a space"},
+		{"h2#x", `'#'`},
+	})
+}

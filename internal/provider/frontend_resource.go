@@ -83,6 +83,8 @@ type bindModel struct {
 	Port           types.Int64  `tfsdk:"port"`
 	Namespace      types.String `tfsdk:"namespace"`
 	SSLCertificate types.String `tfsdk:"ssl_certificate"`
+	ALPN           types.String `tfsdk:"alpn"`
+	SSLMinVer      types.String `tfsdk:"ssl_min_ver"`
 }
 
 type useBackendModel struct {
@@ -180,6 +182,18 @@ func frontendSchema() schema.Schema {
 								"(`ssl crt <path>`). Defaults to plain HTTP.",
 							Optional:   true,
 							Validators: []validator.String{absolutePathValidator()},
+						},
+						"alpn": schema.StringAttribute{
+							MarkdownDescription: "Protocols offered in the TLS handshake's ALPN (`alpn`), " + alpnValidator().description +
+								"; `h2,http/1.1` lets clients speak HTTP/2. Only with `ssl_certificate`. Defaults to none (HTTP/1.1).",
+							Optional:   true,
+							Validators: []validator.String{alpnValidator()},
+						},
+						"ssl_min_ver": schema.StringAttribute{
+							MarkdownDescription: "Oldest TLS version the bind accepts (`ssl-min-ver`): " + quotedList(grammar.SSLVersions) +
+								". Only with `ssl_certificate`. Defaults to HAProxy's (`ssl-default-bind-options` of the global section).",
+							Optional:   true,
+							Validators: []validator.String{stringvalidator.OneOf(grammar.SSLVersions...)},
 						},
 					},
 				},
@@ -282,6 +296,7 @@ func condTestValidator() stringCheck {
 }
 
 func (r *frontendResource) ValidateConfig(ctx context.Context, req resource.ValidateConfigRequest, resp *resource.ValidateConfigResponse) {
+	validateBindTLS(ctx, req, resp)
 	var list types.List
 	resp.Diagnostics.Append(req.Config.GetAttribute(ctx, path.Root("use_backend"), &list)...)
 	if resp.Diagnostics.HasError() || list.IsNull() || list.IsUnknown() {
@@ -323,6 +338,8 @@ func frontendToAPI(m frontendModel) api.Frontend {
 			Port:           b.Port.ValueInt64Pointer(),
 			Namespace:      b.Namespace.ValueString(),
 			SSLCertificate: b.SSLCertificate.ValueString(),
+			ALPN:           b.ALPN.ValueString(),
+			SSLMinVer:      b.SSLMinVer.ValueString(),
 		})
 	}
 	for _, u := range m.UseBackends {
@@ -357,6 +374,8 @@ func frontendFromAPI(f api.Frontend, prior frontendModel) frontendModel {
 			Port:           types.Int64PointerValue(b.Port),
 			Namespace:      stringOrNull(b.Namespace),
 			SSLCertificate: stringOrNull(b.SSLCertificate),
+			ALPN:           stringOrNull(b.ALPN),
+			SSLMinVer:      stringOrNull(b.SSLMinVer),
 		})
 	}
 	var priorTests []string
@@ -392,4 +411,30 @@ func tfStrs(vs []string) []types.String {
 		out = append(out, types.StringValue(v))
 	}
 	return out
+}
+
+func alpnValidator() stringCheck {
+	return stringCheck{description: grammar.ALPNDescription, check: grammar.ALPN}
+}
+
+// validateBindTLS refuses TLS options on a bind that does not terminate
+// TLS: HAProxy would ignore them, and the reader of the configuration
+// would believe otherwise.
+func validateBindTLS(ctx context.Context, req resource.ValidateConfigRequest, resp *resource.ValidateConfigResponse) {
+	var list types.List
+	resp.Diagnostics.Append(req.Config.GetAttribute(ctx, path.Root("binds"), &list)...)
+	if resp.Diagnostics.HasError() || list.IsNull() || list.IsUnknown() {
+		return
+	}
+	var binds []bindModel
+	resp.Diagnostics.Append(list.ElementsAs(ctx, &binds, false)...)
+	if resp.Diagnostics.HasError() {
+		return
+	}
+	for i, b := range binds {
+		if b.SSLCertificate.IsNull() && (!b.ALPN.IsNull() || !b.SSLMinVer.IsNull()) {
+			resp.Diagnostics.AddAttributeError(path.Root("binds").AtListIndex(i), "Invalid Bind",
+				fmt.Sprintf("Bind %d: alpn and ssl_min_ver apply to TLS; set ssl_certificate too, or remove them.", i))
+		}
+	}
 }

@@ -6,6 +6,7 @@ import (
 
 	"github.com/google/go-cmp/cmp"
 	"github.com/hashicorp/terraform-plugin-framework/resource"
+	"github.com/hashicorp/terraform-plugin-framework/tfsdk"
 	"github.com/hashicorp/terraform-plugin-framework/types"
 
 	"github.com/switchyard/terraform-provider-switchyard/internal/api"
@@ -60,4 +61,61 @@ func TestFrontendMapping(t *testing.T) {
 	if diff := cmp.Diff(live, back); diff != "" {
 		t.Errorf("round trip (-want +got):\n%s", diff)
 	}
+}
+
+func TestFrontendBindTLSRoundTrip(t *testing.T) {
+	port := int64(443)
+	live := api.Frontend{
+		Name: "www", Mode: "http",
+		Binds: []api.Bind{
+			{Address: "*", Port: &port, SSLCertificate: "/etc/haproxy/certs/www.pem", ALPN: "h2,http/1.1", SSLMinVer: "TLSv1.2"},
+			{Address: "*", Port: &port},
+		},
+		ACLs: []string{}, HTTPRequest: []string{}, UseBackends: []api.UseBackend{},
+	}
+	m := frontendFromAPI(live, frontendModel{})
+	if !m.Binds[1].ALPN.IsNull() || !m.Binds[1].SSLMinVer.IsNull() {
+		t.Errorf("a plain bind's TLS options must read as null: %+v", m.Binds[1])
+	}
+	if diff := cmp.Diff(live, frontendToAPI(m)); diff != "" {
+		t.Errorf("round trip (-want +got):\n%s", diff)
+	}
+}
+
+func TestFrontendValidateBindTLS(t *testing.T) {
+	ctx := context.Background()
+	sch := frontendSchema()
+	for name, tc := range map[string]struct {
+		cert, alpn types.String
+		wantErr    bool
+	}{
+		"tls with alpn":      {types.StringValue("/etc/haproxy/certs/a.pem"), types.StringValue("h2"), false},
+		"plain":              {types.StringNull(), types.StringNull(), false},
+		"alpn without a crt": {types.StringNull(), types.StringValue("h2"), true},
+	} {
+		t.Run(name, func(t *testing.T) {
+			m := frontendModel{
+				Name: types.StringValue("www"), Mode: types.StringValue("http"),
+				Binds: []bindModel{{Address: types.StringValue("*"), Port: types.Int64Value(443), Namespace: types.StringNull(),
+					SSLCertificate: tc.cert, ALPN: tc.alpn, SSLMinVer: types.StringNull()}},
+			}
+			st := stateForFrontend(t, m)
+			resp := &resource.ValidateConfigResponse{}
+			r := &frontendResource{}
+			r.ValidateConfig(ctx, resource.ValidateConfigRequest{Config: tfsdk.Config{Schema: sch, Raw: st.Raw}}, resp)
+			if resp.Diagnostics.HasError() != tc.wantErr {
+				t.Fatalf("errors = %v, want %v: %v", resp.Diagnostics.HasError(), tc.wantErr, resp.Diagnostics)
+			}
+		})
+	}
+}
+
+func stateForFrontend(t *testing.T, m frontendModel) tfsdk.State {
+	t.Helper()
+	ctx := context.Background()
+	st := tfsdk.State{Schema: frontendSchema()}
+	if d := st.Set(ctx, &m); d.HasError() {
+		t.Fatal(d)
+	}
+	return st
 }

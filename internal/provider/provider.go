@@ -83,6 +83,7 @@ func (p *switchyardProvider) Resources(context.Context) []func() resource.Resour
 		NewUserlistResource,
 		NewMapResource,
 		NewMapEntryResource,
+		NewCertificateResource,
 		NewNamespaceResource,
 		NewServiceResource,
 	}

@@ -2,6 +2,7 @@ package haproxy
 
 import (
 	"fmt"
+	"slices"
 	"strings"
 
 	"github.com/haproxytech/client-native/v5/config-parser/parsers/http"
@@ -229,7 +230,8 @@ func readFrontend(cl configuration.Configuration, name, tx string) (api.Frontend
 		return api.Frontend{}, err
 	}
 	for _, b := range binds {
-		out.Binds = append(out.Binds, api.Bind{Address: b.Address, Port: copyInt(b.Port), Namespace: b.Namespace, SSLCertificate: b.SslCertificate})
+		out.Binds = append(out.Binds, api.Bind{Address: b.Address, Port: copyInt(b.Port), Namespace: b.Namespace,
+			SSLCertificate: b.SslCertificate, ALPN: b.Alpn, SSLMinVer: b.SslMinVer})
 	}
 	_, acls, err := cl.GetACLs(parentFrontend, name, tx)
 	if err != nil {
@@ -283,6 +285,8 @@ func bindModel(b api.Bind) *models.Bind {
 	if b.SSLCertificate != "" {
 		m.Ssl = true
 		m.SslCertificate = b.SSLCertificate
+		m.Alpn = b.ALPN
+		m.SslMinVer = b.SSLMinVer
 	}
 	return m
 }
@@ -302,6 +306,9 @@ func checkFrontend(f api.Frontend) error {
 		words[fmt.Sprintf("bind %d address", i)] = b.Address
 		words[fmt.Sprintf("bind %d namespace", i)] = b.Namespace
 		words[fmt.Sprintf("bind %d ssl_certificate", i)] = b.SSLCertificate
+		if err := checkBindTLS(b); err != nil {
+			return api.Errorf(api.CodeInvalid, "%s: bind %d: %v", lbl, i, err)
+		}
 	}
 	for i, u := range f.UseBackends {
 		if u.Backend == "" {
@@ -391,4 +398,21 @@ func aclModel(line string, index int64) (*models.ACL, error) {
 
 func aclLine(a models.ACL) string {
 	return strings.TrimSpace(strings.Join([]string{a.ACLName, a.Criterion, a.Value}, " "))
+}
+
+// checkBindTLS holds the TLS options of a bind to the shared grammar; they
+// mean nothing on a bind that does not terminate TLS.
+func checkBindTLS(b api.Bind) error {
+	if b.SSLCertificate == "" && (b.ALPN != "" || b.SSLMinVer != "") {
+		return fmt.Errorf("alpn and ssl_min_ver need ssl_certificate")
+	}
+	if b.ALPN != "" {
+		if err := grammar.ALPN(b.ALPN); err != nil {
+			return err
+		}
+	}
+	if b.SSLMinVer != "" && !slices.Contains(grammar.SSLVersions, b.SSLMinVer) {
+		return fmt.Errorf("ssl_min_ver %q is not one of %s", b.SSLMinVer, strings.Join(grammar.SSLVersions, ", "))
+	}
+	return nil
 }
