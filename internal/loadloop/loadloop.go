@@ -19,8 +19,13 @@ import (
 	"time"
 )
 
-// Options configure a loop. URL and Classify are required.
+// Options configure a loop: URL and Classify for plain GET requests, or
+// Do for any other kind of request (a TLS handshake that looks at the
+// certificate, say).
 type Options struct {
+	// Do, when set, sends the i-th request of one client and says who
+	// answered; URL, Classify and Header are then unused.
+	Do func(client, i int) (string, error)
 	// URL returns the address of the i-th request of one client; distinct
 	// paths let Classify check that an answer is for its own request.
 	URL func(client, i int) string
@@ -103,7 +108,13 @@ func (l *Loop) client(c int, deadline time.Time) {
 			}
 		default:
 		}
-		key, err := l.one(client, l.opts.URL(c, i))
+		var key string
+		var err error
+		if l.opts.Do != nil {
+			key, err = l.opts.Do(c, i)
+		} else {
+			key, err = l.one(client, l.opts.URL(c, i))
+		}
 		l.mu.Lock()
 		l.sent++
 		if err != nil {

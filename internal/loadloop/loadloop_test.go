@@ -92,3 +92,40 @@ func TestLoopStopsAtMax(t *testing.T) {
 		t.Errorf("Err = %v, want too few requests", err)
 	}
 }
+
+// Header goes with every request: a server that needs it fails the rest.
+func TestLoopHeader(t *testing.T) {
+	s := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if r.Header.Get("X-Backend") != "web" {
+			http.Error(w, "no backend", http.StatusServiceUnavailable)
+			return
+		}
+		_, _ = fmt.Fprintf(w, "app path=%s\n", r.URL.Path)
+	}))
+	t.Cleanup(s.Close)
+	o := options(s)
+	if r := Start(o).Stop(); r.Failed != r.Sent {
+		t.Fatalf("without the header: %d of %d failed, want all", r.Failed, r.Sent)
+	}
+	o.Header = http.Header{"X-Backend": {"web"}}
+	if r := Start(o).Stop(); r.Err() != nil {
+		t.Fatalf("with the header: %v", r.Err())
+	}
+}
+
+// Do replaces the GET: its keys and errors are counted like answers.
+func TestLoopDo(t *testing.T) {
+	var calls atomic.Int64
+	r := Start(Options{Min: 30, Max: 10 * time.Second, Do: func(c, i int) (string, error) {
+		if calls.Add(1)%10 == 0 {
+			return "", errors.New("handshake failed")
+		}
+		return fmt.Sprintf("client%d", c), nil
+	}}).Stop()
+	if int64(r.Sent) != calls.Load() || r.Sent < 30 {
+		t.Fatalf("sent %d, Do called %d times, want the same and >= 30", r.Sent, calls.Load())
+	}
+	if r.Failed != r.Sent/10 || r.By["client0"]+r.By["client1"] != r.Sent-r.Failed {
+		t.Fatalf("failed %d, by %v of %d sent: want every 10th failed and the rest by client", r.Failed, r.By, r.Sent)
+	}
+}

@@ -18,7 +18,6 @@ import (
 	"net/http"
 	"regexp"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
@@ -33,6 +32,7 @@ import (
 
 	"github.com/switchyard/terraform-provider-switchyard/internal/api"
 	"github.com/switchyard/terraform-provider-switchyard/internal/lab"
+	"github.com/switchyard/terraform-provider-switchyard/internal/loadloop"
 	"github.com/switchyard/terraform-provider-switchyard/internal/pemcert/testca"
 )
 
@@ -174,71 +174,27 @@ func testCheckNoKeyOnMachineLogs(m lab.Machine, keys ...string) resource.TestChe
 	}
 }
 
-// tlsLoad sends HTTPS requests, each on a new connection (a full
-// handshake), until stopped, at least tlsLoadMin of them and for at most
-// loadMax.
-type tlsLoad struct {
-	stop   chan struct{}
-	done   sync.WaitGroup
-	mu     sync.Mutex
-	sent   int
-	failed int
-	errs   []string
-	seen   map[string]int // fingerprint → handshakes
-}
+// tlsLoad is internal/loadloop's bounded loop of HTTPS requests, each on
+// a new connection (a full handshake), keyed by the fingerprint of the
+// certificate the handshake saw.
+type tlsLoad struct{ loop *loadloop.Loop }
 
 const tlsLoadMin = 400
 
 func startTLSLoad(m lab.Machine, pool *x509.CertPool) *tlsLoad {
-	l := &tlsLoad{stop: make(chan struct{}), seen: map[string]int{}}
-	deadline := time.Now().Add(loadMax)
-	for w := range loadWorkers {
-		l.done.Add(1)
-		go func() {
-			defer l.done.Done()
-			for i := 0; time.Now().Before(deadline); i++ {
-				l.mu.Lock()
-				enough := l.sent >= tlsLoadMin
-				l.mu.Unlock()
-				select {
-				case <-l.stop:
-					if enough {
-						return
-					}
-				default:
-				}
-				fp, err := tlsGet(m, pool, fmt.Sprintf("/rot/%d/%d", w, i))
-				l.mu.Lock()
-				l.sent++
-				if err != nil {
-					l.failed++
-					if len(l.errs) < 5 {
-						l.errs = append(l.errs, err.Error())
-					}
-				} else {
-					l.seen[fp]++
-				}
-				l.mu.Unlock()
-			}
-		}()
-	}
-	return l
+	return &tlsLoad{loop: loadloop.Start(loadloop.Options{
+		Min: tlsLoadMin,
+		Do: func(client, i int) (string, error) {
+			return tlsGet(m, pool, fmt.Sprintf("/rot/%d/%d", client, i))
+		},
+	})}
 }
 
 func (l *tlsLoad) finish(t *testing.T) error {
 	t.Helper()
-	close(l.stop)
-	l.done.Wait()
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	t.Logf("rotation under load: %d HTTPS requests (one handshake each), %d failed, certificates seen %v", l.sent, l.failed, l.seen)
-	if l.sent < tlsLoadMin {
-		return fmt.Errorf("only %d requests in %s (want at least %d)", l.sent, loadMax, tlsLoadMin)
-	}
-	if l.failed > 0 {
-		return fmt.Errorf("%d of %d requests failed, first: %s", l.failed, l.sent, strings.Join(l.errs, "; "))
-	}
-	return nil
+	r := l.loop.Stop()
+	t.Logf("rotation under load: %d HTTPS requests (one handshake each), %d failed, certificates seen %v", r.Sent, r.Failed, r.By)
+	return r.Err()
 }
 
 func TestAccCertificate_rotateAndDrift(t *testing.T) {

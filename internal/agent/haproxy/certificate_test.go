@@ -74,16 +74,6 @@ frontend tls
 	return f
 }
 
-func freePort(t *testing.T) int {
-	t.Helper()
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer func() { _ = ln.Close() }()
-	return ln.Addr().(*net.TCPAddr).Port
-}
-
 func (f *certFixture) start(t *testing.T) {
 	t.Helper()
 	cmd := exec.Command(haproxyBin, "-db", "-f", f.m.Settings().ConfigFile)
