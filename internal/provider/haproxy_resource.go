@@ -211,7 +211,8 @@ func haproxySchema() schema.Schema {
 			"hard_stop_after": schema.StringAttribute{
 				MarkdownDescription: "`hard-stop-after` of `global`: how long the old workers of a reload may keep serving the " +
 					"connections they have before HAProxy closes them, " + hardStopAfterValidator().description + "; `\"\"` removes " +
-					"it, and old workers then live as long as their longest connection. Compared in milliseconds like the timeouts. " +
+					"it, and old workers then live as long as their longest connection. Compared in milliseconds like the timeouts; after " +
+					"an import it reads back in its largest whole unit (`\"30m\"`, `\"2h\"`, `\"90s\"`). " +
 					"Defaults to `\"" + defaultHardStopAfter + "\"`: long enough for long downloads, long polls and WebSocket sessions " +
 					"of ordinary length to finish after a reload, short enough that repeated applies never keep old workers for hours.",
 				Optional:      true,
@@ -521,7 +522,7 @@ func haproxyTimeoutValidator() stringCheck {
 // hardStopAfterValidator is a duration as for the timeouts, or "" (none).
 func hardStopAfterValidator() stringCheck {
 	return stringCheck{
-		description: `a duration of at least 1 ms such as "30s" or "30m", or ""`,
+		description: `a duration of at least 1 ms such as "30s" or "30m"`,
 		check: func(s string) error {
 			if s == "" {
 				return nil
