@@ -3,6 +3,7 @@ package haproxy
 import (
 	"bufio"
 	"context"
+	"errors"
 	"fmt"
 	"net"
 	"os"
@@ -10,8 +11,11 @@ import (
 	"strings"
 	"sync"
 	"testing"
+	"time"
 
 	"github.com/google/go-cmp/cmp"
+
+	"github.com/switchyard/terraform-provider-switchyard/internal/agent/systemctl"
 )
 
 // stateHeader is HAProxy 2.6.12's `show servers state` column line.
@@ -135,6 +139,13 @@ func TestFilterServersState(t *testing.T) {
 // command as HAProxy's admin socket does, and records the commands.
 func fakeAdminSocket(t *testing.T, path, answer string) func() []string {
 	t.Helper()
+	return fakeSocket(t, path, func(string) string { return answer })
+}
+
+// fakeSocket serves one command per connection on a unix socket, answering
+// with answer(command), and returns the commands received so far.
+func fakeSocket(t *testing.T, path string, answer func(cmd string) string) func() []string {
+	t.Helper()
 	l, err := net.Listen("unix", path)
 	if err != nil {
 		t.Fatal(err)
@@ -149,10 +160,11 @@ func fakeAdminSocket(t *testing.T, path, answer string) func() []string {
 				return
 			}
 			line, _ := bufio.NewReader(c).ReadString('\n')
+			cmd := strings.TrimSpace(line)
 			mu.Lock()
-			cmds = append(cmds, strings.TrimSpace(line))
+			cmds = append(cmds, cmd)
 			mu.Unlock()
-			_, _ = c.Write([]byte(answer))
+			_, _ = c.Write([]byte(answer(cmd)))
 			_ = c.Close()
 		}
 	}()
@@ -248,4 +260,51 @@ func TestStateSaverSave(t *testing.T) {
 			t.Errorf("log = %q, want one line saying the state was not saved", logs)
 		}
 	})
+}
+
+// SystemdReloader saves the state before `systemctl reload` (the file is
+// there when HAProxy would read it) and removes it once the new workers
+// run; a failed reload leaves it for the retry to overwrite.
+func TestSystemdReloaderSavesState(t *testing.T) {
+	for _, reloadOK := range []bool{true, false} {
+		t.Run(fmt.Sprintf("reload ok %v", reloadOK), func(t *testing.T) {
+			dir, cfg := writeStateCfg(t, "server-state-file DIR/servers")
+			stateFile := filepath.Join(dir, "servers")
+			fakeAdminSocket(t, filepath.Join(dir, "admin.sock"), "1\n"+stateHeader+"\n"+stateLine("web", "a", "127.0.0.1", 8080, 0, 8)+"\n\n")
+			var mu sync.Mutex
+			worker := 100
+			fakeSocket(t, filepath.Join(dir, "master.sock"), func(string) string {
+				mu.Lock()
+				defer mu.Unlock()
+				return fmt.Sprintf("#<PID> <type> <reloads> <uptime> <version>\n1 master 0 [failed: 0] 0d00h00m03s 2.6.12\n# workers\n%d worker 0 0d00h00m01s 2.6.12\n# old workers\n# programs\n", worker)
+			})
+			fileAtReload := false
+			sc := &systemctl.Fake{Answer: func(args []string) (string, error) {
+				if args[0] == "reload" {
+					_, err := os.Stat(stateFile)
+					fileAtReload = err == nil
+					if !reloadOK {
+						return "", errors.New("systemctl reload haproxy: exit status 1")
+					}
+					mu.Lock()
+					worker++
+					mu.Unlock()
+				}
+				return "", nil
+			}}
+			r := &SystemdReloader{Service: "haproxy", MasterSocket: filepath.Join(dir, "master.sock"), Systemctl: sc,
+				ConfigFile: cfg, RuntimeSocket: filepath.Join(dir, "admin.sock"), Confirm: time.Second}
+			err := r.Reload(context.Background())
+			if (err == nil) != reloadOK {
+				t.Fatalf("Reload: %v", err)
+			}
+			if !fileAtReload {
+				t.Error("the state file was not there when systemctl reload ran")
+			}
+			_, statErr := os.Stat(stateFile)
+			if left := statErr == nil; left == reloadOK {
+				t.Errorf("state file left after the reload: %v, want %v", left, !reloadOK)
+			}
+		})
+	}
 }
