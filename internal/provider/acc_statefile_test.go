@@ -155,29 +155,37 @@ func unrelatedReload(t *testing.T, m lab.Machine, load **loadLoop, op, name, con
 	}
 }
 
-// A drained server stays drained across a reload caused by a change to
-// another backend, and takes no request during or after it. The agent only
-// re-sets the drains of the backends a batch changes, so without the state
-// file the server would come back ready (at the file's weight 0), which
+// A drained server stays drained, at its configured weight, across a
+// reload caused by a change to another backend, and takes no request during
+// or after it. The drain is set live (the server ran before at weight 50),
+// as an operator drains a server in service. The agent only re-sets the
+// drains of the backends a batch changes, so without the state file the
+// server would come back ready at the file's weight 0, which
 // SWITCHYARD_ACC_STATE_FILE_OFF=1 shows.
 func TestAccStateFile_drainSurvivesReload(t *testing.T) {
 	m := testMachine(t)
 	keepGlobalAndDefaults(t, m)
 	name := acctest.RandomWithPrefix("acc-sf-drain")
 	other := acctest.RandomWithPrefix("acc-sf-other")
-	servers := zdServers(`, admin_state = "drain"`, "")
+	ready := zdServers(", weight = 50", "")
+	drained := zdServers(`, weight = 50, admin_state = "drain"`, "")
 	haproxyAttrs := stateFileAttrsFromEnv()
 	var load *loadLoop
 	resource.Test(t, resource.TestCase{
 		ProtoV6ProviderFactories: testAccProtoV6ProviderFactories,
 		CheckDestroy:             testCheckBackendsGone(m, name, other),
 		Steps: []resource.TestStep{
+			{Config: stateConfig(m, haproxyAttrs, name, ready, other, "roundrobin")},
 			{
-				Config: stateConfig(m, haproxyAttrs, name, servers, other, "roundrobin"),
-				Check:  testCheckServerState(m, name, "app8080", "srv_admin_state", "8"),
+				Config: stateConfig(m, haproxyAttrs, name, drained, other, "roundrobin"),
+				Check: resource.ComposeAggregateTestCheckFunc(
+					resource.TestCheckResourceAttr("data.switchyard_host.zd", "reloads", "0"),
+					testCheckServerState(m, name, "app8080", "srv_admin_state", "8"),
+				),
 			},
-			unrelatedReload(t, m, &load, "drain across an unrelated reload", name, stateConfig(m, haproxyAttrs, name, servers, other, "leastconn"),
+			unrelatedReload(t, m, &load, "drain across an unrelated reload", name, stateConfig(m, haproxyAttrs, name, drained, other, "leastconn"),
 				testCheckServerState(m, name, "app8080", "srv_admin_state", "8"),
+				testCheckServerState(m, name, "app8080", "srv_uweight", "50"),
 				func(*terraform.State) error {
 					if n := load.byPort[8080]; n > 0 {
 						return fmt.Errorf("the drained app8080 answered %d requests during the reload", n)
@@ -192,7 +200,7 @@ func TestAccStateFile_drainSurvivesReload(t *testing.T) {
 				// leaves a server whose port changes out of the state file,
 				// so the new port is the one that serves.
 				Config: stateConfig(m, haproxyAttrs, name, `[
-    { name = "app8080", address = "127.0.0.1", port = 8080, admin_state = "drain" },
+    { name = "app8080", address = "127.0.0.1", port = 8080, weight = 50, admin_state = "drain" },
     { name = "app8081", address = "127.0.0.1", port = 8082 },
   ]`, other, "leastconn"),
 				Check: resource.ComposeAggregateTestCheckFunc(

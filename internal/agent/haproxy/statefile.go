@@ -12,6 +12,7 @@ import (
 
 	parser "github.com/haproxytech/client-native/v5/config-parser"
 	"github.com/haproxytech/client-native/v5/config-parser/options"
+	"github.com/haproxytech/client-native/v5/config-parser/params"
 	"github.com/haproxytech/client-native/v5/config-parser/types"
 
 	"github.com/switchyard/terraform-provider-switchyard/internal/agent/atomicfile"
@@ -37,7 +38,14 @@ import (
 //     so a drain survives an unrelated reload through the state file, and a
 //     re-enable that reloads drops it, as it should.
 //   - Weight: the saved runtime weight is applied only when the configured
-//     weight did not change, so a new weight in the file always wins.
+//     weight did not change, so a new weight in the file always wins. A
+//     drain set live on a server that had a weight changes the file's
+//     weight to 0 (its drain encoding) but not the runtime weight, so
+//     HAProxy would see a new configured weight and drop the runtime one:
+//     the server would stay drained at weight 0, and the next plan would
+//     show the weight as drift. For a drained server the new file writes
+//     with `weight 0`, the saved line therefore says the configured weight
+//     was 0 already, and the runtime weight (the user's) is kept.
 //   - Address and port: applied unconditionally (the port directly, the
 //     address through `init-addr last`, the default). A server whose address
 //     or port the new file changes would come back with the old one. HAProxy
@@ -64,8 +72,16 @@ const stateFileMode = 0o644
 // the state file.
 type stateFilePlan struct {
 	Path string // "" when the configuration names no server-state-file
-	// Servers maps "backend/server" to the server's address as written.
-	Servers map[string]string
+	// Servers maps "backend/server" to its server line.
+	Servers map[string]plannedServer
+}
+
+// plannedServer is what the new file says of one server.
+type plannedServer struct {
+	Address string // as written: "127.0.0.1:8080"
+	// WeightZero: the line has `weight 0`, which is how Switchyard writes a
+	// drained server.
+	WeightZero bool
 }
 
 // readStateFilePlan parses the configuration file the reload is about to
@@ -86,7 +102,7 @@ func readStateFilePlan(cfgFile string) (stateFilePlan, error) {
 		file = filepath.Join(base, file)
 	}
 	plan.Path = file
-	plan.Servers = map[string]string{}
+	plan.Servers = map[string]plannedServer{}
 	for _, kind := range []parser.Section{parser.Backends, parser.Listen} {
 		names, err := p.SectionsGet(kind)
 		if err != nil {
@@ -102,11 +118,20 @@ func readStateFilePlan(cfgFile string) (stateFilePlan, error) {
 				continue
 			}
 			for _, s := range servers {
-				plan.Servers[name+"/"+s.Name] = s.Address
+				plan.Servers[name+"/"+s.Name] = plannedServer{Address: s.Address, WeightZero: weightZero(s.Params)}
 			}
 		}
 	}
 	return plan, nil
+}
+
+func weightZero(opts []params.ServerOption) bool {
+	for _, o := range opts {
+		if v, ok := o.(*params.ServerOptionValue); ok && v.Name == "weight" {
+			return v.Value == "0"
+		}
+	}
+	return false
 }
 
 func globalString(p parser.Parser, keyword string) string {
@@ -122,9 +147,10 @@ func globalString(p parser.Parser, keyword string) string {
 
 // filterServersState keeps, of a `show servers state` answer, the version
 // line, the column header and the lines of servers that the new
-// configuration has at the same address and port (see the top comment). It
+// configuration has at the same address and port, with the configured
+// weight of drained servers set to the file's 0 (see the top comment). It
 // returns the file's content and how many server lines it dropped.
-func filterServersState(out string, servers map[string]string) (string, int, error) {
+func filterServersState(out string, servers map[string]plannedServer) (string, int, error) {
 	lines := strings.Split(strings.TrimRight(out, "\n"), "\n")
 	if len(lines) == 0 || strings.TrimSpace(lines[0]) != "1" {
 		return "", 0, fmt.Errorf("unexpected `show servers state` answer: %q", firstLineOf(out))
@@ -151,10 +177,14 @@ func filterServersState(out string, servers map[string]string) (string, int, err
 			}
 			return ""
 		}
-		addr, ok := servers[get("be_name")+"/"+get("srv_name")]
-		if !ok || !sameAddress(addr, get("srv_addr"), get("srv_fqdn"), get("srv_port")) {
+		srv, ok := servers[get("be_name")+"/"+get("srv_name")]
+		if !ok || !sameAddress(srv.Address, get("srv_addr"), get("srv_fqdn"), get("srv_port")) {
 			dropped++
 			continue
+		}
+		if i, ok := col["srv_iweight"]; ok && i < len(f) && srv.WeightZero && drained(get("srv_admin_state")) {
+			f[i] = "0"
+			line = strings.Join(f, " ")
 		}
 		b.WriteString(line + "\n")
 	}
@@ -162,6 +192,13 @@ func filterServersState(out string, servers map[string]string) (string, int, err
 		return "", 0, fmt.Errorf("`show servers state` answer without a column header: %q", firstLineOf(out))
 	}
 	return b.String(), dropped, nil
+}
+
+// drained reports whether srv_admin_state has the forced drain flag that
+// `set server … state drain` sets.
+func drained(admin string) bool {
+	v, err := strconv.Atoi(admin)
+	return err == nil && v&0x08 != 0
 }
 
 // sameAddress reports whether a server line's address (configured:

@@ -23,9 +23,14 @@ const stateHeader = "# be_id be_name srv_id srv_name srv_addr srv_op_state srv_a
 	"srv_time_since_last_change srv_check_status srv_check_result srv_check_health srv_check_state srv_agent_state " +
 	"bk_f_forced_id srv_f_forced_id srv_fqdn srv_port srvrecord srv_use_ssl srv_check_port srv_check_addr srv_agent_addr srv_agent_port"
 
-// stateLine is one server's line: op state 0 is DOWN, 2 UP; admin 8 drain.
+// stateLine is one server's line: op state 0 is DOWN, 2 UP; admin 8 drain;
+// runtime weight 50, configured weight 10.
 func stateLine(be, srv, addr string, port, op, admin int) string {
-	return fmt.Sprintf("3 %s 1 %s %s %d %d 10 10 42 6 3 4 6 0 0 0 - %d - 0 0 - - 0", be, srv, addr, op, admin, port)
+	return stateLineWeights(be, srv, addr, port, op, admin, 10)
+}
+
+func stateLineWeights(be, srv, addr string, port, op, admin, iweight int) string {
+	return fmt.Sprintf("3 %s 1 %s %s %d %d 50 %d 42 6 3 4 6 0 0 0 - %d - 0 0 - - 0", be, srv, addr, op, admin, iweight, port)
 }
 
 const stateCfg = `global
@@ -40,8 +45,8 @@ defaults base
   timeout server 30s
 
 backend web
-  server a 127.0.0.1:8080 check
-  server b 127.0.0.1:8082 check
+  server a 127.0.0.1:8080 check weight 0
+  server b 127.0.0.1:8082 check weight 10
   server c app.internal:80
 
 listen stats
@@ -62,7 +67,12 @@ func writeStateCfg(t *testing.T, global string) (dir, cfg string) {
 }
 
 func TestReadStateFilePlan(t *testing.T) {
-	servers := map[string]string{"web/a": "127.0.0.1:8080", "web/b": "127.0.0.1:8082", "web/c": "app.internal:80", "stats/s": "[::1]:9000"}
+	servers := map[string]plannedServer{
+		"web/a":   {Address: "127.0.0.1:8080", WeightZero: true},
+		"web/b":   {Address: "127.0.0.1:8082"},
+		"web/c":   {Address: "app.internal:80"},
+		"stats/s": {Address: "[::1]:9000"},
+	}
 	tests := []struct {
 		name, global string
 		want         stateFilePlan
@@ -110,19 +120,30 @@ func TestSameAddress(t *testing.T) {
 }
 
 func TestFilterServersState(t *testing.T) {
-	servers := map[string]string{"web/a": "127.0.0.1:8080", "web/b": "127.0.0.1:8083"}
+	servers := map[string]plannedServer{
+		"web/a": {Address: "127.0.0.1:8080"},
+		"web/b": {Address: "127.0.0.1:8083"},
+		"web/d": {Address: "127.0.0.1:8084", WeightZero: true},
+		"web/e": {Address: "127.0.0.1:8085", WeightZero: true},
+	}
 	keep := stateLine("web", "a", "127.0.0.1", 8080, 0, 8)
 	out := strings.Join([]string{
 		"1", stateHeader, keep,
 		stateLine("web", "b", "127.0.0.1", 8082, 2, 0),  // its port changes in the new file
 		stateLine("gone", "x", "127.0.0.1", 8080, 2, 0), // its backend is gone
+		stateLine("web", "d", "127.0.0.1", 8084, 2, 8),  // drained live, written with weight 0
+		stateLine("web", "e", "127.0.0.1", 8085, 2, 0),  // weight 0 in the file, not drained
 		"",
 	}, "\n")
 	got, dropped, err := filterServersState(out, servers)
 	if err != nil {
 		t.Fatal(err)
 	}
-	if diff := cmp.Diff("1\n"+stateHeader+"\n"+keep+"\n", got); diff != "" {
+	want := strings.Join([]string{"1", stateHeader, keep,
+		stateLineWeights("web", "d", "127.0.0.1", 8084, 2, 8, 0), // its configured weight is now the file's 0
+		stateLine("web", "e", "127.0.0.1", 8085, 2, 0),
+		""}, "\n")
+	if diff := cmp.Diff(want, got); diff != "" {
 		t.Errorf("file (-want +got):\n%s", diff)
 	}
 	if dropped != 2 {
