@@ -244,6 +244,16 @@ func TestAccStateFile_healthSurvivesReload(t *testing.T) {
 				testCheckServerState(m, name, "down8099", "srv_op_state", "0"),
 				servedOnly(m, name, 8080),
 			),
+			{
+				// Its check removed (a reload), the server is UP as HAProxy
+				// starts an unchecked server: a saved DOWN would keep it
+				// down for good, with nothing left to check it.
+				Config: stateConfig(m, haproxyAttrs, name, `[
+    { name = "app8080", address = "127.0.0.1", port = 8080, check = true },
+    { name = "down8099", address = "127.0.0.1", port = 8099 },
+  ]`, other, "leastconn"),
+				Check: testCheckServerState(m, name, "down8099", "srv_op_state", "2"),
+			},
 		},
 	})
 }

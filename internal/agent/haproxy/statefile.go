@@ -52,6 +52,12 @@ import (
 //     does not guard against this, so the agent does: a saved line is kept
 //     only for a server the new file still has at the same address and port;
 //     any other server starts as the file says, like a new one.
+//   - Operational state: applied whatever the new file says about checks.
+//     A server saved DOWN whose new line has no `check` would stay DOWN for
+//     good (nothing checks it any more, and every later save keeps it DOWN),
+//     so such a line is left out too. A server whose checks or namespace
+//     change keeps its saved health state until its checks say otherwise
+//     (`rise` checks): the state file has no column to tell.
 //
 // The agent's post-reload re-set of drains (serverstate.go) stays: it is
 // what repairs a reload without the file (turned off, or done by hand), and
@@ -82,6 +88,8 @@ type plannedServer struct {
 	// WeightZero: the line has `weight 0`, which is how Switchyard writes a
 	// drained server.
 	WeightZero bool
+	// Check: the line has `check`.
+	Check bool
 }
 
 // readStateFilePlan parses the configuration file the reload is about to
@@ -118,7 +126,7 @@ func readStateFilePlan(cfgFile string) (stateFilePlan, error) {
 				continue
 			}
 			for _, s := range servers {
-				plan.Servers[name+"/"+s.Name] = plannedServer{Address: s.Address, WeightZero: weightZero(s.Params)}
+				plan.Servers[name+"/"+s.Name] = plannedServer{Address: s.Address, WeightZero: weightZero(s.Params), Check: hasCheck(s.Params)}
 			}
 		}
 	}
@@ -129,6 +137,15 @@ func weightZero(opts []params.ServerOption) bool {
 	for _, o := range opts {
 		if v, ok := o.(*params.ServerOptionValue); ok && v.Name == "weight" {
 			return v.Value == "0"
+		}
+	}
+	return false
+}
+
+func hasCheck(opts []params.ServerOption) bool {
+	for _, o := range opts {
+		if w, ok := o.(*params.ServerOptionWord); ok && w.Name == "check" {
+			return true
 		}
 	}
 	return false
@@ -147,7 +164,8 @@ func globalString(p parser.Parser, keyword string) string {
 
 // filterServersState keeps, of a `show servers state` answer, the version
 // line, the column header and the lines of servers that the new
-// configuration has at the same address and port, with the configured
+// configuration has at the same address and port (and, for a server that
+// is not UP, still checks), with the configured
 // weight of drained servers set to the file's 0 (see the top comment). It
 // returns the file's content and how many server lines it dropped.
 func filterServersState(out string, servers map[string]plannedServer) (string, int, error) {
@@ -178,7 +196,8 @@ func filterServersState(out string, servers map[string]plannedServer) (string, i
 			return ""
 		}
 		srv, ok := servers[get("be_name")+"/"+get("srv_name")]
-		if !ok || !sameAddress(srv.Address, get("srv_addr"), get("srv_fqdn"), get("srv_port")) {
+		if !ok || !sameAddress(srv.Address, get("srv_addr"), get("srv_fqdn"), get("srv_port")) ||
+			(!srv.Check && get("srv_op_state") != srvRunning) {
 			dropped++
 			continue
 		}
@@ -193,6 +212,9 @@ func filterServersState(out string, servers map[string]plannedServer) (string, i
 	}
 	return b.String(), dropped, nil
 }
+
+// srvRunning is srv_op_state of a server that is UP (SRV_ST_RUNNING).
+const srvRunning = "2"
 
 // drained reports whether srv_admin_state has the forced drain flag that
 // `set server … state drain` sets.

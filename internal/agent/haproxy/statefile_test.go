@@ -68,8 +68,8 @@ func writeStateCfg(t *testing.T, global string) (dir, cfg string) {
 
 func TestReadStateFilePlan(t *testing.T) {
 	servers := map[string]plannedServer{
-		"web/a":   {Address: "127.0.0.1:8080", WeightZero: true},
-		"web/b":   {Address: "127.0.0.1:8082"},
+		"web/a":   {Address: "127.0.0.1:8080", WeightZero: true, Check: true},
+		"web/b":   {Address: "127.0.0.1:8082", Check: true},
 		"web/c":   {Address: "app.internal:80"},
 		"stats/s": {Address: "[::1]:9000"},
 	}
@@ -121,10 +121,11 @@ func TestSameAddress(t *testing.T) {
 
 func TestFilterServersState(t *testing.T) {
 	servers := map[string]plannedServer{
-		"web/a": {Address: "127.0.0.1:8080"},
+		"web/a": {Address: "127.0.0.1:8080", Check: true},
 		"web/b": {Address: "127.0.0.1:8083"},
 		"web/d": {Address: "127.0.0.1:8084", WeightZero: true},
 		"web/e": {Address: "127.0.0.1:8085", WeightZero: true},
+		"web/f": {Address: "127.0.0.1:8086"},
 	}
 	keep := stateLine("web", "a", "127.0.0.1", 8080, 0, 8)
 	out := strings.Join([]string{
@@ -133,6 +134,7 @@ func TestFilterServersState(t *testing.T) {
 		stateLine("gone", "x", "127.0.0.1", 8080, 2, 0), // its backend is gone
 		stateLine("web", "d", "127.0.0.1", 8084, 2, 8),  // drained live, written with weight 0
 		stateLine("web", "e", "127.0.0.1", 8085, 2, 0),  // weight 0 in the file, not drained
+		stateLine("web", "f", "127.0.0.1", 8086, 0, 0),  // DOWN, and no longer checked
 		"",
 	}, "\n")
 	got, dropped, err := filterServersState(out, servers)
@@ -146,8 +148,8 @@ func TestFilterServersState(t *testing.T) {
 	if diff := cmp.Diff(want, got); diff != "" {
 		t.Errorf("file (-want +got):\n%s", diff)
 	}
-	if dropped != 2 {
-		t.Errorf("dropped = %d, want 2", dropped)
+	if dropped != 3 {
+		t.Errorf("dropped = %d, want 3", dropped)
 	}
 	for _, bad := range []string{"Unknown command\n", "1\n" + keep + "\n"} {
 		if _, _, err := filterServersState(bad, servers); err == nil {
