@@ -25,6 +25,14 @@ type Instance struct {
 	// RuntimeSocket is the admin socket the agent keeps in global
 	// (result only; it comes from the provider's settings).
 	RuntimeSocket string `json:"runtime_socket,omitempty"`
+	// ServerStateFile is global `server-state-file` together with
+	// `load-server-state-from-file global` in the managed defaults
+	// section: an absolute path turns both on, "" removes both. In a
+	// result it is the path only when both are there, else "".
+	ServerStateFile *string `json:"server_state_file,omitempty"`
+	// HardStopAfter is global `hard-stop-after` in milliseconds; 0 in a
+	// request removes it.
+	HardStopAfter *int64 `json:"hard_stop_after,omitempty"`
 
 	// Defaults section: DefaultsName is result only (the section the
 	// proxies use).

@@ -203,7 +203,9 @@ func TestAccHAProxy_basic(t *testing.T) {
 }
 
 // An existing HAProxy is adopted with an import block, and a configuration
-// that sets only some attributes plans no change.
+// that sets only some attributes plans no change to them. The lab's file
+// has no state file and no hard-stop-after, whose defaults are on, so the
+// adoption plans exactly that update (one reload).
 func TestAccHAProxy_importBlock(t *testing.T) {
 	m := testMachine(t)
 	keepGlobalAndDefaults(t, m)
@@ -221,12 +223,17 @@ resource "switchyard_haproxy" "this" {
 }
 `,
 			ConfigPlanChecks: resource.ConfigPlanChecks{
-				PreApply:             []plancheck.PlanCheck{plancheck.ExpectResourceAction(haproxyAddr, plancheck.ResourceActionNoop)},
+				PreApply: []plancheck.PlanCheck{
+					plancheck.ExpectResourceAction(haproxyAddr, plancheck.ResourceActionUpdate),
+					plancheck.ExpectKnownValue(haproxyAddr, tfjsonpath.New("server_state_file"), knownvalue.StringExact("/var/lib/haproxy/server-state")),
+					plancheck.ExpectKnownValue(haproxyAddr, tfjsonpath.New("timeout_connect"), knownvalue.StringExact("5s")),
+				},
 				PostApplyPostRefresh: []plancheck.PlanCheck{plancheck.ExpectEmptyPlan()},
 			},
 			ConfigStateChecks: []statecheck.StateCheck{
 				statecheck.ExpectKnownValue(haproxyAddr, tfjsonpath.New("defaults_name"), knownvalue.StringExact("base")),
 				statecheck.ExpectKnownValue(haproxyAddr, tfjsonpath.New("timeout_connect"), knownvalue.StringExact("5s")),
+				statecheck.ExpectKnownValue(haproxyAddr, tfjsonpath.New("hard_stop_after"), knownvalue.StringExact("30m")),
 			},
 		}},
 	})

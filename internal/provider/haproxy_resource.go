@@ -3,6 +3,7 @@ package provider
 import (
 	"context"
 	"fmt"
+	"strings"
 	"time"
 
 	"github.com/hashicorp/terraform-plugin-framework-validators/int64validator"
@@ -17,6 +18,7 @@ import (
 	"github.com/hashicorp/terraform-plugin-framework/resource/schema/int64planmodifier"
 	"github.com/hashicorp/terraform-plugin-framework/resource/schema/listplanmodifier"
 	"github.com/hashicorp/terraform-plugin-framework/resource/schema/planmodifier"
+	"github.com/hashicorp/terraform-plugin-framework/resource/schema/stringdefault"
 	"github.com/hashicorp/terraform-plugin-framework/resource/schema/stringplanmodifier"
 	"github.com/hashicorp/terraform-plugin-framework/schema/validator"
 	"github.com/hashicorp/terraform-plugin-framework/types"
@@ -34,6 +36,16 @@ var (
 // haproxyInstanceID is the id and import id of the singleton: one provider
 // block is one machine, and a machine has one HAProxy.
 const haproxyInstanceID = "haproxy"
+
+// Defaults of server_state_file and hard_stop_after. /var/lib/haproxy is
+// Debian's chroot directory for HAProxy: the package creates it and it is
+// HAProxy's own. Half an hour lets long downloads, long polls and WebSocket
+// sessions of ordinary length finish on the old workers after a reload,
+// while a day of applies can never pile up old workers that live forever.
+const (
+	defaultServerStateFile = "/var/lib/haproxy/server-state"
+	defaultHardStopAfter   = "30m"
+)
 
 // syslogFacilities and syslogLevels are what HAProxy's `log` accepts.
 var (
@@ -60,6 +72,8 @@ type instanceModel struct {
 	LogTargets     types.List   `tfsdk:"log_targets"`
 	RunAsRoot      types.Bool   `tfsdk:"run_as_root"`
 	RuntimeSocket  types.String `tfsdk:"runtime_socket"`
+	StateFile      types.String `tfsdk:"server_state_file"`
+	HardStopAfter  types.String `tfsdk:"hard_stop_after"`
 	DefaultsName   types.String `tfsdk:"defaults_name"`
 	Mode           types.String `tfsdk:"mode"`
 	TimeoutConnect types.String `tfsdk:"timeout_connect"`
@@ -180,6 +194,33 @@ func haproxySchema() schema.Schema {
 				Computed:      true,
 				PlanModifiers: []planmodifier.String{stringplanmodifier.UseStateForUnknown(), missingRuntimeSocket{}},
 			},
+			"server_state_file": schema.StringAttribute{
+				MarkdownDescription: "Where HAProxy's server state is kept across reloads: `server-state-file` in `global` and " +
+					"`load-server-state-from-file global` in the defaults section. Right before each reload it does, the agent saves " +
+					"`show servers state` of the running HAProxy to this file, and the new workers start from it: a drained or maint " +
+					"server stays so, runtime weights are kept, and a server that health checks marked DOWN starts DOWN instead of " +
+					"taking requests until its checks fail again. HAProxy takes a server's address and port from the file too, so " +
+					"servers whose address or port the reload changes are left out of it and start as configured. The file is removed " +
+					"once the new workers run, so a reload or restart done by hand never loads an old state. An absolute path; `\"\"` " +
+					"turns the state file off (both lines removed). Defaults to `\"" + defaultServerStateFile + "\"`.",
+				Optional:   true,
+				Computed:   true,
+				Default:    stringdefault.StaticString(defaultServerStateFile),
+				Validators: []validator.String{serverStateFileValidator()},
+			},
+			"hard_stop_after": schema.StringAttribute{
+				MarkdownDescription: "`hard-stop-after` of `global`: how long the old workers of a reload may keep serving the " +
+					"connections they have before HAProxy closes them, " + hardStopAfterValidator().description + "; `\"\"` removes " +
+					"it, and old workers then live as long as their longest connection. Compared in milliseconds like the timeouts; after " +
+					"an import it reads back in its largest whole unit (`\"30m\"`, `\"2h\"`, `\"90s\"`). " +
+					"Defaults to `\"" + defaultHardStopAfter + "\"`: long enough for long downloads, long polls and WebSocket sessions " +
+					"of ordinary length to finish after a reload, short enough that repeated applies never keep old workers for hours.",
+				Optional:      true,
+				Computed:      true,
+				Default:       stringdefault.StaticString(defaultHardStopAfter),
+				Validators:    []validator.String{hardStopAfterValidator()},
+				PlanModifiers: []planmodifier.String{equivalentTimeout{}},
+			},
 			"defaults_name": schema.StringAttribute{
 				MarkdownDescription: "Name of the `defaults` section these settings are read from and written to: the one the proxies " +
 					"use (`from`), else the last one. An unnamed section is called `unnamed_defaults_1` (client-native names it so when it writes the file).",
@@ -257,8 +298,10 @@ func (r *haproxyResource) apply(ctx context.Context, verb string, config, plan g
 		diags.AddError(summary, "Could not change the HAProxy settings: "+errNotConfigured)
 		return
 	}
-	// Defaults of run_as_root, enabled and running live in the plan.
+	// Defaults of run_as_root, the state file, hard-stop-after, enabled
+	// and running live in the plan.
 	cfg.RunAsRoot, cfg.Enabled, cfg.Running = pl.RunAsRoot, pl.Enabled, pl.Running
+	cfg.StateFile, cfg.HardStopAfter = pl.StateFile, pl.HardStopAfter
 	in, d := haproxyToAPI(ctx, cfg)
 	diags.Append(d...)
 	if diags.HasError() {
@@ -335,6 +378,19 @@ func haproxyToAPI(ctx context.Context, m instanceModel) (api.Instance, diag.Diag
 		}
 		*t.dst = &ms
 	}
+	if !m.StateFile.IsNull() && !m.StateFile.IsUnknown() {
+		in.ServerStateFile = m.StateFile.ValueStringPointer()
+	}
+	if !m.HardStopAfter.IsNull() && !m.HardStopAfter.IsUnknown() {
+		ms := int64(0) // "": none
+		if v := m.HardStopAfter.ValueString(); v != "" {
+			var err error
+			if ms, err = timeoutMillis(v); err != nil {
+				diags.AddError("Invalid Duration", err.Error())
+			}
+		}
+		in.HardStopAfter = &ms
+	}
 	if !m.LogTargets.IsNull() && !m.LogTargets.IsUnknown() {
 		var targets []logTargetModel
 		diags.Append(m.LogTargets.ElementsAs(ctx, &targets, false)...)
@@ -352,11 +408,14 @@ func haproxyToAPI(ctx context.Context, m instanceModel) (api.Instance, diag.Diag
 // milliseconds, so "5s" does not turn into "5000ms" and plan a change.
 func setHAProxyState(ctx context.Context, state stateSetter, prior instanceModel, got api.Instance) diag.Diagnostics {
 	m := instanceModel{
-		ID:             types.StringValue(haproxyInstanceID),
-		Maxconn:        types.Int64PointerValue(got.Maxconn),
-		Nbthread:       types.Int64PointerValue(got.Nbthread),
-		RunAsRoot:      types.BoolPointerValue(got.RunAsRoot),
-		RuntimeSocket:  types.StringValue(got.RuntimeSocket),
+		ID:            types.StringValue(haproxyInstanceID),
+		Maxconn:       types.Int64PointerValue(got.Maxconn),
+		Nbthread:      types.Int64PointerValue(got.Nbthread),
+		RunAsRoot:     types.BoolPointerValue(got.RunAsRoot),
+		RuntimeSocket: types.StringValue(got.RuntimeSocket),
+		// Off reads as "": the defaults then plan it back on.
+		StateFile:      types.StringValue(""),
+		HardStopAfter:  types.StringValue(""),
 		DefaultsName:   types.StringValue(got.DefaultsName),
 		Mode:           stringOrNull(got.Mode),
 		TimeoutConnect: timeoutValue(prior.TimeoutConnect, got.TimeoutConnect),
@@ -366,6 +425,12 @@ func setHAProxyState(ctx context.Context, state stateSetter, prior instanceModel
 		Forwardfor:     types.BoolPointerValue(got.Forwardfor),
 		Enabled:        types.BoolPointerValue(got.Enabled),
 		Running:        types.BoolPointerValue(got.Running),
+	}
+	if got.ServerStateFile != nil {
+		m.StateFile = types.StringValue(*got.ServerStateFile)
+	}
+	if got.HardStopAfter != nil {
+		m.HardStopAfter = durationValue(prior.HardStopAfter, got.HardStopAfter, formatLargestUnit)
 	}
 	objType := types.ObjectType{AttrTypes: logTargetAttrTypes}
 	var diags diag.Diagnostics
@@ -394,6 +459,12 @@ func setHAProxyState(ctx context.Context, state stateSetter, prior instanceModel
 }
 
 func timeoutValue(prior types.String, ms *int64) types.String {
+	return durationValue(prior, ms, formatMillis)
+}
+
+// durationValue is ms in prior's spelling when it means the same, else as
+// format writes it; null when ms is.
+func durationValue(prior types.String, ms *int64, format func(int64) string) types.String {
 	if ms == nil {
 		return types.StringNull()
 	}
@@ -402,7 +473,20 @@ func timeoutValue(prior types.String, ms *int64) types.String {
 			return prior
 		}
 	}
-	return types.StringValue(formatMillis(*ms))
+	return types.StringValue(format(*ms))
+}
+
+// formatLargestUnit writes ms in the largest unit that holds it whole
+// ("30m", "2h", "90s"), so that an imported hard-stop-after equal to the
+// default reads back exactly as the default and ImportStateVerify agrees.
+func formatLargestUnit(ms int64) string {
+	switch {
+	case ms%3_600_000 == 0:
+		return fmt.Sprintf("%dh", ms/3_600_000)
+	case ms%60_000 == 0:
+		return fmt.Sprintf("%dm", ms/60_000)
+	}
+	return formatMillis(ms)
 }
 
 // timeoutMillis parses a Go-style duration ("5s", "1m30s", "500ms") into
@@ -435,6 +519,42 @@ func haproxyTimeoutValidator() stringCheck {
 	}
 }
 
+// hardStopAfterValidator is a duration as for the timeouts, or "" (none).
+func hardStopAfterValidator() stringCheck {
+	return stringCheck{
+		description: `a duration of at least 1 ms such as "30s" or "30m"`,
+		check: func(s string) error {
+			if s == "" {
+				return nil
+			}
+			_, err := timeoutMillis(s)
+			return err
+		},
+	}
+}
+
+// serverStateFileValidator accepts "" (off) or an absolute path that is one
+// word of haproxy.cfg.
+func serverStateFileValidator() stringCheck {
+	return stringCheck{
+		description: `an absolute path, or "" for none`,
+		check: func(s string) error {
+			if s == "" {
+				return nil
+			}
+			if !strings.HasPrefix(s, "/") {
+				return fmt.Errorf("%q is not an absolute path; use \"\" to turn the server state file off", s)
+			}
+			for _, r := range s {
+				if r <= ' ' || r == '#' || r == '"' || r == '\'' || r == '\\' || r == 0x7f {
+					return fmt.Errorf("%q contains %s, which a path in haproxy.cfg cannot have", s, grammar.DescribeRune(r))
+				}
+			}
+			return nil
+		},
+	}
+}
+
 // logAddressValidator accepts one token: a path or host:port.
 func logAddressValidator() stringCheck {
 	return stringCheck{
@@ -453,8 +573,9 @@ func logAddressValidator() stringCheck {
 	}
 }
 
-// equivalentTimeout keeps the state's spelling when the configuration
-// says the same duration differently ("5000ms" for "5s"): no change.
+// equivalentTimeout keeps the state's spelling when the plan (the
+// configuration, or the attribute's default) says the same duration
+// differently ("5000ms" for "5s", "30m" for an imported "1800s"): no change.
 type equivalentTimeout struct{}
 
 func (equivalentTimeout) Description(context.Context) string {
@@ -464,11 +585,11 @@ func (equivalentTimeout) Description(context.Context) string {
 func (v equivalentTimeout) MarkdownDescription(ctx context.Context) string { return v.Description(ctx) }
 
 func (equivalentTimeout) PlanModifyString(_ context.Context, req planmodifier.StringRequest, resp *planmodifier.StringResponse) {
-	if req.StateValue.IsNull() || req.StateValue.IsUnknown() || req.ConfigValue.IsNull() || req.ConfigValue.IsUnknown() {
+	if req.StateValue.IsNull() || req.StateValue.IsUnknown() || req.PlanValue.IsNull() || req.PlanValue.IsUnknown() {
 		return
 	}
 	a, errA := timeoutMillis(req.StateValue.ValueString())
-	b, errB := timeoutMillis(req.ConfigValue.ValueString())
+	b, errB := timeoutMillis(req.PlanValue.ValueString())
 	if errA == nil && errB == nil && a == b {
 		resp.PlanValue = req.StateValue
 	}

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"strings"
 
 	"github.com/haproxytech/client-native/v5/configuration"
 	"github.com/haproxytech/client-native/v5/models"
@@ -115,6 +116,14 @@ func checkInstance(in api.Instance) error {
 			return api.Errorf(api.CodeInvalid, "%s: %s must be positive, not %d", instanceLabel, field, *v)
 		}
 	}
+	if in.HardStopAfter != nil && *in.HardStopAfter < 0 {
+		return api.Errorf(api.CodeInvalid, "%s: hard_stop_after must be 0 (none) or positive, not %d", instanceLabel, *in.HardStopAfter)
+	}
+	if in.ServerStateFile != nil && *in.ServerStateFile != "" {
+		if f := *in.ServerStateFile; !strings.HasPrefix(f, "/") || !oneToken(f) {
+			return api.Errorf(api.CodeInvalid, "%s: server_state_file %q must be an absolute path without blanks, or empty", instanceLabel, f)
+		}
+	}
 	if in.LogTargets != nil {
 		for _, l := range *in.LogTargets {
 			if l.Address == "" || l.Facility == "" || !oneToken(l.Address) || !oneToken(l.Facility) || !oneToken(l.Level) {
@@ -150,6 +159,12 @@ func applyInstance(cl configuration.Configuration, tx string, in api.Instance, s
 		}
 	}
 	ensureRuntimeSocket(g, socket)
+	if in.HardStopAfter != nil {
+		g.HardStopAfter = positive(*in.HardStopAfter)
+	}
+	if in.ServerStateFile != nil {
+		g.ServerStateFile = *in.ServerStateFile
+	}
 	if globalSnapshot(g) != before {
 		if err := cl.PushGlobalConfiguration(g, tx, 0); err != nil {
 			return err
@@ -177,7 +192,7 @@ func applyInstance(cl configuration.Configuration, tx string, in api.Instance, s
 
 // wantsDefaultsOf reports whether in sets anything of the defaults section.
 func wantsDefaultsOf(in api.Instance) bool {
-	return in.Mode != "" || in.TimeoutConnect != nil || in.TimeoutClient != nil || in.TimeoutServer != nil ||
+	return in.Mode != "" || in.ServerStateFile != nil || in.TimeoutConnect != nil || in.TimeoutClient != nil || in.TimeoutServer != nil ||
 		in.Httplog != nil || in.Forwardfor != nil
 }
 
@@ -196,6 +211,15 @@ func applyDefaults(d *models.Defaults, in api.Instance) {
 	}
 	if in.Httplog != nil {
 		d.Httplog = *in.Httplog
+	}
+	if in.ServerStateFile != nil {
+		// The file names no backends, so every proxy takes its servers'
+		// lines from it: `global` in defaults, as the manual's example
+		// does, rather than one line per backend.
+		d.LoadServerStateFromFile = ""
+		if *in.ServerStateFile != "" {
+			d.LoadServerStateFromFile = models.DefaultsLoadServerStateFromFileGlobal
+		}
 	}
 	if in.Forwardfor != nil {
 		switch {
@@ -216,7 +240,11 @@ func globalSnapshot(g *models.Global) string {
 			socks = append(socks, *r.Address)
 		}
 	}
-	return fmt.Sprintf("%d %d %q %q %q", g.Maxconn, g.Nbthread, g.User, g.Group, socks)
+	hardStop := int64(0)
+	if g.HardStopAfter != nil {
+		hardStop = *g.HardStopAfter
+	}
+	return fmt.Sprintf("%d %d %q %q %q %d %q", g.Maxconn, g.Nbthread, g.User, g.Group, socks, hardStop, g.ServerStateFile)
 }
 
 // ensureRuntimeSocket keeps the admin socket the provider relies on (maps,
@@ -289,6 +317,11 @@ func readInstance(cl configuration.Configuration, tx, socket string) (api.Instan
 		Maxconn:   positive(g.Maxconn),
 		Nbthread:  positive(g.Nbthread),
 		RunAsRoot: &root,
+		// A state file only counts once defaults loads it (below).
+		ServerStateFile: new(string),
+	}
+	if g.HardStopAfter != nil && *g.HardStopAfter > 0 {
+		out.HardStopAfter = positive(*g.HardStopAfter)
 	}
 	for _, r := range g.RuntimeAPIs {
 		if r.Address != nil && *r.Address == socket {
@@ -324,6 +357,9 @@ func readInstance(cl configuration.Configuration, tx, socket string) (api.Instan
 	out.Mode = d.Mode
 	out.TimeoutConnect, out.TimeoutClient, out.TimeoutServer = d.ConnectTimeout, d.ClientTimeout, d.ServerTimeout
 	out.Httplog, out.Forwardfor = &httplog, &forwardfor
+	if d.LoadServerStateFromFile == models.DefaultsLoadServerStateFromFileGlobal && strings.HasPrefix(g.ServerStateFile, "/") {
+		out.ServerStateFile = &g.ServerStateFile
+	}
 	return out, nil
 }
 

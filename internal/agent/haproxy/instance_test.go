@@ -37,6 +37,47 @@ func fakeSystemctl(t *testing.T, f *fixture, enabled, active bool) *[]string {
 
 func bptr(v bool) *bool { return &v }
 
+func sptr(v string) *string { return &v }
+
+// The state file and hard-stop-after read back as set, and "" and 0 remove
+// them again, from global and from defaults.
+func TestApplyInstanceStateFileRoundTrip(t *testing.T) {
+	f := newFixture(t)
+	fakeSystemctl(t, f, true, true)
+	ctx := context.Background()
+	got, err := f.m.ApplyInstance(ctx, api.Instance{ServerStateFile: sptr("/var/lib/haproxy/server-state"), HardStopAfter: i64(30_000)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if diff := cmp.Diff([]any{sptr("/var/lib/haproxy/server-state"), i64(30_000)}, []any{got.ServerStateFile, got.HardStopAfter}); diff != "" {
+		t.Errorf("after turning on (-want +got):\n%s", diff)
+	}
+	// Only global's line, without defaults loading it, is not a state file
+	// that works: it reads as off.
+	cfg := strings.Replace(f.read(t), "load-server-state-from-file global", "", 1)
+	if err := os.WriteFile(f.cfgPath, []byte(cfg), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	if got, err = f.m.GetInstance(ctx); err != nil {
+		t.Fatal(err)
+	}
+	if got.ServerStateFile == nil || *got.ServerStateFile != "" {
+		t.Errorf("without load-server-state-from-file: server state file = %v, want \"\"", got.ServerStateFile)
+	}
+	got, err = f.m.ApplyInstance(ctx, api.Instance{ServerStateFile: sptr(""), HardStopAfter: i64(0)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got.ServerStateFile == nil || *got.ServerStateFile != "" || got.HardStopAfter != nil {
+		t.Errorf("after turning off: server state file %v, hard stop %v; want \"\" and nil", got.ServerStateFile, got.HardStopAfter)
+	}
+	for _, l := range []string{"server-state-file", "hard-stop-after", "load-server-state-from-file"} {
+		if strings.Contains(f.read(t), l) {
+			t.Errorf("%q still in:\n%s", l, f.read(t))
+		}
+	}
+}
+
 func TestGetInstance(t *testing.T) {
 	f := newFixture(t)
 	fakeSystemctl(t, f, true, false)
@@ -58,8 +99,10 @@ func TestGetInstance(t *testing.T) {
 		TimeoutServer:  i64(50000),
 		Httplog:        bptr(true),
 		Forwardfor:     bptr(false),
-		Enabled:        bptr(true),
-		Running:        bptr(false),
+		// testdata has neither server-state-file nor hard-stop-after.
+		ServerStateFile: sptr(""),
+		Enabled:         bptr(true),
+		Running:         bptr(false),
 	}
 	if diff := cmp.Diff(want, got); diff != "" {
 		t.Errorf("GetInstance (-want +got):\n%s", diff)
@@ -92,6 +135,12 @@ func TestApplyInstance(t *testing.T) {
 				"log 127.0.0.1:514 local2 info", "timeout connect 7000", "timeout client 50000", "option forwardfor",
 				"stats socket /run/haproxy/admin.sock", "expose-fd listeners"},
 			goneLines: []string{"log /dev/log", "option httplog"},
+			reloads:   1,
+		},
+		{
+			name:      "server state file and hard-stop-after",
+			in:        api.Instance{ServerStateFile: sptr("/var/lib/haproxy/server-state"), HardStopAfter: i64(1_800_000)},
+			wantLines: []string{"server-state-file /var/lib/haproxy/server-state", "hard-stop-after 1800000", "load-server-state-from-file global"},
 			reloads:   1,
 		},
 		{
@@ -160,6 +209,9 @@ func TestApplyInstanceRejects(t *testing.T) {
 		"newline in log":   {LogTargets: &[]api.LogTarget{{Address: "/dev/log\nuser root", Facility: "local0"}}},
 		"negative timeout": {TimeoutServer: i64(-1)},
 		"missing facility": {LogTargets: &[]api.LogTarget{{Address: "/dev/log"}}},
+		"relative state":   {ServerStateFile: sptr("server-state")},
+		"state with blank": {ServerStateFile: sptr("/var/lib/haproxy/a b")},
+		"negative hard":    {HardStopAfter: i64(-1)},
 	} {
 		t.Run(name, func(t *testing.T) {
 			f := newFixture(t)

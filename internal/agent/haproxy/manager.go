@@ -113,7 +113,8 @@ func New(ctx context.Context, opts Options) (*Manager, error) {
 		opts.Systemctl = systemctl.Exec{}
 	}
 	if opts.Reloader == nil {
-		opts.Reloader = &SystemdReloader{Service: h.Service, MasterSocket: h.MasterSocket, Systemctl: opts.Systemctl}
+		opts.Reloader = &SystemdReloader{Service: h.Service, MasterSocket: h.MasterSocket, Systemctl: opts.Systemctl,
+			ConfigFile: h.ConfigFile, RuntimeSocket: h.RuntimeSocket, Logf: opts.Logf}
 	}
 	m := &Manager{opts: opts, lock: opts.Lock, reloads: opts.Reloads}
 	if m.reloads == nil {

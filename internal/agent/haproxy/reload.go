@@ -42,13 +42,30 @@ type SystemdReloader struct {
 	Systemctl    systemctl.Runner // default systemctl.Exec
 	// Confirm bounds the wait for the new workers (default 10 s).
 	Confirm time.Duration
+	// ConfigFile and RuntimeSocket, when set, make each reload save the
+	// server state to the file the configuration names (statefile.go);
+	// Logf, when set, hears about a state that could not be saved.
+	ConfigFile    string
+	RuntimeSocket string
+	Logf          func(format string, args ...any)
 }
 
 // pollInterval is how often show proc is asked while waiting.
 const pollInterval = 25 * time.Millisecond
 
-// Reload implements Reloader.
+// Reload implements Reloader: the server state is saved right before the
+// reload and its file removed once the new workers run (statefile.go).
 func (r *SystemdReloader) Reload(ctx context.Context) error {
+	saver := stateSaver{ConfigFile: r.ConfigFile, RuntimeSocket: r.RuntimeSocket, Logf: r.Logf}
+	saved := saver.save(ctx)
+	err := r.reload(ctx)
+	if err == nil {
+		saver.remove(saved)
+	}
+	return err
+}
+
+func (r *SystemdReloader) reload(ctx context.Context) error {
 	confirm := r.Confirm
 	if confirm <= 0 {
 		confirm = 10 * time.Second
