@@ -10,7 +10,6 @@ import (
 	"io"
 	"net"
 	"os"
-	"os/exec"
 	"path/filepath"
 	"strings"
 	"sync"
@@ -20,7 +19,6 @@ import (
 	"github.com/google/go-cmp/cmp"
 
 	"github.com/switchyard/terraform-provider-switchyard/internal/agent/machinelock"
-	"github.com/switchyard/terraform-provider-switchyard/internal/agent/runtime"
 	"github.com/switchyard/terraform-provider-switchyard/internal/agent/systemctl"
 	"github.com/switchyard/terraform-provider-switchyard/internal/api"
 	"github.com/switchyard/terraform-provider-switchyard/internal/pemcert/testca"
@@ -76,23 +74,7 @@ frontend tls
 
 func (f *certFixture) start(t *testing.T) {
 	t.Helper()
-	cmd := exec.Command(haproxyBin, "-db", "-f", f.m.Settings().ConfigFile)
-	out := &capped{}
-	cmd.Stdout, cmd.Stderr = out, out
-	if err := cmd.Start(); err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { _ = cmd.Process.Kill(); _ = cmd.Wait() })
-	deadline := time.Now().Add(5 * time.Second)
-	for {
-		if _, err := (runtime.Client{Socket: f.socket}).Command(context.Background(), "show info", ""); err == nil {
-			return
-		}
-		if time.Now().After(deadline) {
-			t.Fatalf("HAProxy did not open %s:\n%s", f.socket, out.String())
-		}
-		time.Sleep(20 * time.Millisecond)
-	}
+	runHAProxy(t, f.m.Settings().ConfigFile, f.socket)
 }
 
 // served is the SHA-256 fingerprint of the leaf HAProxy presents, after a

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"os"
+	"os/exec"
 	"path/filepath"
 	"sync"
 	"sync/atomic"
@@ -11,6 +12,7 @@ import (
 	"time"
 
 	"github.com/switchyard/terraform-provider-switchyard/internal/agent/machinelock"
+	"github.com/switchyard/terraform-provider-switchyard/internal/agent/runtime"
 	"github.com/switchyard/terraform-provider-switchyard/internal/agent/systemctl"
 	"github.com/switchyard/terraform-provider-switchyard/internal/api"
 )
@@ -124,3 +126,37 @@ func code(err error) string {
 }
 
 func i64(v int64) *int64 { return &v }
+
+// runHAProxy runs HAProxy in the foreground on configFile until the test
+// ends, and returns once its admin socket answers.
+func runHAProxy(t *testing.T, configFile, socket string) {
+	t.Helper()
+	cmd := exec.Command(haproxyBin, "-db", "-f", configFile)
+	out := &capped{}
+	cmd.Stdout, cmd.Stderr = out, out
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { _ = cmd.Process.Kill(); _ = cmd.Wait() })
+	deadline := time.Now().Add(5 * time.Second)
+	for {
+		if _, err := (runtime.Client{Socket: socket}).Command(context.Background(), "show info", ""); err == nil {
+			return
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("HAProxy did not open %s:\n%s", socket, out.String())
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+}
+
+// capped keeps the first 64 KiB of HAProxy's output, for a failure message.
+type capped struct{ b []byte }
+
+func (c *capped) Write(p []byte) (int, error) {
+	if len(c.b) < 64<<10 {
+		c.b = append(c.b, p...)
+	}
+	return len(p), nil
+}
+func (c *capped) String() string { return string(c.b) }

@@ -5,10 +5,8 @@ import (
 	"errors"
 	"fmt"
 	"os"
-	"os/exec"
 	"path/filepath"
 	"testing"
-	"time"
 
 	"github.com/google/go-cmp/cmp"
 
@@ -61,34 +59,8 @@ frontend f
 // start runs HAProxy in the foreground until the test ends.
 func (f *mapFixture) start(t *testing.T) {
 	t.Helper()
-	cmd := exec.Command(haproxyBin, "-db", "-f", f.m.Settings().ConfigFile)
-	out := &capped{}
-	cmd.Stdout, cmd.Stderr = out, out
-	if err := cmd.Start(); err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { _ = cmd.Process.Kill(); _ = cmd.Wait() })
-	deadline := time.Now().Add(5 * time.Second)
-	for {
-		if _, err := (runtime.Client{Socket: f.socket}).Command(context.Background(), "show info", ""); err == nil {
-			return
-		}
-		if time.Now().After(deadline) {
-			t.Fatalf("HAProxy did not open %s:\n%s", f.socket, out.String())
-		}
-		time.Sleep(20 * time.Millisecond)
-	}
+	runHAProxy(t, f.m.Settings().ConfigFile, f.socket)
 }
-
-type capped struct{ b []byte }
-
-func (c *capped) Write(p []byte) (int, error) {
-	if len(c.b) < 64<<10 {
-		c.b = append(c.b, p...)
-	}
-	return len(p), nil
-}
-func (c *capped) String() string { return string(c.b) }
 
 func TestMapLifecycle(t *testing.T) {
 	ctx := context.Background()
