@@ -10,12 +10,17 @@
 #      credentials, invalid configuration); nothing is known about drift
 #   2  changes: something was changed by hand (or the configuration has
 #      changes that were never applied); an apply would put it back
+#   3  only with DRIFT_FAIL_ON_WARNING=1: no changes, but the plan has
+#      warnings about resources (e.g. "Certificate Expires Soon"), which
+#      terraform's own exit code does not show
+# Warnings about resources are listed after the result whatever the exit code.
 #
 # Usage: drift-check.sh [terraform plan arguments…]
 #   e.g. drift-check.sh -var-file=production.tfvars
 # Environment:
 #   TERRAFORM             the terraform binary (default: terraform from PATH)
 #   DRIFT_REPORT          if set, a file that gets the changed addresses, one a line
+#   DRIFT_FAIL_ON_WARNING if 1, a plan without changes but with warnings about resources exits 3
 #   GITHUB_STEP_SUMMARY   if set (GitHub Actions), a Markdown summary is appended to it
 #
 # Needs only terraform, bash and coreutils/sed: the addresses come from the
@@ -90,4 +95,31 @@ case $rc in
   cat "$tmp/stderr" >&2
   ;;
 esac
+
+# Warnings about resources, e.g. a certificate within its
+# expiry_warning_days: terraform exits 0 for them, so a scheduled check
+# would stay green without this. Warnings that name no resource (the CLI's
+# own, such as development overrides) are left out.
+if [[ $rc != 1 ]]; then
+  warned=$({ grep -F '"type":"diagnostic"' "$tmp/plan.jsonl" | grep -F '"severity":"warning"' || true; } | while IFS= read -r line; do
+    addr=$(printf '%s\n' "$line" | field address)
+    [[ -n $addr ]] || continue
+    printf '%s (%s): %s\n' "$(printf '%s\n' "$line" | field summary)" "$addr" "$(printf '%s\n' "$line" | field detail)"
+  done)
+  if [[ -n $warned ]]; then
+    echo
+    echo "Warnings:"
+    printf '%s\n' "$warned" | sed 's/^/  /'
+    if [[ -n ${GITHUB_STEP_SUMMARY:-} ]]; then
+      {
+        echo "### Warnings"
+        printf '%s\n' "$warned" | sed 's/^/- /'
+      } >> "$GITHUB_STEP_SUMMARY"
+    fi
+    if [[ $rc == 0 && ${DRIFT_FAIL_ON_WARNING:-} == 1 ]]; then
+      echo "drift-check: no changes, but warnings (exit code 3, DRIFT_FAIL_ON_WARNING=1)."
+      rc=3
+    fi
+  fi
+fi
 exit "$rc"

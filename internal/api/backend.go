@@ -36,6 +36,8 @@ type Backend struct {
 	// HTTPRequest is the section's http-request rule lines, without the
 	// keyword. nil: not managed (left as it is); read back always set.
 	HTTPRequest *[]string `json:"http_request,omitempty"`
+	// HTTPResponse is the same for http-response rules.
+	HTTPResponse *[]string `json:"http_response,omitempty"`
 	// HTTPCheck is `option httpchk METHOD URI`. nil: not managed.
 	HTTPCheck *HTTPCheck `json:"http_check,omitempty"`
 	// DrainTimeout bounds, in milliseconds, how long an update that

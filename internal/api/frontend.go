@@ -29,7 +29,7 @@ type FrontendRef struct {
 // Frontend is an HAProxy frontend section in HAProxy's own vocabulary.
 // Rule lines are carried as HAProxy writes them, without their keyword:
 // an ACL is `name criterion value…`, an http-request rule is
-// `action args… [if|unless cond]`.
+// `action args… [if|unless cond]`, and so is an http-response rule.
 type Frontend struct {
 	Name           string       `json:"name"`
 	Mode           string       `json:"mode,omitempty"`
@@ -39,6 +39,7 @@ type Frontend struct {
 	Binds          []Bind       `json:"binds"`
 	ACLs           []string     `json:"acls"`
 	HTTPRequest    []string     `json:"http_request"`
+	HTTPResponse   []string     `json:"http_response"`
 	UseBackends    []UseBackend `json:"use_backends"`
 	DefaultBackend string       `json:"default_backend,omitempty"`
 	// SharedBinds lets the frontend bind an address and port that another

@@ -88,8 +88,8 @@ func keepInPlace(ctx context.Context, changes []handChange) (stop func() int) {
 // driftCheck runs the guide's script, examples/ci/drift-check.sh, in the
 // workspace's root module with the workspace's terraform and CLI config,
 // as a CI job would, and returns its exit code, the addresses it reported
-// (DRIFT_REPORT) and its output.
-func driftCheck(t *testing.T, ctx context.Context, w *tfrun.Workspace) (code int, addrs []string, output string) {
+// (DRIFT_REPORT) and its output; env is more of its environment.
+func driftCheck(t *testing.T, ctx context.Context, w *tfrun.Workspace, env ...string) (code int, addrs []string, output string) {
 	t.Helper()
 	repo, err := tfrun.ModuleRoot()
 	if err != nil {
@@ -115,6 +115,7 @@ func driftCheck(t *testing.T, ctx context.Context, w *tfrun.Workspace) (code int
 		"CHECKPOINT_DISABLE=1",
 		"DRIFT_REPORT="+report,
 	)
+	cmd.Env = append(cmd.Env, env...)
 	out, err := cmd.CombinedOutput()
 	var exit *exec.ExitError
 	switch {

@@ -76,6 +76,7 @@ func TestCreateAdoptsAnIdenticalBackend(t *testing.T) {
 			Inter: types.StringNull(), Maxconn: types.Int64Null(), AdminState: types.StringValue(api.AdminReady),
 		}},
 		HTTPRequest:  types.ListNull(types.StringType),
+		HTTPResponse: types.ListNull(types.StringType),
 		DrainTimeout: types.StringValue(defaultDrainTimeout),
 	}
 	same := backendToAPI(planned)

@@ -57,6 +57,7 @@ func TestReloadReasons(t *testing.T) {
 		"namespaced server removed": {func(b *api.Backend) { b.Servers = b.Servers[:1] }, nil},
 		"servers reordered":         {func(b *api.Backend) { b.Servers[0], b.Servers[1] = b.Servers[1], b.Servers[0] }, []string{"servers reordered"}},
 		"http_request taken":        {func(b *api.Backend) { b.HTTPRequest = &[]string{"deny"} }, []string{"http_request"}},
+		"http_response set":         {func(b *api.Backend) { b.HTTPResponse = &[]string{"del-header Server"} }, []string{"http_response"}},
 		"drain_timeout":             {func(b *api.Backend) { b.DrainTimeout = w(1000) }, nil},
 	} {
 		t.Run(name, func(t *testing.T) {

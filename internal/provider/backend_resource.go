@@ -90,13 +90,14 @@ var backendKind = kind[backendModel, api.Backend]{
 }
 
 type backendModel struct {
-	ID          types.String    `tfsdk:"id"`
-	Name        types.String    `tfsdk:"name"`
-	Mode        types.String    `tfsdk:"mode"`
-	Balance     types.String    `tfsdk:"balance"`
-	Servers     []serverModel   `tfsdk:"servers"`
-	HTTPRequest types.List      `tfsdk:"http_request"`
-	HTTPCheck   *httpCheckModel `tfsdk:"http_check"`
+	ID           types.String    `tfsdk:"id"`
+	Name         types.String    `tfsdk:"name"`
+	Mode         types.String    `tfsdk:"mode"`
+	Balance      types.String    `tfsdk:"balance"`
+	Servers      []serverModel   `tfsdk:"servers"`
+	HTTPRequest  types.List      `tfsdk:"http_request"`
+	HTTPResponse types.List      `tfsdk:"http_response"`
+	HTTPCheck    *httpCheckModel `tfsdk:"http_check"`
 	// DrainTimeout is the agent's behaviour, not haproxy.cfg's: a read
 	// keeps the state's value, an import gets the default.
 	DrainTimeout types.String `tfsdk:"drain_timeout"`
@@ -275,6 +276,14 @@ func backendSchema() schema.Schema {
 				Optional:    true,
 				Validators:  []validator.List{ruleListValidator("each element is an http-request rule", normalizeRequestRule)},
 			},
+			"http_response": schema.ListAttribute{
+				MarkdownDescription: "`http-response` rules of the backend in order, each a line without the keyword, as in " +
+					"`set-header Strict-Transport-Security \"max-age=31536000\"`; they are checked like switchyard_frontend's. " +
+					"A change reloads HAProxy. An empty list removes every rule. Defaults to not managed: the section's rules are left as they are.",
+				ElementType: types.StringType,
+				Optional:    true,
+				Validators:  []validator.List{ruleListValidator("each element is an http-response rule", normalizeResponseRule)},
+			},
 			"http_check": schema.SingleNestedAttribute{
 				MarkdownDescription: "HTTP health check of the servers that have `check` (`option httpchk METHOD URI`). " +
 					"Removing the block stops managing it rather than removing it. " +
@@ -347,13 +356,13 @@ func managedBackend(prior *backendModel, live backendModel) backendModel {
 		if len(live.HTTPRequest.Elements()) == 0 {
 			live.HTTPRequest = types.ListNull(types.StringType)
 		}
+		if len(live.HTTPResponse.Elements()) == 0 {
+			live.HTTPResponse = types.ListNull(types.StringType)
+		}
 		return live
 	}
-	if prior.HTTPRequest.IsNull() {
-		live.HTTPRequest = types.ListNull(types.StringType)
-	} else if !live.HTTPRequest.IsNull() {
-		live.HTTPRequest = stringList(keepSpelling(listStrings(prior.HTTPRequest), listStrings(live.HTTPRequest), normalizeRequestRule))
-	}
+	live.HTTPRequest = managedRules(prior.HTTPRequest, live.HTTPRequest, normalizeRequestRule)
+	live.HTTPResponse = managedRules(prior.HTTPResponse, live.HTTPResponse, normalizeResponseRule)
 	if prior.HTTPCheck == nil {
 		live.HTTPCheck = nil
 	}
@@ -376,6 +385,19 @@ func managedBackend(prior *backendModel, live backendModel) backendModel {
 		live.Servers[i] = s
 	}
 	return live
+}
+
+// managedRules is null when prior does not manage the rules, else live in
+// prior's spelling where it means the same.
+func managedRules(prior, live types.List, normalize func(string) (string, error)) types.List {
+	switch {
+	case prior.IsNull():
+		return types.ListNull(types.StringType)
+	case live.IsNull():
+		return live
+	default:
+		return stringList(keepSpelling(listStrings(prior), listStrings(live), normalize))
+	}
 }
 
 func listStrings(l types.List) []string {
@@ -431,6 +453,10 @@ func backendToAPI(m backendModel) api.Backend {
 		lines := listStrings(m.HTTPRequest)
 		b.HTTPRequest = &lines
 	}
+	if !m.HTTPResponse.IsNull() && !m.HTTPResponse.IsUnknown() {
+		lines := listStrings(m.HTTPResponse)
+		b.HTTPResponse = &lines
+	}
 	if c := m.HTTPCheck; c != nil {
 		b.HTTPCheck = &api.HTTPCheck{Method: c.Method.ValueString(), URI: c.URI.ValueString()}
 	}
@@ -469,6 +495,10 @@ func backendFromAPI(b api.Backend) backendModel {
 	m.HTTPRequest = types.ListNull(types.StringType)
 	if b.HTTPRequest != nil {
 		m.HTTPRequest = stringList(*b.HTTPRequest)
+	}
+	m.HTTPResponse = types.ListNull(types.StringType)
+	if b.HTTPResponse != nil {
+		m.HTTPResponse = stringList(*b.HTTPResponse)
 	}
 	if c := b.HTTPCheck; c != nil {
 		m.HTTPCheck = &httpCheckModel{Method: types.StringValue(c.Method), URI: types.StringValue(c.URI)}
@@ -534,6 +564,9 @@ func reloadReasons(from, to api.Backend) []string {
 	}
 	if !reflect.DeepEqual(from.HTTPRequest, to.HTTPRequest) {
 		out = append(out, "http_request")
+	}
+	if !reflect.DeepEqual(from.HTTPResponse, to.HTTPResponse) {
+		out = append(out, "http_response")
 	}
 	if !reflect.DeepEqual(from.HTTPCheck, to.HTTPCheck) {
 		out = append(out, "http_check")

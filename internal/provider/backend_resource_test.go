@@ -121,6 +121,7 @@ func webModel() backendModel {
 		Balance:      types.StringValue("roundrobin"),
 		Servers:      []serverModel{server("app1", 8080), server("app2", 8081)},
 		HTTPRequest:  types.ListNull(types.StringType),
+		HTTPResponse: types.ListNull(types.StringType),
 		DrainTimeout: types.StringValue(defaultDrainTimeout),
 	}
 }
@@ -145,12 +146,14 @@ func TestBackendToAPI(t *testing.T) {
 	noServers.Servers = nil
 	ext := webModel()
 	ext.HTTPRequest = types.ListValueMust(types.StringType, []attr.Value{types.StringValue("set-header X-A b")})
+	ext.HTTPResponse = types.ListValueMust(types.StringType, []attr.Value{types.StringValue(`set-header Strict-Transport-Security "max-age=31536000"`)})
 	ext.HTTPCheck = &httpCheckModel{Method: types.StringValue("HEAD"), URI: types.StringValue("/health")}
 	ext.Servers[0].Inter, ext.Servers[0].Maxconn = types.StringValue("1.5s"), types.Int64Value(3)
 	noRules := webModel()
 	noRules.HTTPRequest = types.ListValueMust(types.StringType, []attr.Value{})
 	extAPI := webAPI()
 	extAPI.HTTPRequest = &[]string{"set-header X-A b"}
+	extAPI.HTTPResponse = &[]string{`set-header Strict-Transport-Security "max-age=31536000"`}
 	extAPI.HTTPCheck = &api.HTTPCheck{Method: "HEAD", URI: "/health"}
 	extAPI.Servers[0].Inter, extAPI.Servers[0].Maxconn = ptr(1500), ptr(3)
 	noRulesAPI := webAPI()
@@ -204,12 +207,14 @@ func TestBackendFromAPI(t *testing.T) {
 				Check: types.BoolValue(false), Weight: types.Int64Null(), Backup: types.BoolValue(false), Namespace: types.StringNull(),
 				Inter: types.StringNull(), Maxconn: types.Int64Null(), AdminState: types.StringValue(api.AdminReady),
 			}},
-			HTTPRequest: types.ListNull(types.StringType),
+			HTTPRequest:  types.ListNull(types.StringType),
+			HTTPResponse: types.ListNull(types.StringType),
 		}},
 		{"no servers is an empty list, not null", api.Backend{Name: "empty", Mode: "tcp", Balance: "leastconn"}, backendModel{
 			ID: types.StringValue("empty"), Name: types.StringValue("empty"),
 			Mode: types.StringValue("tcp"), Balance: types.StringValue("leastconn"), Servers: []serverModel{},
-			HTTPRequest: types.ListNull(types.StringType),
+			HTTPRequest:  types.ListNull(types.StringType),
+			HTTPResponse: types.ListNull(types.StringType),
 		}},
 	}
 	for _, tt := range tests {
@@ -387,17 +392,19 @@ func TestBackendRead(t *testing.T) {
 	unreachable := errors.New("ssh to root@10.0.0.5:22: dial: connection refused (gave up after 5 attempts)")
 	edited := webAPI()
 	edited.Servers[1].Address = "127.0.0.3" // someone edited haproxy.cfg
-	imported := backendModel{ID: types.StringValue("web"), Name: types.StringValue("web"), HTTPRequest: types.ListNull(types.StringType)}
+	imported := backendModel{ID: types.StringValue("web"), Name: types.StringValue("web"), HTTPRequest: types.ListNull(types.StringType), HTTPResponse: types.ListNull(types.StringType)}
 	// A machine with every optional setting: after import all of them are
 	// in state; on a later read only those the prior state manages.
 	ext := webAPI()
 	ext.HTTPRequest = &[]string{"set-header X-A b"}
+	ext.HTTPResponse = &[]string{`set-header Strict-Transport-Security "max-age=31536000"`}
 	ext.HTTPCheck = &api.HTTPCheck{Method: "GET", URI: "/health"}
 	ext.Servers[0].Inter, ext.Servers[0].Maxconn = ptr(1000), ptr(10)
 	noRules := webAPI()
-	noRules.HTTPRequest = &[]string{}
+	noRules.HTTPRequest, noRules.HTTPResponse = &[]string{}, &[]string{}
 	managed := webModel()
 	managed.HTTPRequest = types.ListValueMust(types.StringType, []attr.Value{types.StringValue("set-header  X-A b")})
+	managed.HTTPResponse = types.ListValueMust(types.StringType, []attr.Value{types.StringValue(`set-header   Strict-Transport-Security "max-age=31536000"`)})
 	managed.HTTPCheck = &httpCheckModel{Method: types.StringValue("GET"), URI: types.StringValue("/health")}
 	managed.Servers[0].Inter, managed.Servers[0].Maxconn = types.StringValue("1000ms"), types.Int64Value(10)
 
@@ -556,19 +563,19 @@ func TestBackendImportState(t *testing.T) {
 	r := newBackendResource(nil)
 	resp := resource.ImportStateResponse{State: tfsdk.State{Schema: backendSchema()}}
 	resp.Private = newPrivate(resp.Private)
-	resp.State.Raw = stateFor(t, backendModel{HTTPRequest: types.ListNull(types.StringType)}).Raw
+	resp.State.Raw = stateFor(t, backendModel{HTTPRequest: types.ListNull(types.StringType), HTTPResponse: types.ListNull(types.StringType)}).Raw
 	r.ImportState(context.Background(), resource.ImportStateRequest{ID: "web"}, &resp)
 	checkDiags(t, resp.Diagnostics, "", nil, "")
 	if !isMarked(t, resp.Private) {
 		t.Errorf("ImportState did not set the import marker in private state")
 	}
 	got := modelOf(t, resp.State)
-	want := backendModel{ID: types.StringValue("web"), Name: types.StringValue("web"), HTTPRequest: types.ListNull(types.StringType)}
+	want := backendModel{ID: types.StringValue("web"), Name: types.StringValue("web"), HTTPRequest: types.ListNull(types.StringType), HTTPResponse: types.ListNull(types.StringType)}
 	if diff := cmp.Diff(want, got); diff != "" {
 		t.Errorf("state (-want +got):\n%s", diff)
 	}
 
-	resp = resource.ImportStateResponse{State: tfsdk.State{Schema: backendSchema(), Raw: stateFor(t, backendModel{HTTPRequest: types.ListNull(types.StringType)}).Raw}}
+	resp = resource.ImportStateResponse{State: tfsdk.State{Schema: backendSchema(), Raw: stateFor(t, backendModel{HTTPRequest: types.ListNull(types.StringType), HTTPResponse: types.ListNull(types.StringType)}).Raw}}
 	resp.Private = newPrivate(resp.Private)
 	r.ImportState(context.Background(), resource.ImportStateRequest{ID: "no such/name"}, &resp)
 	checkDiags(t, resp.Diagnostics, "Invalid Import ID", []string{`"no such/name"`, "terraform import switchyard_backend.web web"}, "")

@@ -73,6 +73,7 @@ type frontendModel struct {
 	Binds          []bindModel       `tfsdk:"binds"`
 	ACLs           []types.String    `tfsdk:"acls"`
 	HTTPRequest    []types.String    `tfsdk:"http_request"`
+	HTTPResponse   []types.String    `tfsdk:"http_response"`
 	UseBackends    []useBackendModel `tfsdk:"use_backend"`
 	DefaultBackend types.String      `tfsdk:"default_backend"`
 	SharedBinds    types.Bool        `tfsdk:"shared_binds"`
@@ -103,14 +104,14 @@ func frontendSchema() schema.Schema {
 	name := haproxyNameValidator()
 	emptyStrings := listdefault.StaticValue(types.ListValueMust(types.StringType, []attr.Value{}))
 	return schema.Schema{
-		MarkdownDescription: "An HAProxy `frontend` section: its `bind` lines, `acl` lines, `http-request` rules, " +
+		MarkdownDescription: "An HAProxy `frontend` section: its `bind` lines, `acl` lines, `http-request` and `http-response` rules, " +
 			"`use_backend` rules and `default_backend`, written in HAProxy's own syntax so that a haproxy.cfg translates line by line. " +
 			"Rule lines are parsed with HAProxy's configuration parser at plan time, so a typo fails at `terraform validate`; " +
 			"what only HAProxy can judge (an unknown fetch, a missing backend or userlist) fails at apply with HAProxy's message, " +
 			"and the machine keeps serving its previous configuration.\n\n" +
 			"**What is managed, what is left alone.** Within this section, the attributes below are managed: the binds and the " +
-			"three rule lists are made exactly what the configuration says, in order. Other keywords of the section " +
-			"(timeouts, `tcp-request` rules, captures, `http-response` rules, …) are kept as they are, and so is every section " +
+			"four rule lists are made exactly what the configuration says, in order. Other keywords of the section " +
+			"(timeouts, `tcp-request` rules, captures, …) are kept as they are, and so is every section " +
 			"of haproxy.cfg that this resource did not create (`global`, `defaults`, other frontends and backends). " +
 			"A hand edit of a managed keyword shows up as a difference in the next plan.",
 		Attributes: map[string]schema.Attribute{
@@ -209,12 +210,23 @@ func frontendSchema() schema.Schema {
 			},
 			"http_request": schema.ListAttribute{
 				MarkdownDescription: "`http-request` rules in order, each a line without the keyword, as in " +
-					"`auth realm Members unless { http_auth(mycredentials) }`. Defaults to no rules.",
+					"`auth realm Members unless { http_auth(mycredentials) }`, or `redirect scheme https code 301 unless { ssl_fc }` " +
+					"to send plain HTTP to HTTPS on a frontend that binds both. Defaults to no rules.",
 				ElementType: types.StringType,
 				Optional:    true,
 				Computed:    true,
 				Default:     emptyStrings,
 				Validators:  []validator.List{ruleListValidator("each element is an http-request rule", normalizeRequestRule)},
+			},
+			"http_response": schema.ListAttribute{
+				MarkdownDescription: "`http-response` rules in order, each a line without the keyword, as in " +
+					"`set-header Strict-Transport-Security \"max-age=31536000\"` (HSTS) or `del-header Server`. " +
+					"Quotes are kept as written. Defaults to no rules.",
+				ElementType: types.StringType,
+				Optional:    true,
+				Computed:    true,
+				Default:     emptyStrings,
+				Validators:  []validator.List{ruleListValidator("each element is an http-response rule", normalizeResponseRule)},
 			},
 			"use_backend": schema.ListNestedAttribute{
 				MarkdownDescription: "`use_backend` rules in order; the first that matches picks the backend. Defaults to no rules.",
@@ -330,6 +342,7 @@ func frontendToAPI(m frontendModel) api.Frontend {
 		Binds:          []api.Bind{},
 		ACLs:           strs(m.ACLs),
 		HTTPRequest:    strs(m.HTTPRequest),
+		HTTPResponse:   strs(m.HTTPResponse),
 		UseBackends:    []api.UseBackend{},
 	}
 	for _, b := range m.Binds {
@@ -362,11 +375,12 @@ func frontendFromAPI(f api.Frontend, prior frontendModel) frontendModel {
 		Httplog:        types.BoolValue(f.Httplog),
 		DefaultBackend: stringOrNull(f.DefaultBackend),
 		// Not in the file: the configuration's choice, false after import.
-		SharedBinds: types.BoolValue(prior.SharedBinds.ValueBool()),
-		Binds:       []bindModel{},
-		ACLs:        tfStrs(keepSpelling(strs(prior.ACLs), f.ACLs, normalizeACL)),
-		HTTPRequest: tfStrs(keepSpelling(strs(prior.HTTPRequest), f.HTTPRequest, normalizeRequestRule)),
-		UseBackends: []useBackendModel{},
+		SharedBinds:  types.BoolValue(prior.SharedBinds.ValueBool()),
+		Binds:        []bindModel{},
+		ACLs:         tfStrs(keepSpelling(strs(prior.ACLs), f.ACLs, normalizeACL)),
+		HTTPRequest:  tfStrs(keepSpelling(strs(prior.HTTPRequest), f.HTTPRequest, normalizeRequestRule)),
+		HTTPResponse: tfStrs(keepSpelling(strs(prior.HTTPResponse), f.HTTPResponse, normalizeResponseRule)),
+		UseBackends:  []useBackendModel{},
 	}
 	for _, b := range f.Binds {
 		m.Binds = append(m.Binds, bindModel{

@@ -31,21 +31,27 @@ func TestFrontendMapping(t *testing.T) {
 	port := int64(8100)
 	live := api.Frontend{
 		Name: "www", Mode: "http", Httplog: true,
-		Binds:       []api.Bind{{Address: "*", Port: &port}},
-		ACLs:        []string{"is_app3 path_beg /app3"},
-		HTTPRequest: []string{"auth realm M unless { http_auth(l) }", "deny if x"},
-		UseBackends: []api.UseBackend{{Backend: "app3", Cond: "if", CondTest: "is_app3 !x"}},
+		Binds:        []api.Bind{{Address: "*", Port: &port}},
+		ACLs:         []string{"is_app3 path_beg /app3"},
+		HTTPRequest:  []string{"auth realm M unless { http_auth(l) }", "deny if x"},
+		HTTPResponse: []string{`set-header Strict-Transport-Security "max-age=31536000"`, "del-header Server"},
+		UseBackends:  []api.UseBackend{{Backend: "app3", Cond: "if", CondTest: "is_app3 !x"}},
 	}
 	prior := frontendModel{
-		ACLs:        []types.String{types.StringValue("is_app3  path_beg   /app3")},
-		HTTPRequest: []types.String{types.StringValue("auth  realm M unless { http_auth(l) }"), types.StringValue("deny if y")},
-		UseBackends: []useBackendModel{{CondTest: types.StringValue("is_app3   !x")}},
+		ACLs:         []types.String{types.StringValue("is_app3  path_beg   /app3")},
+		HTTPRequest:  []types.String{types.StringValue("auth  realm M unless { http_auth(l) }"), types.StringValue("deny if y")},
+		HTTPResponse: []types.String{types.StringValue(`set-header  Strict-Transport-Security "max-age=31536000"`), types.StringValue("del-header X-Powered-By")},
+		UseBackends:  []useBackendModel{{CondTest: types.StringValue("is_app3   !x")}},
 	}
 	m := frontendFromAPI(live, prior)
 	// Same meaning: the prior spelling stays; a real difference shows.
 	want := []string{"auth  realm M unless { http_auth(l) }", "deny if x"}
 	if diff := cmp.Diff(want, strs(m.HTTPRequest)); diff != "" {
 		t.Errorf("http_request (-want +got):\n%s", diff)
+	}
+	wantResp := []string{`set-header  Strict-Transport-Security "max-age=31536000"`, "del-header Server"}
+	if diff := cmp.Diff(wantResp, strs(m.HTTPResponse)); diff != "" {
+		t.Errorf("http_response (-want +got):\n%s", diff)
 	}
 	if got := strs(m.ACLs); got[0] != "is_app3  path_beg   /app3" {
 		t.Errorf("acls = %q", got)
@@ -71,7 +77,7 @@ func TestFrontendBindTLSRoundTrip(t *testing.T) {
 			{Address: "*", Port: &port, SSLCertificate: "/etc/haproxy/certs/www.pem", ALPN: "h2,http/1.1", SSLMinVer: "TLSv1.2"},
 			{Address: "*", Port: &port},
 		},
-		ACLs: []string{}, HTTPRequest: []string{}, UseBackends: []api.UseBackend{},
+		ACLs: []string{}, HTTPRequest: []string{}, HTTPResponse: []string{}, UseBackends: []api.UseBackend{},
 	}
 	m := frontendFromAPI(live, frontendModel{})
 	if !m.Binds[1].ALPN.IsNull() || !m.Binds[1].SSLMinVer.IsNull() {

@@ -2,16 +2,12 @@ package provider
 
 import (
 	"fmt"
-	"slices"
 	"strings"
 
 	"github.com/hashicorp/terraform-plugin-framework-validators/listvalidator"
 	"github.com/hashicorp/terraform-plugin-framework/schema/validator"
 
 	"github.com/switchyard/terraform-provider-switchyard/internal/grammar"
-
-	"github.com/haproxytech/client-native/v5/config-parser/parsers/http"
-	cptypes "github.com/haproxytech/client-native/v5/config-parser/types"
 )
 
 // Rule lines are HAProxy's own syntax, without their keyword. They are
@@ -21,37 +17,23 @@ import (
 // userlist) is left to `haproxy -c` on the machine at apply time.
 
 // normalizeRequestRule returns an http-request rule line as HAProxy's
-// configuration parser writes it back. It fails when the parser does not
-// know the action, or reads the line differently from how it was written
-// (it silently drops words it does not expect, e.g. a misspelt `unles`).
+// configuration parser writes it back (grammar.HTTPRule says when a line is
+// refused).
 func normalizeRequestRule(line string) (string, error) {
-	parts, err := grammar.SplitRule("http-request", line)
+	a, err := grammar.HTTPRule(grammar.HTTPRequest, line)
 	if err != nil {
 		return "", err
 	}
-	if len(parts) < 2 {
-		return "", fmt.Errorf("an http-request rule must not be empty")
-	}
-	p := &http.Requests{}
-	p.Init()
-	if _, err := p.Parse(strings.Join(parts, " "), parts, ""); err != nil {
-		return "", fmt.Errorf("%q is not an http-request rule HAProxy's configuration parser understands "+
-			"(unknown action %q or missing arguments)", line, parts[1])
-	}
-	data, err := p.Get(false)
+	return a.String(), nil
+}
+
+// normalizeResponseRule is normalizeRequestRule for http-response rules.
+func normalizeResponseRule(line string) (string, error) {
+	a, err := grammar.HTTPRule(grammar.HTTPResponse, line)
 	if err != nil {
-		return "", fmt.Errorf("%q: %v", line, err)
+		return "", err
 	}
-	actions, ok := data.([]cptypes.Action)
-	if !ok || len(actions) != 1 {
-		return "", fmt.Errorf("%q: unexpected parser result", line)
-	}
-	norm := actions[0].String()
-	got, _ := grammar.SplitRule("http-request", norm)
-	if !slices.Equal(got, parts) {
-		return "", fmt.Errorf("%q is read by HAProxy's configuration parser as %q: check the words it left out", line, norm)
-	}
-	return norm, nil
+	return a.String(), nil
 }
 
 // normalizeACL returns an ACL line (`name criterion [value…]`) with single

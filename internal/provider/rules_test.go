@@ -15,6 +15,9 @@ func TestNormalizeRequestRule(t *testing.T) {
 		{in: "auth   unless { http_auth(mycredentials) }", want: "auth unless { http_auth(mycredentials) }"},
 		{in: "deny if is_static", want: "deny if is_static"},
 		{in: "set-header X-Forwarded-Proto https", want: "set-header X-Forwarded-Proto https"},
+		{in: "redirect  scheme https code 301 unless { ssl_fc }", want: "redirect scheme https code 301 unless { ssl_fc }"},
+		{in: "redirect scheme https code 301 unles { ssl_fc }", wantErr: true},
+		{in: "set-status 503", wantErr: true},            // a response-only action
 		{in: "auht realm x", wantErr: true},              // unknown action
 		{in: "auth realm x unles { ok }", wantErr: true}, // misspelt condition, dropped by the parser
 		{in: "deny # comment", wantErr: true},            // would be cut short
@@ -29,6 +32,35 @@ func TestNormalizeRequestRule(t *testing.T) {
 		}
 		if got != tc.want {
 			t.Errorf("normalizeRequestRule(%q) = %q, want %q", tc.in, got, tc.want)
+		}
+	}
+}
+
+func TestNormalizeResponseRule(t *testing.T) {
+	tests := []struct {
+		in, want string
+		wantErr  bool
+	}{
+		// Quotes survive, so the state keeps what HAProxy reads back.
+		{in: `set-header Strict-Transport-Security "max-age=31536000"`, want: `set-header Strict-Transport-Security "max-age=31536000"`},
+		{in: `set-header  Strict-Transport-Security "max-age=31536000; includeSubDomains" if { ssl_fc }`,
+			want: `set-header Strict-Transport-Security "max-age=31536000; includeSubDomains" if { ssl_fc }`},
+		{in: "del-header Server", want: "del-header Server"},
+		{in: "set-status 503 if { status 502 }", want: "set-status 503 if { status 502 }"},
+		{in: "auth realm x", wantErr: true},                   // a request-only action
+		{in: "del-header Server unles { ok }", wantErr: true}, // dropped by the parser
+		{in: "del-header Server # c", wantErr: true},
+		{in: "deny\nbackend x", wantErr: true},
+		{in: "", wantErr: true},
+	}
+	for _, tc := range tests {
+		got, err := normalizeResponseRule(tc.in)
+		if (err != nil) != tc.wantErr {
+			t.Errorf("normalizeResponseRule(%q) error = %v, want error %v", tc.in, err, tc.wantErr)
+			continue
+		}
+		if got != tc.want {
+			t.Errorf("normalizeResponseRule(%q) = %q, want %q", tc.in, got, tc.want)
 		}
 	}
 }

@@ -32,3 +32,18 @@ output "user_map_path" {
   description = "Path of the user map file on the machine (null without user_backends)."
   value       = try(switchyard_map.users[0].path, null)
 }
+
+output "https_url" {
+  description = "HTTPS URL of the frontend (null without https_port)."
+  value       = var.https_port == null ? null : "https://${var.listen_address}:${var.https_port}/"
+}
+
+output "certificates" {
+  description = "The certificates on the machine by name: path, subject, DNS names, expiry."
+  value = { for k, c in switchyard_certificate.this : k => {
+    path      = c.path
+    subject   = c.subject
+    dns_names = c.dns_names
+    not_after = c.not_after
+  } }
+}

@@ -80,3 +80,39 @@ variable "realm" {
   type        = string
   default     = "switchyard"
 }
+
+variable "https_port" {
+  description = "Port of the frontend's TLS bind, terminating TLS with `certificates`; plain HTTP on http_port is then redirected there (301). Null for no TLS."
+  type        = number
+  default     = null
+  validation {
+    condition     = var.https_port == null || length(var.certificates) > 0
+    error_message = "https_port needs at least one certificate in certificates."
+  }
+}
+
+variable "certificates" {
+  description = "Certificates for the TLS bind: name => certificate chain (PEM, leaf first), written to the machine as switchyard_certificate NAME-<name>. With several, HAProxy picks by SNI among every certificate in /etc/haproxy/certs."
+  type        = map(string)
+  default     = {}
+}
+
+variable "private_keys_wo" {
+  description = "Private keys (PEM) of `certificates`, by the same names: written to the machine, never kept in the state (write-only). Bump `private_keys_wo_version` to write them again."
+  type        = map(string)
+  default     = {}
+  sensitive   = true
+  ephemeral   = true
+}
+
+variable "private_keys_wo_version" {
+  description = "Change this number to write the private keys again (a rotation with new keys)."
+  type        = number
+  default     = 1
+}
+
+variable "hsts_max_age" {
+  description = "max-age, in seconds, of the Strict-Transport-Security header HTTPS answers get; 0 for none."
+  type        = number
+  default     = 31536000
+}

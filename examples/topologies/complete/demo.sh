@@ -3,7 +3,8 @@
 # to two lab machines, edge = machine 1 and worker = machine 2, with the
 # provider just built, then show with real requests that it works and move
 # one user to the deluxe instance without a reload; then switch a blue-green
-# app between its colours (../blue-green/demo.sh).
+# app between its colours (../blue-green/demo.sh) and make a request over
+# HTTPS (../https/demo.sh).
 #
 # Run from the repository root by make (LAB, LAB_DIR, BIN_DIR, TERRAFORM set).
 # It can be run again: every run first puts john back in the default pool, so
@@ -186,10 +187,15 @@ echo
 # Blue-green deployments: a topology of its own on the edge (port 8088).
 bash "$examples/topologies/blue-green/demo.sh"
 
+echo
+# HTTPS: a topology of its own on the edge (ports 8480 and 8443).
+bash "$examples/topologies/https/demo.sh"
+
 cat <<MSG
 
 Credentials:  $pwfile (user:password, 0600), e.g.
                 curl -u "\$(grep ^vip: $pwfile)" $url
+HTTPS:        curl --cacert $BIN_DIR/demo/https/tls/ca.crt --resolve demo.switchyard.test:8443:$edge https://demo.switchyard.test:8443/
 Look around:  ssh -i $LAB_DIR/id_ed25519 -o UserKnownHostsFile=$LAB_DIR/known_hosts root@$edge   (worker: root@$worker)
                 cat /etc/haproxy/haproxy.cfg; echo 'show proc' | socat /run/haproxy-master.sock -
 Terraform:    cd $root && TF_CLI_CONFIG_FILE=$work/terraformrc $TERRAFORM plan -var-file=$work/passwords.tfvars.json

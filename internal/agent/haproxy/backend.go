@@ -67,6 +67,10 @@ func (m *Manager) CreateBackend(ctx context.Context, b api.Backend) (api.Backend
 	if err != nil {
 		return api.Backend{}, err
 	}
+	responses, err := backendResponseRules(b)
+	if err != nil {
+		return api.Backend{}, err
+	}
 	lbl := label("backend", b.Name)
 	create := func(cl configuration.Configuration, tx string) error {
 		model := &models.Backend{Name: b.Name}
@@ -80,7 +84,10 @@ func (m *Manager) CreateBackend(ctx context.Context, b api.Backend) (api.Backend
 				return err
 			}
 		}
-		return createRequestRules(cl, b.Name, requests, tx)
+		if err := createRequestRules(cl, b.Name, requests, tx); err != nil {
+			return err
+		}
+		return createResponseRules(cl, parentBackend, b.Name, responses, tx)
 	}
 	// A new backend always reloads; live then sets the drains the file
 	// cannot say.
@@ -104,10 +111,17 @@ func (m *Manager) UpdateBackend(ctx context.Context, b api.Backend) (api.Backend
 	if err != nil {
 		return api.Backend{}, err
 	}
+	responses, err := backendResponseRules(b)
+	if err != nil {
+		return api.Backend{}, err
+	}
 	lbl := label("backend", b.Name)
 	update := func(mask bool) applyFunc {
 		return func(cl configuration.Configuration, tx string) error {
-			return updateBackend(cl, tx, b, requests, mask)
+			if err := updateBackend(cl, tx, b, requests, mask); err != nil {
+				return err
+			}
+			return updateResponseRules(cl, tx, b, responses)
 		}
 	}
 	err = m.submitChange(&change{apply: update(false), masked: update(true), live: m.liveServers(b), done: make(chan error, 1)})
@@ -274,7 +288,38 @@ func readBackend(cl configuration.Configuration, name, tx string) (api.Backend, 
 		lines = append(lines, line)
 	}
 	out.HTTPRequest = &lines
+	responses, err := readResponseRules(cl, parentBackend, name, tx)
+	if err != nil {
+		return api.Backend{}, err
+	}
+	out.HTTPResponse = &responses
 	return out, nil
+}
+
+// updateResponseRules makes the backend's http-response rules exactly
+// b.HTTPResponse when it is managed. HAProxy cannot change them at runtime,
+// so the masked transaction differs too and the change reloads.
+func updateResponseRules(cl configuration.Configuration, tx string, b api.Backend, rules []*models.HTTPResponseRule) error {
+	if b.HTTPResponse == nil {
+		return nil // not managed: left as they are
+	}
+	if err := clearResponseRules(cl, parentBackend, b.Name, tx); err != nil {
+		return err
+	}
+	return createResponseRules(cl, parentBackend, b.Name, rules, tx)
+}
+
+// backendResponseRules parses the http-response rules before anything is
+// queued, as backendRequestRules does the http-request ones.
+func backendResponseRules(b api.Backend) ([]*models.HTTPResponseRule, error) {
+	if b.HTTPResponse == nil {
+		return nil, nil
+	}
+	rules, err := responseRuleModels(*b.HTTPResponse)
+	if err != nil {
+		return nil, api.Errorf(api.CodeInvalid, "%s: %v", label("backend", b.Name), err)
+	}
+	return rules, nil
 }
 
 // backendRequestRules checks the attributes checkBackend does not know

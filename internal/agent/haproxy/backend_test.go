@@ -16,7 +16,7 @@ func web() api.Backend {
 	return api.Backend{Name: "web", Mode: "http", Balance: "roundrobin", Servers: []api.Server{
 		{Name: "app1", Address: "127.0.0.1", Port: i64(8080), Check: true},
 		{Name: "app2", Address: "127.0.0.1", Port: i64(8081), Weight: i64(10)},
-	}, HTTPRequest: &[]string{}}
+	}, HTTPRequest: &[]string{}, HTTPResponse: &[]string{}}
 }
 
 func TestBackendCRUD(t *testing.T) {
@@ -52,7 +52,8 @@ func TestBackendCRUD(t *testing.T) {
 	upd := api.Backend{Name: "web", Mode: "http", Balance: "leastconn", Servers: []api.Server{
 		{Name: "app3", Address: "127.0.0.1", Port: i64(8082), Backup: true, Check: true, Inter: i64(1000), Maxconn: i64(5)},
 		{Name: "app2", Address: "127.0.0.2", Port: i64(8081)},
-	}, HTTPRequest: &[]string{"set-header X-A b", "deny if { path /x }"}, HTTPCheck: &api.HTTPCheck{Method: "GET", URI: "/health"}}
+	}, HTTPRequest: &[]string{"set-header X-A b", "deny if { path /x }"},
+		HTTPResponse: &[]string{`set-header Strict-Transport-Security "max-age=31536000"`}, HTTPCheck: &api.HTTPCheck{Method: "GET", URI: "/health"}}
 	got, err = m.UpdateBackend(t.Context(), upd)
 	if err != nil {
 		t.Fatalf("update: %v", err)
@@ -61,14 +62,15 @@ func TestBackendCRUD(t *testing.T) {
 		t.Errorf("update read-back (-want +got):\n%s", diff)
 	}
 	file = f.read(t)
-	for _, want := range []string{"option httpchk GET /health\n", "http-request set-header X-A b\n", "http-request deny if { path /x }\n", "inter 1000", "maxconn 5"} {
+	for _, want := range []string{"option httpchk GET /health\n", "http-request set-header X-A b\n", "http-request deny if { path /x }\n",
+		"http-response set-header Strict-Transport-Security \"max-age=31536000\"\n", "inter 1000", "maxconn 5"} {
 		if !strings.Contains(file, want) {
 			t.Errorf("config file lacks %q:\n%s", want, file)
 		}
 	}
 	// Null extensions leave what the section has.
 	keep := upd
-	keep.HTTPRequest, keep.HTTPCheck = nil, nil
+	keep.HTTPRequest, keep.HTTPResponse, keep.HTTPCheck = nil, nil, nil
 	keep.Servers = []api.Server{{Name: "app3", Address: "127.0.0.1", Port: i64(8082), Backup: true, Check: true}, upd.Servers[1]}
 	if got, err = m.UpdateBackend(t.Context(), keep); err != nil {
 		t.Fatalf("update with nulls: %v", err)
@@ -103,6 +105,37 @@ func TestBackendCRUD(t *testing.T) {
 	// create, update, delete: one reload each; failed calls none.
 	if n := f.reloader.calls.Load(); n != 3 {
 		t.Errorf("reloads = %d, want 3", n)
+	}
+}
+
+// http-response rules are not among what the runtime API changes: an
+// update of them alone reloads, and a bad one is refused before the file.
+func TestBackendResponseRulesReload(t *testing.T) {
+	f := newFixture(t)
+	if _, err := f.m.CreateBackend(t.Context(), web()); err != nil {
+		t.Fatalf("create: %v", err)
+	}
+	reloads := f.reloader.calls.Load()
+	upd := web()
+	upd.HTTPResponse = &[]string{"del-header Server"}
+	got, err := f.m.UpdateBackend(t.Context(), upd)
+	if err != nil {
+		t.Fatalf("update: %v", err)
+	}
+	if diff := cmp.Diff(upd, got); diff != "" {
+		t.Errorf("update read-back (-want +got):\n%s", diff)
+	}
+	if n := f.reloader.calls.Load(); n != reloads+1 {
+		t.Errorf("reloads %d -> %d, want one", reloads, n)
+	}
+	before := f.read(t)
+	bad := web()
+	bad.HTTPResponse = &[]string{"frobnicate"}
+	if _, err := f.m.UpdateBackend(t.Context(), bad); code(err) != api.CodeInvalid || !strings.Contains(err.Error(), "frobnicate") {
+		t.Errorf("bad rule: code %q (%v), want %q naming it", code(err), err, api.CodeInvalid)
+	}
+	if after := f.read(t); after != before {
+		t.Errorf("file changed by a refused update:\n%s", after)
 	}
 }
 

@@ -311,7 +311,7 @@ func TestFrontendBindTLSOptions(t *testing.T) {
 		t.Fatal(err)
 	}
 	fe := api.Frontend{
-		Name: "https", Mode: "http", ACLs: []string{}, HTTPRequest: []string{}, UseBackends: []api.UseBackend{},
+		Name: "https", Mode: "http", ACLs: []string{}, HTTPRequest: []string{}, HTTPResponse: []string{}, UseBackends: []api.UseBackend{},
 		Binds: []api.Bind{{Address: "127.0.0.1", Port: i64(int64(freePort(t))), SSLCertificate: cert.Path, ALPN: "h2,http/1.1", SSLMinVer: "TLSv1.3"}},
 	}
 	got, err := f.m.CreateFrontend(fe)

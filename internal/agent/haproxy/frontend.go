@@ -5,8 +5,6 @@ import (
 	"slices"
 	"strings"
 
-	"github.com/haproxytech/client-native/v5/config-parser/parsers/http"
-	"github.com/haproxytech/client-native/v5/config-parser/types"
 	"github.com/haproxytech/client-native/v5/configuration"
 	"github.com/haproxytech/client-native/v5/models"
 
@@ -105,10 +103,11 @@ func (m *Manager) DeleteFrontend(name string) error {
 // frontendParts are a frontend's child objects as client-native models,
 // parsed before anything is queued so a bad line never reaches a batch.
 type frontendParts struct {
-	binds    []*models.Bind
-	acls     []*models.ACL
-	requests []*models.HTTPRequestRule
-	switches []*models.BackendSwitchingRule
+	binds     []*models.Bind
+	acls      []*models.ACL
+	requests  []*models.HTTPRequestRule
+	responses []*models.HTTPResponseRule
+	switches  []*models.BackendSwitchingRule
 }
 
 func frontendChildren(f api.Frontend) (frontendParts, error) {
@@ -135,6 +134,11 @@ func frontendChildren(f api.Frontend) (frontendParts, error) {
 		}
 		p.requests = append(p.requests, r)
 	}
+	responses, err := responseRuleModels(f.HTTPResponse)
+	if err != nil {
+		return p, invalid(err)
+	}
+	p.responses = responses
 	for i, u := range f.UseBackends {
 		idx := int64(i)
 		p.switches = append(p.switches, &models.BackendSwitchingRule{Name: u.Backend, Cond: u.Cond, CondTest: u.CondTest, Index: &idx})
@@ -157,6 +161,9 @@ func (p frontendParts) create(cl configuration.Configuration, name, tx string) e
 		if err := cl.CreateHTTPRequestRule(parentFrontend, name, r, tx, 0); err != nil {
 			return err
 		}
+	}
+	if err := createResponseRules(cl, parentFrontend, name, p.responses, tx); err != nil {
+		return err
 	}
 	for _, s := range p.switches {
 		if err := cl.CreateBackendSwitchingRule(name, s, tx, 0); err != nil {
@@ -196,6 +203,9 @@ func clearFrontendChildren(cl configuration.Configuration, name, tx string) erro
 			return err
 		}
 	}
+	if err := clearResponseRules(cl, parentFrontend, name, tx); err != nil {
+		return err
+	}
 	_, sws, err := cl.GetBackendSwitchingRules(name, tx)
 	if err != nil {
 		return err
@@ -223,6 +233,7 @@ func readFrontend(cl configuration.Configuration, name, tx string) (api.Frontend
 		Binds:          []api.Bind{},
 		ACLs:           []string{},
 		HTTPRequest:    []string{},
+		HTTPResponse:   []string{},
 		UseBackends:    []api.UseBackend{},
 	}
 	_, binds, err := cl.GetBinds(parentFrontend, name, tx)
@@ -250,6 +261,9 @@ func readFrontend(cl configuration.Configuration, name, tx string) (api.Frontend
 			return api.Frontend{}, fmt.Errorf("http-request rule %d: %w", *r.Index, err)
 		}
 		out.HTTPRequest = append(out.HTTPRequest, line)
+	}
+	if out.HTTPResponse, err = readResponseRules(cl, parentFrontend, name, tx); err != nil {
+		return api.Frontend{}, err
 	}
 	_, sws, err := cl.GetBackendSwitchingRules(name, tx)
 	if err != nil {
@@ -349,24 +363,11 @@ func splitLine(keyword, line string) ([]string, error) {
 
 // requestRuleModel parses one http-request rule line.
 func requestRuleModel(line string, index int64) (*models.HTTPRequestRule, error) {
-	parts, err := splitLine("http-request", line)
+	a, err := grammar.HTTPRule(grammar.HTTPRequest, line)
 	if err != nil {
 		return nil, err
 	}
-	p := &http.Requests{}
-	p.Init()
-	if _, err := p.Parse(strings.Join(parts, " "), parts, ""); err != nil {
-		return nil, fmt.Errorf("http-request rule %q is not understood by HAProxy's configuration parser", line)
-	}
-	data, err := p.Get(false)
-	if err != nil {
-		return nil, fmt.Errorf("http-request rule %q: %w", line, err)
-	}
-	actions, ok := data.([]types.Action)
-	if !ok || len(actions) != 1 {
-		return nil, fmt.Errorf("http-request rule %q: unexpected parser result", line)
-	}
-	rule, err := configuration.ParseHTTPRequestRule(actions[0])
+	rule, err := configuration.ParseHTTPRequestRule(a)
 	if err != nil {
 		return nil, fmt.Errorf("http-request rule %q: %w", line, err)
 	}
@@ -382,6 +383,75 @@ func requestRuleLine(rule models.HTTPRequestRule) (string, error) {
 		return "", err
 	}
 	return a.String(), nil
+}
+
+// responseRuleModel parses one http-response rule line.
+func responseRuleModel(line string, index int64) (*models.HTTPResponseRule, error) {
+	a, err := grammar.HTTPRule(grammar.HTTPResponse, line)
+	if err != nil {
+		return nil, err
+	}
+	rule := configuration.ParseHTTPResponseRule(a)
+	if rule == nil {
+		return nil, fmt.Errorf("http-response rule %q: client-native has no model for it", line)
+	}
+	rule.Index = &index
+	return rule, nil
+}
+
+// responseRuleModels parses a list of http-response rule lines.
+func responseRuleModels(lines []string) ([]*models.HTTPResponseRule, error) {
+	var out []*models.HTTPResponseRule
+	for i, line := range lines {
+		r, err := responseRuleModel(line, int64(i))
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, r)
+	}
+	return out, nil
+}
+
+// readResponseRules returns the section's http-response rules as lines
+// without the keyword.
+func readResponseRules(cl configuration.Configuration, parentType, name, tx string) ([]string, error) {
+	_, rules, err := cl.GetHTTPResponseRules(parentType, name, tx)
+	if err != nil {
+		return nil, err
+	}
+	lines := []string{}
+	for _, r := range rules {
+		a, err := configuration.SerializeHTTPResponseRule(*r)
+		if err != nil {
+			return nil, fmt.Errorf("http-response rule %d: %w", *r.Index, err)
+		}
+		lines = append(lines, a.String())
+	}
+	return lines, nil
+}
+
+// clearResponseRules deletes the section's http-response rules, from the
+// front, since indexes shift after each delete.
+func clearResponseRules(cl configuration.Configuration, parentType, name, tx string) error {
+	_, rules, err := cl.GetHTTPResponseRules(parentType, name, tx)
+	if err != nil {
+		return err
+	}
+	for range rules {
+		if err := cl.DeleteHTTPResponseRule(0, parentType, name, tx, 0); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+func createResponseRules(cl configuration.Configuration, parentType, name string, rules []*models.HTTPResponseRule, tx string) error {
+	for _, r := range rules {
+		if err := cl.CreateHTTPResponseRule(parentType, name, r, tx, 0); err != nil {
+			return err
+		}
+	}
+	return nil
 }
 
 // aclModel parses one ACL line, `name criterion [value…]`.

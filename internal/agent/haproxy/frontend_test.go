@@ -11,14 +11,16 @@ import (
 
 func shop() api.Frontend {
 	return api.Frontend{
-		Name:        "shop",
-		Mode:        "http",
-		Maxconn:     i64(100),
-		Forwardfor:  true,
-		Httplog:     true,
-		Binds:       []api.Bind{{Address: "*", Port: i64(8100)}},
-		ACLs:        []string{"is_app3 path_beg /app3", "is_static path_end .css .js"},
-		HTTPRequest: []string{"auth realm Members unless { http_auth(legacyusers) }", "deny if is_static"},
+		Name:       "shop",
+		Mode:       "http",
+		Maxconn:    i64(100),
+		Forwardfor: true,
+		Httplog:    true,
+		Binds:      []api.Bind{{Address: "*", Port: i64(8100)}},
+		ACLs:       []string{"is_app3 path_beg /app3", "is_static path_end .css .js"},
+		HTTPRequest: []string{"auth realm Members unless { http_auth(legacyusers) }", "deny if is_static",
+			"redirect scheme https code 301 unless { ssl_fc }"},
+		HTTPResponse: []string{`set-header Strict-Transport-Security "max-age=31536000"`, "del-header Server"},
 		UseBackends: []api.UseBackend{
 			{Backend: "legacy", Cond: "if", CondTest: "is_app3"},
 			{Backend: "%[req.hdr(x-b)]"},
@@ -45,6 +47,9 @@ func TestFrontendCRUD(t *testing.T) {
 		"\nfrontend shop\n",
 		"  acl is_app3 path_beg /app3\n",
 		"  http-request auth realm Members unless { http_auth(legacyusers) }\n",
+		"  http-request redirect scheme https code 301 unless { ssl_fc }\n",
+		"  http-response set-header Strict-Transport-Security \"max-age=31536000\"\n",
+		"  http-response del-header Server\n",
 		"  use_backend legacy if is_app3\n",
 		"  default_backend legacy\n",
 	} {
@@ -64,6 +69,7 @@ func TestFrontendCRUD(t *testing.T) {
 	upd := shop()
 	upd.ACLs = []string{"is_app3 path_beg /app3"}
 	upd.HTTPRequest = []string{}
+	upd.HTTPResponse = []string{"del-header Server"}
 	upd.UseBackends = upd.UseBackends[:1]
 	upd.Forwardfor = false
 	upd.Maxconn = nil
@@ -89,11 +95,13 @@ func TestFrontendRejected(t *testing.T) {
 		code string
 		msg  string
 	}{
-		"missing backend": {func(f *api.Frontend) { f.DefaultBackend = "nosuch" }, api.CodeRejected, "nosuch"},
-		"unknown fetch":   {func(f *api.Frontend) { f.ACLs = []string{"x nosuchfetch foo"} }, api.CodeRejected, "nosuchfetch"},
-		"unknown action":  {func(f *api.Frontend) { f.HTTPRequest = []string{"frobnicate"} }, api.CodeInvalid, "frobnicate"},
-		"comment":         {func(f *api.Frontend) { f.HTTPRequest = []string{"deny # x"} }, api.CodeInvalid, "comment"},
-		"newline":         {func(f *api.Frontend) { f.DefaultBackend = "legacy\nbackend x" }, api.CodeInvalid, "one word"},
+		"missing backend":                   {func(f *api.Frontend) { f.DefaultBackend = "nosuch" }, api.CodeRejected, "nosuch"},
+		"unknown fetch":                     {func(f *api.Frontend) { f.ACLs = []string{"x nosuchfetch foo"} }, api.CodeRejected, "nosuchfetch"},
+		"unknown action":                    {func(f *api.Frontend) { f.HTTPRequest = []string{"frobnicate"} }, api.CodeInvalid, "frobnicate"},
+		"comment":                           {func(f *api.Frontend) { f.HTTPRequest = []string{"deny # x"} }, api.CodeInvalid, "comment"},
+		"request action as a response rule": {func(f *api.Frontend) { f.HTTPResponse = []string{"auth realm x"} }, api.CodeInvalid, "http-response"},
+		"dropped word":                      {func(f *api.Frontend) { f.HTTPResponse = []string{"del-header Server unles { ssl_fc }"} }, api.CodeInvalid, "unles"},
+		"newline":                           {func(f *api.Frontend) { f.DefaultBackend = "legacy\nbackend x" }, api.CodeInvalid, "one word"},
 	}
 	for name, tc := range tests {
 		t.Run(name, func(t *testing.T) {

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"strings"
+	"time"
 )
 
 // Hot certificate swap (HAProxy 2.6's `set ssl cert` transaction): the
@@ -16,13 +17,33 @@ import (
 // has not loaded (no bind names it).
 var ErrCertNotLoaded = errors.New("certificate not loaded by the running HAProxy")
 
+// HAProxy answers `show ssl cert` with "Can't show!" while another CLI
+// session holds its certificate lock: another `show ssl cert` (a refresh
+// reads several certificates at once) or a swap. The lock is held for the
+// length of one command, so ShowSSLCerts asks again, a bounded number of
+// times.
+const (
+	showCertBusy    = "Can't show!"
+	showCertRetries = 40
+	showCertWait    = 25 * time.Millisecond
+)
+
 // ShowSSLCerts lists the certificate files the running HAProxy has loaded.
 func (c Client) ShowSSLCerts(ctx context.Context) ([]string, error) {
-	out, err := c.Command(ctx, "show ssl cert", "")
-	if err != nil {
-		return nil, err
+	for try := 0; ; try++ {
+		out, err := c.Command(ctx, "show ssl cert", "")
+		if err != nil {
+			return nil, err
+		}
+		if !strings.HasPrefix(strings.TrimSpace(out), showCertBusy) || try == showCertRetries {
+			return ParseShowSSLCerts(out)
+		}
+		select {
+		case <-ctx.Done():
+			return nil, ctx.Err()
+		case <-time.After(showCertWait):
+		}
 	}
-	return ParseShowSSLCerts(out)
 }
 
 // ParseShowSSLCerts reads `show ssl cert`: a `# filename` header, then one

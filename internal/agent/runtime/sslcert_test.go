@@ -22,6 +22,8 @@ type fakeSocket struct {
 	mu      sync.Mutex
 	got     []string
 	answers map[string]string
+	// busy is how many commands get HAProxy's "locked" answer first.
+	busy int
 }
 
 func newFakeSocket(t *testing.T, answers map[string]string) *fakeSocket {
@@ -66,8 +68,18 @@ func (f *fakeSocket) serve(conn net.Conn) {
 	f.mu.Lock()
 	f.got = append(f.got, msg)
 	answer := f.answers[key]
+	if f.busy > 0 {
+		f.busy--
+		answer = "Can't show!\nOperation locked by another process\n"
+	}
 	f.mu.Unlock()
 	_, _ = io.WriteString(conn, answer)
+}
+
+func (f *fakeSocket) setBusy(n int) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	f.busy = n
 }
 
 func (f *fakeSocket) sent() []string {
@@ -157,6 +169,16 @@ func TestShowSSLCerts(t *testing.T) {
 	}
 	if diff := cmp.Diff([]string{"/etc/haproxy/certs/a.pem", "/etc/haproxy/certs/b.pem"}, got); diff != "" {
 		t.Fatalf("ShowSSLCerts (-want +got):\n%s", diff)
+	}
+	// While another session holds the certificate lock: asked again.
+	sock.setBusy(3)
+	got, err = Client{Socket: sock.path}.ShowSSLCerts(context.Background())
+	if err != nil || len(got) != 2 {
+		t.Fatalf("ShowSSLCerts after 3 busy answers = %v, %v; want the 2 files", got, err)
+	}
+	sock.setBusy(showCertRetries + 1)
+	if _, err := (Client{Socket: sock.path}).ShowSSLCerts(context.Background()); err == nil || !strings.Contains(err.Error(), "Can't show!") {
+		t.Fatalf("ShowSSLCerts always busy: %v, want HAProxy's answer in the error", err)
 	}
 	if got, err := ParseShowSSLCerts("\n"); err != nil || len(got) != 0 {
 		t.Fatalf("ParseShowSSLCerts(no certificates: an empty line, as 2.6.12 answers) = %v, %v", got, err)
