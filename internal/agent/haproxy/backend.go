@@ -282,6 +282,9 @@ func readBackend(cl configuration.Configuration, name, tx string) (api.Backend, 
 // before anything is queued, so a bad line never reaches a batch.
 func backendRequestRules(b api.Backend) ([]*models.HTTPRequestRule, error) {
 	lbl := label("backend", b.Name)
+	if err := checkResilience(b); err != nil {
+		return nil, err
+	}
 	if c := b.HTTPCheck; c != nil {
 		if !slices.Contains(api.HTTPCheckMethods, c.Method) {
 			return nil, api.Errorf(api.CodeInvalid, "%s: http_check method %q must be one of %v", lbl, c.Method, api.HTTPCheckMethods)
