@@ -165,8 +165,8 @@ var _ resource.ResourceWithValidateConfig = (*backendResource)(nil)
 
 // ValidateConfig refuses, before anything runs, the combinations HAProxy
 // would refuse or silently ignore: `observe layer7` in tcp mode (a fatal
-// ALERT), `retry_on` in tcp mode (ignored), `observe` without `check`
-// (it judges health, which needs health checks).
+// ALERT), `retry_on` and `http_request` in tcp mode (ignored), `observe`
+// without `check` (it judges health, which needs health checks).
 func (r *backendResource) ValidateConfig(ctx context.Context, req resource.ValidateConfigRequest, resp *resource.ValidateConfigResponse) {
 	var mode types.String
 	var retryOn types.List
@@ -178,6 +178,7 @@ func (r *backendResource) ValidateConfig(ctx context.Context, req resource.Valid
 		return
 	}
 	tcp := mode.ValueString() == "tcp"
+	validateTCPMode(ctx, req.Config, &resp.Diagnostics, "backend", backendHTTPOnly)
 	if tcp && !retryOn.IsNull() && !retryOn.IsUnknown() {
 		resp.Diagnostics.AddAttributeError(path.Root("retry_on"), "Retry-On Needs HTTP Mode",
 			"retry_on is only used by a backend in http mode (HAProxy ignores it in tcp mode); "+
@@ -200,12 +201,12 @@ func (r *backendResource) ValidateConfig(ctx context.Context, req resource.Valid
 		at := path.Root("servers").AtListIndex(i).AtName("observe")
 		if tcp && observe.ValueString() == "layer7" {
 			resp.Diagnostics.AddAttributeError(at, "Observe Layer7 Needs HTTP Mode",
-				fmt.Sprintf("servers[%d]: observe = \"layer7\" judges HTTP answers, which a backend in tcp mode does not see "+
+				fmt.Sprintf("servers[%d].observe = \"layer7\" judges HTTP answers, which a backend in tcp mode does not see "+
 					"(HAProxy refuses it); use \"layer4\", which counts failed connections.", i))
 		}
 		if !check.IsUnknown() && !check.ValueBool() {
 			resp.Diagnostics.AddAttributeError(at, "Observe Needs Health Checks",
-				fmt.Sprintf("servers[%d]: observe needs check = true: HAProxy acts on observed errors through the server's health checks "+
+				fmt.Sprintf("servers[%d].observe needs check = true: HAProxy acts on observed errors through the server's health checks "+
 					"(on_error's fastinter, fail-check and sudden-death change them, and a server marked down comes back through them).", i))
 		}
 	}

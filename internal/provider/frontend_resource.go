@@ -297,6 +297,7 @@ func condTestValidator() stringCheck {
 
 func (r *frontendResource) ValidateConfig(ctx context.Context, req resource.ValidateConfigRequest, resp *resource.ValidateConfigResponse) {
 	validateBindTLS(ctx, req, resp)
+	validateTCPMode(ctx, req.Config, &resp.Diagnostics, "frontend", frontendHTTPOnly)
 	var list types.List
 	resp.Diagnostics.Append(req.Config.GetAttribute(ctx, path.Root("use_backend"), &list)...)
 	if resp.Diagnostics.HasError() || list.IsNull() || list.IsUnknown() {
