@@ -171,11 +171,13 @@ func backendBaseSchema() schema.Schema {
 				PlanModifiers: []planmodifier.String{stringplanmodifier.RequiresReplace()},
 			},
 			"mode": schema.StringAttribute{
-				MarkdownDescription: "Proxy mode: " + quotedList(backendModes) + ". Defaults to `" + defaultMode + "`.",
-				Optional:            true,
-				Computed:            true,
-				Default:             stringdefault.StaticString(defaultMode),
-				Validators:          []validator.String{stringvalidator.OneOf(backendModes...)},
+				MarkdownDescription: "Proxy mode: " + quotedList(backendModes) + ". " +
+					"In `tcp` mode, `http_request`, `retry_on` and servers' `observe = \"layer7\"`, which HAProxy ignores or refuses there, are refused at plan time. " +
+					"Defaults to `" + defaultMode + "`.",
+				Optional:   true,
+				Computed:   true,
+				Default:    stringdefault.StaticString(defaultMode),
+				Validators: []validator.String{stringvalidator.OneOf(backendModes...)},
 			},
 			"balance": schema.StringAttribute{
 				MarkdownDescription: "Load-balancing algorithm (`balance`): " + quotedList(balanceAlgorithms) + ". " +

@@ -123,11 +123,13 @@ func frontendSchema() schema.Schema {
 				PlanModifiers: []planmodifier.String{stringplanmodifier.RequiresReplace()},
 			},
 			"mode": schema.StringAttribute{
-				MarkdownDescription: "Proxy mode: " + quotedList(backendModes) + ". Defaults to `" + defaultMode + "`.",
-				Optional:            true,
-				Computed:            true,
-				Default:             stringdefault.StaticString(defaultMode),
-				Validators:          []validator.String{stringvalidator.OneOf(backendModes...)},
+				MarkdownDescription: "Proxy mode: " + quotedList(backendModes) + ". " +
+					"In `tcp` mode, `http_request`, `forwardfor` and `httplog`, which HAProxy ignores there with only a warning, are refused at plan time. " +
+					"Defaults to `" + defaultMode + "`.",
+				Optional:   true,
+				Computed:   true,
+				Default:    stringdefault.StaticString(defaultMode),
+				Validators: []validator.String{stringvalidator.OneOf(backendModes...)},
 			},
 			"maxconn": schema.Int64Attribute{
 				MarkdownDescription: "Most concurrent connections the frontend accepts (`maxconn`), from 1 to 1000000. " +
