@@ -385,9 +385,17 @@ resource "switchyard_backend" "bad" {
 
 // TestAccResilience_tcpMode: a tcp frontend and backend in front of an echo
 // service in a namespace; several connections each get their bytes back
-// exactly. http-only attributes in tcp mode are refused at plan time.
+// exactly. http-only attributes in tcp mode are refused at plan time. The
+// frontend's tcp_request rules let the lab network in, are imported and
+// read back for drift, and a rule that rejects it closes its connections.
 func TestAccResilience_tcpMode(t *testing.T) {
 	m := testMachine(t)
+	_, labNet, err := net.ParseCIDR(m.Address + "/24")
+	if err != nil {
+		t.Fatal(err)
+	}
+	allowLab := fmt.Sprintf(`tcp_request = ["connection accept if { src %s }", "connection reject"]`, labNet)
+	rejectLab := fmt.Sprintf(`tcp_request = ["connection reject if { src %s }"]`, labNet)
 	ns := acctest.RandomWithPrefix("acc-tcp")
 	svc := ns + "-echo"
 	fe := ns + "-fe"
@@ -430,22 +438,59 @@ resource "switchyard_frontend" "echo" {
 				ExpectError: regexp.MustCompile(`(?s)with switchyard_frontend\.echo.*` + words("forwardfor is not used by a frontend in tcp mode")),
 			},
 			{
-				Config: config(""),
+				Config:      config(`tcp_request = ["connection explode"]`),
+				PlanOnly:    true,
+				ExpectError: regexp.MustCompile(`(?s)with switchyard_frontend\.echo.*` + words(`"connection explode" is not a tcp-request rule`)),
+			},
+			{
+				Config: config(allowLab),
 				ConfigPlanChecks: resource.ConfigPlanChecks{
 					PostApplyPostRefresh: []plancheck.PlanCheck{plancheck.ExpectEmptyPlan()},
 				},
 				Check: resource.ComposeAggregateTestCheckFunc(
 					testCheckSectionHas(m, be, "mode tcp", "retries 2", "timeout connect 2000",
 						fmt.Sprintf("server echo 127.0.0.1:%d check error-limit 5 namespace %s observe layer4 on-error fail-check", echoPort, ns)),
+					testCheckConfigHas(m, "frontend "+fe, "mode tcp",
+						fmt.Sprintf("tcp-request connection accept if { src %s }", labNet), "tcp-request connection reject"),
 					testCheckEchoes(t, m, tcpFrontendPort, 8, 4096),
 				),
 			},
 			{
-				Config:            config(""),
+				Config:            config(allowLab),
 				ResourceName:      "switchyard_backend.echo",
 				ImportState:       true,
 				ImportStateId:     be,
 				ImportStateVerify: true,
+			},
+			{
+				Config:            config(allowLab),
+				ResourceName:      "switchyard_frontend.echo",
+				ImportState:       true,
+				ImportStateId:     fe,
+				ImportStateVerify: true,
+			},
+			{
+				// A rule deleted by hand is a difference.
+				PreConfig: func() {
+					editConfig(t, m, func(cfg string) (string, error) {
+						const line = "  tcp-request connection reject\n"
+						if strings.Count(cfg, line) != 1 {
+							return "", fmt.Errorf("want one %q in the file", line)
+						}
+						return strings.Replace(cfg, line, "", 1), nil
+					})
+				},
+				Config:             config(allowLab),
+				PlanOnly:           true,
+				ExpectNonEmptyPlan: true,
+			},
+			{
+				Config: config(rejectLab),
+				ConfigPlanChecks: resource.ConfigPlanChecks{
+					PreApply:             []plancheck.PlanCheck{plancheck.ExpectResourceAction("switchyard_frontend.echo", plancheck.ResourceActionUpdate)},
+					PostApplyPostRefresh: []plancheck.PlanCheck{plancheck.ExpectEmptyPlan()},
+				},
+				Check: testCheckEchoRefused(m, tcpFrontendPort),
 			},
 		},
 	})
@@ -467,6 +512,16 @@ func testCheckEchoes(t *testing.T, m lab.Machine, port, conns, size int) resourc
 			}
 		}
 		t.Logf("tcp mode: %d connections through %s:%d each got their %d to %d bytes back exactly", conns, m.Address, port, size, size*conns)
+		return nil
+	}
+}
+
+// testCheckEchoRefused checks that a connection to port gets nothing back.
+func testCheckEchoRefused(m lab.Machine, port int) resource.TestCheckFunc {
+	return func(*terraform.State) error {
+		if err := echoOnce(m, port, 1024); err == nil {
+			return fmt.Errorf("%s:%d echoed although a tcp-request rule rejects this client", m.Address, port)
+		}
 		return nil
 	}
 }

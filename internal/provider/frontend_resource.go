@@ -53,10 +53,13 @@ var frontendKind = kind[frontendModel, api.Frontend]{
 	updateMethod: api.MethodFrontendUpdate, deleteMethod: api.MethodFrontendDelete,
 	toWire: noWireDiags(func(m frontendModel) any { return frontendToAPI(m) }),
 	fromWire: func(_ context.Context, prior *frontendModel, got api.Frontend) (frontendModel, diag.Diagnostics) {
+		imported := prior == nil
 		if prior == nil {
 			prior = &frontendModel{}
 		}
-		return frontendFromAPI(got, *prior), nil
+		m := frontendFromAPI(got, *prior)
+		m.TCPRequest = tcpRequestState(imported, prior.TCPRequest, got.TCPRequest)
+		return m, nil
 	},
 	existsHint:  existsHint("a frontend of that name already exists on the machine"),
 	goneHint:    goneHint("it was"),
@@ -76,6 +79,7 @@ type frontendModel struct {
 	UseBackends    []useBackendModel `tfsdk:"use_backend"`
 	DefaultBackend types.String      `tfsdk:"default_backend"`
 	SharedBinds    types.Bool        `tfsdk:"shared_binds"`
+	TCPRequest     []types.String    `tfsdk:"tcp_request"` // nil: not managed
 }
 
 type bindModel struct {
@@ -209,6 +213,7 @@ func frontendSchema() schema.Schema {
 				Default:     emptyStrings,
 				Validators:  []validator.List{ruleListValidator("each element is an ACL line", normalizeACL)},
 			},
+			"tcp_request": tcpRequestAttribute(),
 			"http_request": schema.ListAttribute{
 				MarkdownDescription: "`http-request` rules in order, each a line without the keyword, as in " +
 					"`auth realm Members unless { http_auth(mycredentials) }`. Defaults to no rules.",
@@ -334,6 +339,7 @@ func frontendToAPI(m frontendModel) api.Frontend {
 		ACLs:           strs(m.ACLs),
 		HTTPRequest:    strs(m.HTTPRequest),
 		UseBackends:    []api.UseBackend{},
+		TCPRequest:     tcpRequestToAPI(m.TCPRequest),
 	}
 	for _, b := range m.Binds {
 		f.Binds = append(f.Binds, api.Bind{
