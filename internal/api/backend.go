@@ -45,6 +45,52 @@ type Backend struct {
 	// it cuts them. It is the agent's behaviour, not haproxy.cfg's: never
 	// read back. nil: DefaultDrainTimeout.
 	DrainTimeout *int64 `json:"drain_timeout_ms,omitempty"`
+
+	// Resilience: how requests are retried and how long HAProxy waits.
+	// Each nil (or empty) is not managed: the section keeps whatever it
+	// has, so a value inherited from defaults stays inherited.
+	Retries *int64 `json:"retries,omitempty"`
+	// RetryOn is `retry-on`'s keywords (RetryOnKeywords, RetryOnStatuses).
+	RetryOn *[]string `json:"retry_on,omitempty"`
+	// Redispatch: true is `option redispatch`, false `no option redispatch`.
+	Redispatch     *bool  `json:"redispatch,omitempty"`
+	TimeoutServer  *int64 `json:"timeout_server_ms,omitempty"`
+	TimeoutConnect *int64 `json:"timeout_connect_ms,omitempty"`
+	TimeoutQueue   *int64 `json:"timeout_queue_ms,omitempty"`
+}
+
+// RetryOnKeywords are the named conditions of `retry-on` in HAProxy 2.6,
+// and RetryOnStatuses the status codes it accepts: the provider validates
+// with them at plan time, the agent again before writing.
+var (
+	RetryOnKeywords = []string{
+		"none", "conn-failure", "empty-response", "junk-response", "response-timeout",
+		"0rtt-rejected", "all-retryable-errors",
+	}
+	RetryOnStatuses = []string{"401", "403", "404", "408", "425", "500", "501", "502", "503", "504"}
+)
+
+// CheckRetryOn says what is wrong with a retry-on list (nil when nothing):
+// an unknown or repeated keyword, or `none` alongside others, which HAProxy
+// refuses.
+func CheckRetryOn(words []string) error {
+	if len(words) == 0 {
+		return fmt.Errorf("retry_on must name at least one condition (\"none\" to retry on nothing)")
+	}
+	seen := map[string]bool{}
+	for _, w := range words {
+		if !slices.Contains(RetryOnKeywords, w) && !slices.Contains(RetryOnStatuses, w) {
+			return fmt.Errorf("retry_on: %q is not a retry-on keyword (one of %v, or a status code of %v)", w, RetryOnKeywords, RetryOnStatuses)
+		}
+		if seen[w] {
+			return fmt.Errorf("retry_on: %q is listed twice", w)
+		}
+		seen[w] = true
+	}
+	if seen["none"] && len(words) > 1 {
+		return fmt.Errorf("retry_on: \"none\" cannot be combined with other conditions")
+	}
+	return nil
 }
 
 // DefaultDrainTimeout is Backend.DrainTimeout's default, in milliseconds.
@@ -75,7 +121,22 @@ type Server struct {
 	// AdminState is one of ServerAdminStates; "" means ready. Read back
 	// from the running HAProxy when it runs (see the agent's backend read).
 	AdminState string `json:"admin_state,omitempty"`
+
+	// Circuit breaking: how the server's own traffic counts as health.
+	// Empty strings and nil are not managed.
+	Observe    string `json:"observe,omitempty"` // ServerObserveModes
+	ErrorLimit *int64 `json:"error_limit,omitempty"`
+	OnError    string `json:"on_error,omitempty"` // ServerOnErrorActions
+	Rise       *int64 `json:"rise,omitempty"`
+	Fall       *int64 `json:"fall,omitempty"`
 }
+
+// ServerObserveModes and ServerOnErrorActions are the values of
+// Server.Observe and Server.OnError (HAProxy's `observe` and `on-error`).
+var (
+	ServerObserveModes   = []string{"layer4", "layer7"}
+	ServerOnErrorActions = []string{"fastinter", "fail-check", "sudden-death", "mark-down"}
+)
 
 // Server administrative states, in HAProxy's runtime API vocabulary
 // (`set server B/S state …`).

@@ -46,6 +46,11 @@ type Frontend struct {
 	// frontend binds too. It is a request, not part of the section: it is
 	// never read back from the file.
 	SharedBinds bool `json:"shared_binds,omitempty"`
+	// TCPRequest is the section's tcp-request rule lines, without the
+	// keyword (`connection reject if …`, `content accept …`,
+	// `inspect-delay 5s`). nil: not managed (left as they are); read back
+	// as nil when the section has none.
+	TCPRequest *[]string `json:"tcp_request,omitempty"`
 }
 
 // Bind is one `bind` line.

@@ -135,6 +135,11 @@ func serverValue(port int) knownvalue.Check {
 		"inter":       knownvalue.Null(),
 		"maxconn":     knownvalue.Null(),
 		"admin_state": knownvalue.StringExact(api.AdminReady),
+		"observe":     knownvalue.Null(),
+		"error_limit": knownvalue.Null(),
+		"on_error":    knownvalue.Null(),
+		"rise":        knownvalue.Null(),
+		"fall":        knownvalue.Null(),
 	})
 }
 

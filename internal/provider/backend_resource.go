@@ -4,6 +4,7 @@ import (
 	"cmp"
 	"context"
 	"fmt"
+	"maps"
 	"math"
 	"reflect"
 	"strings"
@@ -101,6 +102,7 @@ type backendModel struct {
 	// DrainTimeout is the agent's behaviour, not haproxy.cfg's: a read
 	// keeps the state's value, an import gets the default.
 	DrainTimeout types.String `tfsdk:"drain_timeout"`
+	BackendResilience
 }
 
 type httpCheckModel struct {
@@ -119,11 +121,12 @@ type serverModel struct {
 	Inter      types.String `tfsdk:"inter"`
 	Maxconn    types.Int64  `tfsdk:"maxconn"`
 	AdminState types.String `tfsdk:"admin_state"`
+	ServerResilience
 }
 
 // serverAttrTypes is one element of servers; the default empty list needs it
 // before there is a schema to ask (a test checks the two agree).
-var serverAttrTypes = map[string]attr.Type{
+var serverAttrTypes = withAttrTypes(serverResilienceAttrTypes, map[string]attr.Type{
 	"name":        types.StringType,
 	"address":     types.StringType,
 	"port":        types.Int64Type,
@@ -134,9 +137,23 @@ var serverAttrTypes = map[string]attr.Type{
 	"inter":       types.StringType,
 	"maxconn":     types.Int64Type,
 	"admin_state": types.StringType,
+})
+
+func withAttrTypes(more, base map[string]attr.Type) map[string]attr.Type {
+	maps.Copy(base, more)
+	return base
 }
 
 func backendSchema() schema.Schema {
+	s := backendBaseSchema()
+	maps.Copy(s.Attributes, backendResilienceAttributes())
+	servers := s.Attributes["servers"].(schema.ListNestedAttribute)
+	maps.Copy(servers.NestedObject.Attributes, serverResilienceAttributes())
+	s.Attributes["servers"] = servers
+	return s
+}
+
+func backendBaseSchema() schema.Schema {
 	name := haproxyNameValidator()
 	return schema.Schema{
 		MarkdownDescription: "An HAProxy `backend` section with its `server` lines. " +
@@ -155,11 +172,13 @@ func backendSchema() schema.Schema {
 				PlanModifiers: []planmodifier.String{stringplanmodifier.RequiresReplace()},
 			},
 			"mode": schema.StringAttribute{
-				MarkdownDescription: "Proxy mode: " + quotedList(backendModes) + ". Defaults to `" + defaultMode + "`.",
-				Optional:            true,
-				Computed:            true,
-				Default:             stringdefault.StaticString(defaultMode),
-				Validators:          []validator.String{stringvalidator.OneOf(backendModes...)},
+				MarkdownDescription: "Proxy mode: " + quotedList(backendModes) + ". " +
+					"In `tcp` mode, `http_request`, `retry_on` and servers' `observe = \"layer7\"`, which HAProxy ignores or refuses there, are refused at plan time. " +
+					"Defaults to `" + defaultMode + "`.",
+				Optional:   true,
+				Computed:   true,
+				Default:    stringdefault.StaticString(defaultMode),
+				Validators: []validator.String{stringvalidator.OneOf(backendModes...)},
 			},
 			"balance": schema.StringAttribute{
 				MarkdownDescription: "Load-balancing algorithm (`balance`): " + quotedList(balanceAlgorithms) + ". " +
@@ -366,6 +385,7 @@ func managedBackend(prior *backendModel, live backendModel) backendModel {
 	if prior.HTTPCheck == nil {
 		live.HTTPCheck = nil
 	}
+	live.BackendResilience = managedResilience(prior.BackendResilience, live.BackendResilience)
 	before := map[string]serverModel{}
 	for _, s := range prior.Servers {
 		before[s.Name.ValueString()] = s
@@ -382,6 +402,7 @@ func managedBackend(prior *backendModel, live backendModel) backendModel {
 		if !ok || p.Maxconn.IsNull() {
 			s.Maxconn = types.Int64Null()
 		}
+		s.ServerResilience = managedServerResilience(p.ServerResilience, ok, s.ServerResilience)
 		live.Servers[i] = s
 	}
 	return live
@@ -440,6 +461,7 @@ func backendToAPI(m backendModel) api.Backend {
 			Maxconn:    s.Maxconn.ValueInt64Pointer(),
 			AdminState: s.AdminState.ValueString(),
 		}
+		serverResilienceToAPI(&srv, s.ServerResilience)
 		if srv.AdminState == api.AdminReady {
 			srv.AdminState = "" // the wire's default
 		}
@@ -463,6 +485,7 @@ func backendToAPI(m backendModel) api.Backend {
 	if ms, err := timeoutMillis(m.DrainTimeout.ValueString()); !m.DrainTimeout.IsNull() && err == nil {
 		b.DrainTimeout = &ms
 	}
+	backendResilienceToAPI(&b, m.BackendResilience)
 	return b
 }
 
@@ -490,6 +513,8 @@ func backendFromAPI(b api.Backend) backendModel {
 			Inter:      timeoutValue(types.StringNull(), s.Inter),
 			Maxconn:    types.Int64PointerValue(s.Maxconn),
 			AdminState: types.StringValue(cmp.Or(s.AdminState, api.AdminReady)),
+
+			ServerResilience: serverResilienceFromAPI(s),
 		})
 	}
 	m.HTTPRequest = types.ListNull(types.StringType)
@@ -506,6 +531,7 @@ func backendFromAPI(b api.Backend) backendModel {
 	// The agent never sends it (managedBackend fills it in); mapped for
 	// the symmetry of the two directions.
 	m.DrainTimeout = timeoutValue(types.StringNull(), b.DrainTimeout)
+	m.BackendResilience = backendResilienceFromAPI(b)
 	return m
 }
 
@@ -571,6 +597,7 @@ func reloadReasons(from, to api.Backend) []string {
 	if !reflect.DeepEqual(from.HTTPCheck, to.HTTPCheck) {
 		out = append(out, "http_check")
 	}
+	out = append(out, resilienceReloadReasons(from, to)...)
 	out = append(out, api.ServerListBlockers(from, to)...)
 	before := map[string]api.Server{}
 	for _, s := range from.Servers {

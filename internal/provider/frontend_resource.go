@@ -53,10 +53,13 @@ var frontendKind = kind[frontendModel, api.Frontend]{
 	updateMethod: api.MethodFrontendUpdate, deleteMethod: api.MethodFrontendDelete,
 	toWire: noWireDiags(func(m frontendModel) any { return frontendToAPI(m) }),
 	fromWire: func(_ context.Context, prior *frontendModel, got api.Frontend) (frontendModel, diag.Diagnostics) {
+		imported := prior == nil
 		if prior == nil {
 			prior = &frontendModel{}
 		}
-		return frontendFromAPI(got, *prior), nil
+		m := frontendFromAPI(got, *prior)
+		m.TCPRequest = tcpRequestState(imported, prior.TCPRequest, got.TCPRequest)
+		return m, nil
 	},
 	existsHint:  existsHint("a frontend of that name already exists on the machine"),
 	goneHint:    goneHint("it was"),
@@ -77,6 +80,7 @@ type frontendModel struct {
 	UseBackends    []useBackendModel `tfsdk:"use_backend"`
 	DefaultBackend types.String      `tfsdk:"default_backend"`
 	SharedBinds    types.Bool        `tfsdk:"shared_binds"`
+	TCPRequest     []types.String    `tfsdk:"tcp_request"` // nil: not managed
 }
 
 type bindModel struct {
@@ -124,11 +128,13 @@ func frontendSchema() schema.Schema {
 				PlanModifiers: []planmodifier.String{stringplanmodifier.RequiresReplace()},
 			},
 			"mode": schema.StringAttribute{
-				MarkdownDescription: "Proxy mode: " + quotedList(backendModes) + ". Defaults to `" + defaultMode + "`.",
-				Optional:            true,
-				Computed:            true,
-				Default:             stringdefault.StaticString(defaultMode),
-				Validators:          []validator.String{stringvalidator.OneOf(backendModes...)},
+				MarkdownDescription: "Proxy mode: " + quotedList(backendModes) + ". " +
+					"In `tcp` mode, `http_request`, `forwardfor` and `httplog`, which HAProxy ignores there with only a warning, are refused at plan time. " +
+					"Defaults to `" + defaultMode + "`.",
+				Optional:   true,
+				Computed:   true,
+				Default:    stringdefault.StaticString(defaultMode),
+				Validators: []validator.String{stringvalidator.OneOf(backendModes...)},
 			},
 			"maxconn": schema.Int64Attribute{
 				MarkdownDescription: "Most concurrent connections the frontend accepts (`maxconn`), from 1 to 1000000. " +
@@ -208,6 +214,7 @@ func frontendSchema() schema.Schema {
 				Default:     emptyStrings,
 				Validators:  []validator.List{ruleListValidator("each element is an ACL line", normalizeACL)},
 			},
+			"tcp_request": tcpRequestAttribute(),
 			"http_request": schema.ListAttribute{
 				MarkdownDescription: "`http-request` rules in order, each a line without the keyword, as in " +
 					"`auth realm Members unless { http_auth(mycredentials) }`, or `redirect scheme https code 301 unless { ssl_fc }` " +
@@ -309,6 +316,7 @@ func condTestValidator() stringCheck {
 
 func (r *frontendResource) ValidateConfig(ctx context.Context, req resource.ValidateConfigRequest, resp *resource.ValidateConfigResponse) {
 	validateBindTLS(ctx, req, resp)
+	validateTCPMode(ctx, req.Config, &resp.Diagnostics, "frontend", frontendHTTPOnly)
 	var list types.List
 	resp.Diagnostics.Append(req.Config.GetAttribute(ctx, path.Root("use_backend"), &list)...)
 	if resp.Diagnostics.HasError() || list.IsNull() || list.IsUnknown() {
@@ -344,6 +352,7 @@ func frontendToAPI(m frontendModel) api.Frontend {
 		HTTPRequest:    strs(m.HTTPRequest),
 		HTTPResponse:   strs(m.HTTPResponse),
 		UseBackends:    []api.UseBackend{},
+		TCPRequest:     tcpRequestToAPI(m.TCPRequest),
 	}
 	for _, b := range m.Binds {
 		f.Binds = append(f.Binds, api.Bind{

@@ -327,6 +327,9 @@ func backendResponseRules(b api.Backend) ([]*models.HTTPResponseRule, error) {
 // before anything is queued, so a bad line never reaches a batch.
 func backendRequestRules(b api.Backend) ([]*models.HTTPRequestRule, error) {
 	lbl := label("backend", b.Name)
+	if err := checkResilience(b); err != nil {
+		return nil, err
+	}
 	if c := b.HTTPCheck; c != nil {
 		if !slices.Contains(api.HTTPCheckMethods, c.Method) {
 			return nil, api.Errorf(api.CodeInvalid, "%s: http_check method %q must be one of %v", lbl, c.Method, api.HTTPCheckMethods)

@@ -57,7 +57,7 @@ func (m *Manager) CreateFrontend(f api.Frontend) (api.Frontend, error) {
 
 // UpdateFrontend sets the managed attributes and makes the binds and rule
 // lists exactly those of f; unmanaged keywords of the section (timeouts,
-// tcp-request rules, captures, …) are kept.
+// tcp-request rules unless f manages them, captures, …) are kept.
 func (m *Manager) UpdateFrontend(f api.Frontend) (api.Frontend, error) {
 	lbl := label("frontend", f.Name)
 	children, err := frontendChildren(f)
@@ -108,6 +108,7 @@ type frontendParts struct {
 	requests  []*models.HTTPRequestRule
 	responses []*models.HTTPResponseRule
 	switches  []*models.BackendSwitchingRule
+	tcp       *[]*models.TCPRequestRule // nil: not managed
 }
 
 func frontendChildren(f api.Frontend) (frontendParts, error) {
@@ -139,6 +140,11 @@ func frontendChildren(f api.Frontend) (frontendParts, error) {
 		return p, invalid(err)
 	}
 	p.responses = responses
+	tcpRules, err := tcpRequestRules(f)
+	if err != nil {
+		return p, invalid(err)
+	}
+	p.tcp = tcpRules
 	for i, u := range f.UseBackends {
 		idx := int64(i)
 		p.switches = append(p.switches, &models.BackendSwitchingRule{Name: u.Backend, Cond: u.Cond, CondTest: u.CondTest, Index: &idx})
@@ -170,7 +176,7 @@ func (p frontendParts) create(cl configuration.Configuration, name, tx string) e
 			return err
 		}
 	}
-	return nil
+	return writeTCPRequestRules(cl, name, p.tcp, tx)
 }
 
 // clearFrontendChildren deletes the binds and the managed rule lists.
@@ -271,6 +277,9 @@ func readFrontend(cl configuration.Configuration, name, tx string) (api.Frontend
 	}
 	for _, s := range sws {
 		out.UseBackends = append(out.UseBackends, api.UseBackend{Backend: s.Name, Cond: s.Cond, CondTest: s.CondTest})
+	}
+	if out.TCPRequest, err = readTCPRequestRules(cl, name, tx); err != nil {
+		return api.Frontend{}, err
 	}
 	return out, nil
 }

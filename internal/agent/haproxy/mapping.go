@@ -26,11 +26,12 @@ func backendFromModels(b *models.Backend, servers models.Servers) api.Backend {
 		}
 		out.HTTPCheck = &c
 	}
+	resilienceFromModel(&out, b)
 	return out
 }
 
 func serverFromModel(s *models.Server) api.Server {
-	return api.Server{
+	out := api.Server{
 		Name:       s.Name,
 		Address:    s.Address,
 		Port:       copyInt(s.Port),
@@ -42,6 +43,8 @@ func serverFromModel(s *models.Server) api.Server {
 		Maxconn:    copyInt(s.Maxconn),
 		AdminState: fileAdminState(s),
 	}
+	serverResilienceFromModel(&out, s)
+	return out
 }
 
 // applyBackend writes the attributes we manage into dst and leaves every
@@ -63,6 +66,7 @@ func applyBackend(dst *models.Backend, src api.Backend) {
 		dst.AdvCheck = models.BackendAdvCheckHttpchk
 		dst.HttpchkParams = &models.HttpchkParams{Method: src.HTTPCheck.Method, URI: src.HTTPCheck.URI}
 	}
+	applyResilience(dst, src)
 }
 
 // serverToModel builds a server from src on top of base (the existing
@@ -86,6 +90,7 @@ func serverToModel(base *models.Server, src api.Server) *models.Server {
 	if src.Maxconn != nil {
 		m.Maxconn = copyInt(src.Maxconn)
 	}
+	serverResilienceToModel(&m, src)
 	serverStateModel(&m, src)
 	return &m
 }

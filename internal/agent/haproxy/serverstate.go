@@ -218,7 +218,7 @@ func addKeywords(s api.Server) []string {
 	if s.Weight != nil {
 		kw = append(kw, fmt.Sprintf("weight %d", *s.Weight))
 	}
-	return kw
+	return append(kw, addResilienceKeywords(s)...)
 }
 
 // drainPoll is how often a removal looks at the draining servers'
