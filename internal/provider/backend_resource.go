@@ -100,6 +100,9 @@ type backendModel struct {
 	// DrainTimeout is the agent's behaviour, not haproxy.cfg's: a read
 	// keeps the state's value, an import gets the default.
 	DrainTimeout types.String `tfsdk:"drain_timeout"`
+
+	// Traffic policies (issue 12).
+	StickTable *stickTableModel `tfsdk:"stick_table"`
 }
 
 type httpCheckModel struct {
@@ -297,6 +300,9 @@ func backendSchema() schema.Schema {
 					},
 				},
 			},
+
+			// Traffic policies (issue 12).
+			"stick_table": stickTableAttribute("backend"),
 		},
 	}
 }
@@ -357,6 +363,7 @@ func managedBackend(prior *backendModel, live backendModel) backendModel {
 	if prior.HTTPCheck == nil {
 		live.HTTPCheck = nil
 	}
+	live.StickTable = stickTableFromAPI(prior.StickTable, stickTableToAPI(live.StickTable))
 	before := map[string]serverModel{}
 	for _, s := range prior.Servers {
 		before[s.Name.ValueString()] = s
@@ -434,6 +441,7 @@ func backendToAPI(m backendModel) api.Backend {
 	if c := m.HTTPCheck; c != nil {
 		b.HTTPCheck = &api.HTTPCheck{Method: c.Method.ValueString(), URI: c.URI.ValueString()}
 	}
+	b.StickTable = stickTableToAPI(m.StickTable)
 	if ms, err := timeoutMillis(m.DrainTimeout.ValueString()); !m.DrainTimeout.IsNull() && err == nil {
 		b.DrainTimeout = &ms
 	}
@@ -473,6 +481,7 @@ func backendFromAPI(b api.Backend) backendModel {
 	if c := b.HTTPCheck; c != nil {
 		m.HTTPCheck = &httpCheckModel{Method: types.StringValue(c.Method), URI: types.StringValue(c.URI)}
 	}
+	m.StickTable = stickTableFromAPI(nil, b.StickTable)
 	// The agent never sends it (managedBackend fills it in); mapped for
 	// the symmetry of the two directions.
 	m.DrainTimeout = timeoutValue(types.StringNull(), b.DrainTimeout)
@@ -537,6 +546,9 @@ func reloadReasons(from, to api.Backend) []string {
 	}
 	if !reflect.DeepEqual(from.HTTPCheck, to.HTTPCheck) {
 		out = append(out, "http_check")
+	}
+	if !reflect.DeepEqual(from.StickTable, to.StickTable) {
+		out = append(out, "stick_table")
 	}
 	out = append(out, api.ServerListBlockers(from, to)...)
 	before := map[string]api.Server{}

@@ -76,6 +76,9 @@ type frontendModel struct {
 	UseBackends    []useBackendModel `tfsdk:"use_backend"`
 	DefaultBackend types.String      `tfsdk:"default_backend"`
 	SharedBinds    types.Bool        `tfsdk:"shared_binds"`
+
+	// Traffic policies (issue 12).
+	StickTable *stickTableModel `tfsdk:"stick_table"`
 }
 
 type bindModel struct {
@@ -250,6 +253,9 @@ func frontendSchema() schema.Schema {
 				Optional:   true,
 				Validators: []validator.String{name},
 			},
+
+			// Traffic policies (issue 12).
+			"stick_table": stickTableAttribute("frontend"),
 		},
 	}
 }
@@ -331,6 +337,7 @@ func frontendToAPI(m frontendModel) api.Frontend {
 		ACLs:           strs(m.ACLs),
 		HTTPRequest:    strs(m.HTTPRequest),
 		UseBackends:    []api.UseBackend{},
+		StickTable:     stickTableToAPI(m.StickTable),
 	}
 	for _, b := range m.Binds {
 		f.Binds = append(f.Binds, api.Bind{
@@ -367,6 +374,7 @@ func frontendFromAPI(f api.Frontend, prior frontendModel) frontendModel {
 		ACLs:        tfStrs(keepSpelling(strs(prior.ACLs), f.ACLs, normalizeACL)),
 		HTTPRequest: tfStrs(keepSpelling(strs(prior.HTTPRequest), f.HTTPRequest, normalizeRequestRule)),
 		UseBackends: []useBackendModel{},
+		StickTable:  stickTableFromAPI(prior.StickTable, f.StickTable),
 	}
 	for _, b := range f.Binds {
 		m.Binds = append(m.Binds, bindModel{
