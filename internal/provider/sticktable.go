@@ -39,7 +39,7 @@ func stickTableAttribute(section string) schema.SingleNestedAttribute {
 		MarkdownDescription: "The section's stick table (`stick-table`), which `http-request track-sc0/1/2` rules fill and " +
 			"fetches such as `sc_http_req_rate(0)` read, as in a rate limit: " +
 			"`http_request = [\"track-sc0 src\", \"deny deny_status 429 if { sc_http_req_rate(0) gt 10 }\"]`. " +
-			"The table is named after the " + section + ". Its contents survive reloads while `keep_on_reload` is true " +
+			"The table is named after the " + section + "; `keep_on_reload` asks HAProxy to keep its contents across reloads " +
 			"(see that attribute). Defaults to no table.",
 		Optional:   true,
 		Validators: []validator.Object{stickTableKeyLength{}},
@@ -85,7 +85,8 @@ func stickTableAttribute(section string) schema.SingleNestedAttribute {
 					"through a `peers` section that names the local peer, so the table names `peers %s`, and the agent keeps "+
 					"that section in haproxy.cfg: `peers %s` with one `peer` listening on `%s:%d` (loopback only: no other "+
 					"machine joins), named after the global `localpeer`, which the agent sets to `%s` when the file has none. "+
-					"The port must be free on the machine; a frontend cannot bind it. Defaults to `true`.",
+					"The port must be free on the machine; a frontend cannot bind it. HAProxy 2.6.12 (Debian 12) was measured not to "+
+					"hand tables over even so: see the traffic policies guide. Defaults to `true`.",
 					api.PeersSection, api.PeersSection, api.PeersAddress, api.PeersPort, api.LocalPeerName),
 				Optional: true,
 				Computed: true,
