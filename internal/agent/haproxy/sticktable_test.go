@@ -1,7 +1,9 @@
 package haproxy
 
 import (
+	"net"
 	"os"
+	"strconv"
 	"strings"
 	"testing"
 
@@ -123,5 +125,31 @@ func TestStickTableRefused(t *testing.T) {
 				t.Errorf("file changed by a refused create")
 			}
 		})
+	}
+}
+
+func TestStickTablePeersPortHeld(t *testing.T) {
+	f := newFixture(t)
+	l, err := net.Listen("tcp", net.JoinHostPort(api.PeersAddress, strconv.Itoa(api.PeersPort)))
+	if err != nil {
+		t.Fatalf("holding the peers port for the test: %v", err)
+	}
+	defer func() { _ = l.Close() }() // the test's own listener
+	before := f.read(t)
+	_, err = f.m.CreateFrontend(limited())
+	if code(err) != api.CodeRejected || !strings.Contains(err.Error(), "127.0.0.1:10400") || !strings.Contains(err.Error(), "keep_on_reload = false") {
+		t.Fatalf("err = %v (%s), want rejected naming the port and the way out", err, code(err))
+	}
+	if f.read(t) != before {
+		t.Error("file changed by a refused create")
+	}
+	// Without keep_on_reload no peers section is needed, so the port does not matter.
+	fe := limited()
+	fe.StickTable.KeepOnReload = false
+	if _, err := f.m.CreateFrontend(fe); err != nil {
+		t.Fatalf("table without peers: %v", err)
+	}
+	if strings.Contains(f.read(t), "peers switchyard") {
+		t.Errorf("a peers section without a table that keeps:\n%s", f.read(t))
 	}
 }
