@@ -86,6 +86,19 @@ func (s *Server) haproxyHandlers() map[string]handler {
 			return nil, m.DeleteUserlist(r.Name)
 		}),
 
+		api.MethodCacheGet: onManager(s, func(_ context.Context, m *haproxy.Manager, r api.CacheRef) (any, error) {
+			return m.GetCache(r.Name)
+		}),
+		api.MethodCacheCreate: onManager(s, func(_ context.Context, m *haproxy.Manager, c api.Cache) (any, error) {
+			return m.CreateCache(c)
+		}),
+		api.MethodCacheUpdate: onManager(s, func(_ context.Context, m *haproxy.Manager, c api.Cache) (any, error) {
+			return m.UpdateCache(c)
+		}),
+		api.MethodCacheDelete: onManager(s, func(_ context.Context, m *haproxy.Manager, r api.CacheRef) (any, error) {
+			return nil, m.DeleteCache(r.Name)
+		}),
+
 		api.MethodMapGet: onManager(s, func(ctx context.Context, m *haproxy.Manager, r api.MapRef) (any, error) {
 			return m.GetMap(ctx, r.Name)
 		}),

@@ -40,6 +40,8 @@ type Backend struct {
 	HTTPResponse *[]string `json:"http_response,omitempty"`
 	// HTTPCheck is `option httpchk METHOD URI`. nil: not managed.
 	HTTPCheck *HTTPCheck `json:"http_check,omitempty"`
+	// StickTable nil: the section has none.
+	StickTable *StickTable `json:"stick_table,omitempty"`
 	// DrainTimeout bounds, in milliseconds, how long an update that
 	// removes servers at runtime waits for their sessions to end before
 	// it cuts them. It is the agent's behaviour, not haproxy.cfg's: never

@@ -42,6 +42,8 @@ type Frontend struct {
 	HTTPResponse   []string     `json:"http_response"`
 	UseBackends    []UseBackend `json:"use_backends"`
 	DefaultBackend string       `json:"default_backend,omitempty"`
+	// StickTable nil: the section has none.
+	StickTable *StickTable `json:"stick_table,omitempty"`
 	// SharedBinds lets the frontend bind an address and port that another
 	// frontend binds too. It is a request, not part of the section: it is
 	// never read back from the file.

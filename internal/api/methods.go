@@ -41,6 +41,11 @@ var methodTable = []struct {
 	{MethodCertificateUpdate, false},
 	{MethodCertificateDelete, false},
 
+	{MethodCacheGet, true},
+	{MethodCacheCreate, false},
+	{MethodCacheUpdate, false},
+	{MethodCacheDelete, false},
+
 	{MethodInstanceGet, true},
 	{MethodInstanceApply, false},
 

@@ -180,3 +180,66 @@ func TestALPN(t *testing.T) {
 		{"h2#x", `'#'`},
 	})
 }
+
+func TestStickTableStore(t *testing.T) {
+	run(t, StickTableStore, []check{
+		{"conn_cur", ""},
+		{"http_req_rate(10s)", ""},
+		{"http_req_rate(500)", ""},
+		{"gpc(2)", ""},
+		{"gpc(100)", ""},
+		{"gpc(101)", "count from 1 to 100"},
+		{"gpc(0)", "count from 1 to 100"},
+		{"gpc_rate(2,10s)", ""},
+		{"gpc_rate(2)", "count from 1 to 100 and a period"},
+		{"conn_cur(10s)", "takes no argument"},
+		{"http_req_rate", "takes a period"},
+		{"http_req_rate(0)", "takes a period"},
+		{"http_req_rate(10x)", "takes a period"},
+		{"http_reqs_rate(10s)", "not one of HAProxy's"},
+		{"conn_cur,conn_rate(1s)", "not a data type"},
+		{"", "not a data type"},
+	})
+}
+
+func TestStickTableSize(t *testing.T) {
+	for _, tc := range []struct {
+		in      string
+		want    int64
+		wantErr string
+	}{
+		{"1", 1, ""},
+		{"100k", 102400, ""},
+		{"1M", 1 << 20, ""},
+		{"3g", 3 << 30, ""},
+		{"4g", 0, "more entries"},
+		{"0", 0, "not a number of entries"},
+		{"-1k", 0, "not a number of entries"},
+		{"10kb", 0, "not a number of entries"},
+		{"", 0, "not a number of entries"},
+	} {
+		got, err := StickTableSize(tc.in)
+		if tc.wantErr != "" {
+			if err == nil || !strings.Contains(err.Error(), tc.wantErr) {
+				t.Errorf("StickTableSize(%q) = %d, %v; want error containing %q", tc.in, got, err, tc.wantErr)
+			}
+			continue
+		}
+		if err != nil || got != tc.want {
+			t.Errorf("StickTableSize(%q) = %d, %v; want %d", tc.in, got, err, tc.want)
+		}
+	}
+}
+
+func TestSplitStore(t *testing.T) {
+	for in, want := range map[string][]string{
+		"":                                {},
+		"conn_cur":                        {"conn_cur"},
+		"http_req_rate(10s),conn_cur":     {"http_req_rate(10s)", "conn_cur"},
+		"gpc_rate(2,10s),gpc(2),conn_cnt": {"gpc_rate(2,10s)", "gpc(2)", "conn_cnt"},
+	} {
+		if diff := cmp.Diff(want, SplitStore(in)); diff != "" {
+			t.Errorf("SplitStore(%q) (-want +got):\n%s", in, diff)
+		}
+	}
+}

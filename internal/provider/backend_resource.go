@@ -103,6 +103,9 @@ type backendModel struct {
 	// keeps the state's value, an import gets the default.
 	DrainTimeout types.String `tfsdk:"drain_timeout"`
 	BackendResilience
+
+	// Traffic policies (issue 12).
+	StickTable *stickTableModel `tfsdk:"stick_table"`
 }
 
 type httpCheckModel struct {
@@ -325,6 +328,9 @@ func backendBaseSchema() schema.Schema {
 					},
 				},
 			},
+
+			// Traffic policies (issue 12).
+			"stick_table": stickTableAttribute("backend"),
 		},
 	}
 }
@@ -386,6 +392,7 @@ func managedBackend(prior *backendModel, live backendModel) backendModel {
 		live.HTTPCheck = nil
 	}
 	live.BackendResilience = managedResilience(prior.BackendResilience, live.BackendResilience)
+	live.StickTable = stickTableFromAPI(prior.StickTable, stickTableToAPI(live.StickTable))
 	before := map[string]serverModel{}
 	for _, s := range prior.Servers {
 		before[s.Name.ValueString()] = s
@@ -482,6 +489,7 @@ func backendToAPI(m backendModel) api.Backend {
 	if c := m.HTTPCheck; c != nil {
 		b.HTTPCheck = &api.HTTPCheck{Method: c.Method.ValueString(), URI: c.URI.ValueString()}
 	}
+	b.StickTable = stickTableToAPI(m.StickTable)
 	if ms, err := timeoutMillis(m.DrainTimeout.ValueString()); !m.DrainTimeout.IsNull() && err == nil {
 		b.DrainTimeout = &ms
 	}
@@ -528,6 +536,7 @@ func backendFromAPI(b api.Backend) backendModel {
 	if c := b.HTTPCheck; c != nil {
 		m.HTTPCheck = &httpCheckModel{Method: types.StringValue(c.Method), URI: types.StringValue(c.URI)}
 	}
+	m.StickTable = stickTableFromAPI(nil, b.StickTable)
 	// The agent never sends it (managedBackend fills it in); mapped for
 	// the symmetry of the two directions.
 	m.DrainTimeout = timeoutValue(types.StringNull(), b.DrainTimeout)
@@ -598,6 +607,9 @@ func reloadReasons(from, to api.Backend) []string {
 		out = append(out, "http_check")
 	}
 	out = append(out, resilienceReloadReasons(from, to)...)
+	if !reflect.DeepEqual(from.StickTable, to.StickTable) {
+		out = append(out, "stick_table")
+	}
 	out = append(out, api.ServerListBlockers(from, to)...)
 	before := map[string]api.Server{}
 	for _, s := range from.Servers {

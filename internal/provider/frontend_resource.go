@@ -81,6 +81,9 @@ type frontendModel struct {
 	DefaultBackend types.String      `tfsdk:"default_backend"`
 	SharedBinds    types.Bool        `tfsdk:"shared_binds"`
 	TCPRequest     []types.String    `tfsdk:"tcp_request"` // nil: not managed
+
+	// Traffic policies (issue 12).
+	StickTable *stickTableModel `tfsdk:"stick_table"`
 }
 
 type bindModel struct {
@@ -269,6 +272,9 @@ func frontendSchema() schema.Schema {
 				Optional:   true,
 				Validators: []validator.String{name},
 			},
+
+			// Traffic policies (issue 12).
+			"stick_table": stickTableAttribute("frontend"),
 		},
 	}
 }
@@ -353,6 +359,7 @@ func frontendToAPI(m frontendModel) api.Frontend {
 		HTTPResponse:   strs(m.HTTPResponse),
 		UseBackends:    []api.UseBackend{},
 		TCPRequest:     tcpRequestToAPI(m.TCPRequest),
+		StickTable:     stickTableToAPI(m.StickTable),
 	}
 	for _, b := range m.Binds {
 		f.Binds = append(f.Binds, api.Bind{
@@ -390,6 +397,7 @@ func frontendFromAPI(f api.Frontend, prior frontendModel) frontendModel {
 		HTTPRequest:  tfStrs(keepSpelling(strs(prior.HTTPRequest), f.HTTPRequest, normalizeRequestRule)),
 		HTTPResponse: tfStrs(keepSpelling(strs(prior.HTTPResponse), f.HTTPResponse, normalizeResponseRule)),
 		UseBackends:  []useBackendModel{},
+		StickTable:   stickTableFromAPI(prior.StickTable, f.StickTable),
 	}
 	for _, b := range f.Binds {
 		m.Binds = append(m.Binds, bindModel{

@@ -82,6 +82,7 @@ func (p *switchyardProvider) Resources(context.Context) []func() resource.Resour
 		NewFrontendResource,
 		NewUserlistResource,
 		NewMapResource,
+		NewCacheResource,
 		NewMapEntryResource,
 		NewCertificateResource,
 		NewNamespaceResource,

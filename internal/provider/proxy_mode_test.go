@@ -41,7 +41,7 @@ func TestValidateTCPMode(t *testing.T) {
 		"tcp frontend, http_response": {frontend("tcp", func(m *frontendModel) {
 			m.HTTPResponse = []types.String{types.StringValue("set-header X a")}
 		}), false, []string{"http_response"}},
-		"tcp frontend, empty rules":  {frontend("tcp", func(m *frontendModel) { m.HTTPRequest = []types.String{} }), false, nil},
+		"tcp frontend, empty rules": {frontend("tcp", func(m *frontendModel) { m.HTTPRequest = []types.String{} }), false, nil},
 		"tcp frontend, options": {frontend("tcp", func(m *frontendModel) {
 			m.Forwardfor, m.Httplog = types.BoolValue(true), types.BoolValue(true)
 		}), false, []string{"forwardfor", "httplog"}},

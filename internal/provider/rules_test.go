@@ -17,7 +17,14 @@ func TestNormalizeRequestRule(t *testing.T) {
 		{in: "set-header X-Forwarded-Proto https", want: "set-header X-Forwarded-Proto https"},
 		{in: "redirect  scheme https code 301 unless { ssl_fc }", want: "redirect scheme https code 301 unless { ssl_fc }"},
 		{in: "redirect scheme https code 301 unles { ssl_fc }", wantErr: true},
-		{in: "set-status 503", wantErr: true},            // a response-only action
+		{in: "set-status 503", wantErr: true}, // a response-only action
+		// Rate limits and caching are http-request lines too (issue 12).
+		{in: "track-sc0 src", want: "track-sc0 src"},
+		{in: "track-sc1  req.hdr(X-User) table limited", want: "track-sc1 req.hdr(X-User) table limited"},
+		{in: "deny deny_status 429 if { sc_http_req_rate(0) gt 10 }", want: "deny deny_status 429 if { sc_http_req_rate(0) gt 10 }"},
+		{in: "tarpit if { sc_http_req_rate(1) gt 100 }", want: "tarpit if { sc_http_req_rate(1) gt 100 }"},
+		{in: "cache-use static if { path_beg /static }", want: "cache-use static if { path_beg /static }"},
+		{in: "track-sc0", wantErr: true},                 // no key
 		{in: "auht realm x", wantErr: true},              // unknown action
 		{in: "auth realm x unles { ok }", wantErr: true}, // misspelt condition, dropped by the parser
 		{in: "deny # comment", wantErr: true},            // would be cut short

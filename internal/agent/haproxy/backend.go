@@ -76,6 +76,9 @@ func (m *Manager) CreateBackend(ctx context.Context, b api.Backend) (api.Backend
 		model := &models.Backend{Name: b.Name}
 		applyBackend(model, b)
 		model.From = defaultsFor(cl, tx)
+		if err := ensurePeers(cl, tx, b.StickTable); err != nil {
+			return err
+		}
 		if err := cl.CreateBackend(model, tx, 0); err != nil {
 			return err
 		}
@@ -150,6 +153,9 @@ func updateBackend(cl configuration.Configuration, tx string, b api.Backend, req
 	keepList := mask && len(api.ServerListBlockers(backendFromModels(cur, existing), b)) == 0 &&
 		(!addsServers(existing, b.Servers) || !hasDefaultServer(cl, tx, cur))
 	applyBackend(cur, b)
+	if err := ensurePeers(cl, tx, b.StickTable); err != nil {
+		return err
+	}
 	if err := cl.EditBackend(b.Name, cur, tx, 0); err != nil {
 		return err
 	}

@@ -41,6 +41,9 @@ func (m *Manager) CreateFrontend(f api.Frontend) (api.Frontend, error) {
 		model := &models.Frontend{Name: f.Name}
 		applyFrontend(model, f)
 		model.From = defaultsFor(cl, tx)
+		if err := ensurePeers(cl, tx, f.StickTable); err != nil {
+			return err
+		}
 		if err := cl.CreateFrontend(model, tx, 0); err != nil {
 			return err
 		}
@@ -70,6 +73,9 @@ func (m *Manager) UpdateFrontend(f api.Frontend) (api.Frontend, error) {
 			return err
 		}
 		applyFrontend(cur, f)
+		if err := ensurePeers(cl, tx, f.StickTable); err != nil {
+			return err
+		}
 		if err := cl.EditFrontend(f.Name, cur, tx, 0); err != nil {
 			return err
 		}
@@ -236,6 +242,7 @@ func readFrontend(cl configuration.Configuration, name, tx string) (api.Frontend
 		Httplog:        f.Httplog,
 		Forwardfor:     f.Forwardfor != nil && f.Forwardfor.Enabled != nil && *f.Forwardfor.Enabled == enabled,
 		DefaultBackend: f.DefaultBackend,
+		StickTable:     stickTableFromModel(f.StickTable),
 		Binds:          []api.Bind{},
 		ACLs:           []string{},
 		HTTPRequest:    []string{},
@@ -291,6 +298,7 @@ func applyFrontend(dst *models.Frontend, src api.Frontend) {
 	dst.Maxconn = copyInt(src.Maxconn)
 	dst.DefaultBackend = src.DefaultBackend
 	dst.Httplog = src.Httplog
+	dst.StickTable = stickTableModel(src.StickTable)
 	switch {
 	case !src.Forwardfor:
 		dst.Forwardfor = nil
@@ -320,6 +328,9 @@ func checkFrontend(f api.Frontend) error {
 	lbl := label("frontend", f.Name)
 	if err := grammar.ProxyName(f.Name); err != nil {
 		return api.Errorf(api.CodeInvalid, "%s: frontend name: %v", lbl, err)
+	}
+	if err := checkStickTable(lbl, f.StickTable); err != nil {
+		return err
 	}
 	words := map[string]string{"mode": f.Mode, "default_backend": f.DefaultBackend}
 	for i, b := range f.Binds {

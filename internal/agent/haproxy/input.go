@@ -17,6 +17,9 @@ func checkBackend(b api.Backend) error {
 	if err := grammar.ProxyName(b.Name); err != nil {
 		return api.Errorf(api.CodeInvalid, "%s: backend name: %v", lbl, err)
 	}
+	if err := checkStickTable(lbl, b.StickTable); err != nil {
+		return err
+	}
 	for field, v := range map[string]string{"mode": b.Mode, "balance": b.Balance} {
 		if !oneToken(v) {
 			return api.Errorf(api.CodeInvalid, "%s: %s %q must be one word", lbl, field, v)

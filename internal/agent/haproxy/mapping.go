@@ -12,7 +12,7 @@ const enabled = "enabled"
 // backendFromModels maps a backend and its servers (in file order) to the
 // wire type. Only the attributes Switchyard manages are carried.
 func backendFromModels(b *models.Backend, servers models.Servers) api.Backend {
-	out := api.Backend{Name: b.Name, Mode: b.Mode, Servers: []api.Server{}}
+	out := api.Backend{Name: b.Name, Mode: b.Mode, Servers: []api.Server{}, StickTable: stickTableFromModel(b.StickTable)}
 	if b.Balance != nil && b.Balance.Algorithm != nil {
 		out.Balance = *b.Balance.Algorithm
 	}
@@ -51,6 +51,7 @@ func serverFromModel(s *models.Server) api.Server {
 // other attribute of the section (timeouts, options, hand additions) alone.
 func applyBackend(dst *models.Backend, src api.Backend) {
 	dst.Mode = src.Mode
+	dst.StickTable = stickTableModel(src.StickTable)
 	switch {
 	case src.Balance == "":
 		dst.Balance = nil
