@@ -22,7 +22,8 @@ func limited() api.Frontend {
 			"track-sc0 req.hdr(X-User)",
 			"deny deny_status 429 if { sc_http_req_rate(0) gt 10 }",
 		},
-		UseBackends: []api.UseBackend{},
+		HTTPResponse: []string{},
+		UseBackends:  []api.UseBackend{},
 		StickTable: &api.StickTable{
 			Type: "string", Size: 102400, Expire: i64(10000), KeyLength: i64(64),
 			Store:        []string{"http_req_rate(10s)", "gpc_rate(2,10s)", "conn_cur"},
