@@ -130,6 +130,38 @@ func testCheckFileMode(m lab.Machine, path string) resource.TestCheckFunc {
 	}
 }
 
+// keyLineIn reports whether a line of a key's body is in b.
+func keyLineIn(b []byte, keys []string) bool {
+	for _, k := range keys {
+		for _, line := range strings.Split(strings.TrimSpace(k), "\n") {
+			if !strings.HasPrefix(line, "-----") && strings.Contains(string(b), line) {
+				return true
+			}
+		}
+	}
+	return false
+}
+
+// noKeyInPlan fails if a line of a key's body is in the plan's JSON
+// (`terraform show -json` of the saved plan), as a reviewer or a CI log
+// would see it.
+type noKeyInPlan struct{ keys []string }
+
+func (c noKeyInPlan) CheckPlan(_ context.Context, req plancheck.CheckPlanRequest, resp *plancheck.CheckPlanResponse) {
+	b, err := json.Marshal(req.Plan)
+	if err != nil {
+		resp.Error = err
+		return
+	}
+	if len(b) < 100 {
+		resp.Error = fmt.Errorf("the plan's JSON is %d bytes: nothing to search", len(b))
+		return
+	}
+	if keyLineIn(b, c.keys) {
+		resp.Error = fmt.Errorf("the plan holds a line of the private key")
+	}
+}
+
 // noKeyInState fails if the key's text, or any line of its body, is in
 // the state Terraform saved.
 type noKeyInState struct{ keys []string }
@@ -140,13 +172,8 @@ func (c noKeyInState) CheckState(_ context.Context, req statecheck.CheckStateReq
 		resp.Error = err
 		return
 	}
-	for _, k := range c.keys {
-		for _, line := range strings.Split(strings.TrimSpace(k), "\n") {
-			if !strings.HasPrefix(line, "-----") && strings.Contains(string(b), line) {
-				resp.Error = fmt.Errorf("the state holds a line of the private key")
-				return
-			}
-		}
+	if keyLineIn(b, c.keys) {
+		resp.Error = fmt.Errorf("the state holds a line of the private key")
 	}
 }
 
@@ -163,12 +190,8 @@ func testCheckNoKeyOnMachineLogs(m lab.Machine, keys ...string) resource.TestChe
 		if len(out) == 0 {
 			return fmt.Errorf("no journal and no session log on %s to search", m.Name)
 		}
-		for _, k := range keys {
-			for _, line := range strings.Split(strings.TrimSpace(k), "\n") {
-				if !strings.HasPrefix(line, "-----") && strings.Contains(out, line) {
-					return fmt.Errorf("a line of the private key is in the journal or the session log of %s", m.Name)
-				}
-			}
+		if keyLineIn([]byte(out), keys) {
+			return fmt.Errorf("a line of the private key is in the journal or the session log of %s", m.Name)
 		}
 		return nil
 	}
@@ -248,6 +271,7 @@ func TestAccCertificate_rotateAndDrift(t *testing.T) {
 					PreApply: []plancheck.PlanCheck{
 						plancheck.ExpectResourceAction(addr, plancheck.ResourceActionUpdate),
 						plancheck.ExpectKnownValue(addr, tfjsonpath.New("sha256_fingerprint"), knownvalue.StringExact(leafFingerprint(second.Cert))),
+						noKeyInPlan{keys: []string{first.KeyPEM, second.KeyPEM}},
 					},
 					PostApplyPostRefresh: []plancheck.PlanCheck{plancheck.ExpectEmptyPlan()},
 				},
