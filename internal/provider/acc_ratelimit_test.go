@@ -91,12 +91,12 @@ resource "switchyard_frontend" "limited" {
 `, name, m.Address, port, table, rlLimit)
 }
 
-// TestAccRateLimit_burst proves the limit on real requests, before and
-// after a reload. It does not assert that a client's counter survives the
-// reload: HAProxy 2.6.12 (Debian 12) does not hand tables over through the
-// local peer in this lab (the old worker closes its listeners and exits
-// without connecting to it; see docs/guides/traffic-policies.md), so the
-// counter starts again from zero, and a test claiming otherwise would fail.
+// TestAccRateLimit_burst proves the limit on real requests, and that a
+// client's counter survives a reload caused by an unrelated change: the
+// client over its limit before the reload is still limited after it. On
+// HAProxy 2.6 that takes the agent's wait before the reload (a worker hands
+// its tables over only once its peers resync is finished, up to 10 s after
+// it started; see internal/agent/haproxy/peerssync.go).
 func TestAccRateLimit_burst(t *testing.T) {
 	m := testMachine(t)
 	be := acctest.RandomWithPrefix("acc-rl")
@@ -138,6 +138,10 @@ func TestAccRateLimit_burst(t *testing.T) {
 				Config:    withOther,
 				Check: resource.ComposeAggregateTestCheckFunc(
 					rlCheckReloaded(m, &workers),
+					// The counter came over with the table: a, limited
+					// before the reload, still is (a counter started again
+					// would let it through).
+					rlCheck(m, port, a, http.StatusTooManyRequests),
 					// The new workers limit as the old ones did.
 					rlCheck(m, port, c, burst...),
 					rlCheck(m, port, b, http.StatusOK),
