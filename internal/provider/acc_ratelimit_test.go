@@ -91,12 +91,14 @@ resource "switchyard_frontend" "limited" {
 `, name, m.Address, port, table, rlLimit)
 }
 
-// TestAccRateLimit_burst proves the limit on real requests, before and
-// after a reload. It does not assert that a client's counter survives the
-// reload: HAProxy 2.6.12 (Debian 12) does not hand tables over through the
-// local peer in this lab (the old worker closes its listeners and exits
-// without connecting to it; see docs/guides/traffic-policies.md), so the
-// counter starts again from zero, and a test claiming otherwise would fail.
+// TestAccRateLimit_burst proves the limit on real requests, and that a
+// client's counter survives a reload caused by an unrelated change: the
+// client over its limit before the reload is still limited after it. On
+// HAProxy 2.6 that takes the agent's wait before the reload (a worker hands
+// its tables over only once its peers resync is finished, up to 10 s after
+// it started; see internal/agent/haproxy/peerssync.go). The test restarts
+// HAProxy first, so it runs alone (the acceptance lock) like any test that
+// stops the service.
 func TestAccRateLimit_burst(t *testing.T) {
 	m := testMachine(t)
 	be := acctest.RandomWithPrefix("acc-rl")
@@ -121,7 +123,13 @@ func TestAccRateLimit_burst(t *testing.T) {
 			feTestCheckFrontendGone(m, fe), testCheckBackendsGone(m, be, other)),
 		Steps: []resource.TestStep{
 			{
-				Config: config,
+				// The hardest case for the hand-over, whatever the lab's
+				// history: a fresh worker (no predecessor) is told to stop
+				// by this step's reload before its resync can finish, so
+				// the workers it starts can hand tables over only 10 s
+				// later, and the next step's reload comes sooner than that.
+				PreConfig: func() { runOnMachine(t, m, "systemctl", "restart", "haproxy") },
+				Config:    config,
 				Check: resource.ComposeAggregateTestCheckFunc(
 					// A burst of 8: the first rlLimit pass, the rest are limited.
 					rlCheck(m, port, a, burst...),
@@ -138,6 +146,10 @@ func TestAccRateLimit_burst(t *testing.T) {
 				Config:    withOther,
 				Check: resource.ComposeAggregateTestCheckFunc(
 					rlCheckReloaded(m, &workers),
+					// The counter came over with the table: a, limited
+					// before the reload, still is (a counter started again
+					// would let it through).
+					rlCheck(m, port, a, http.StatusTooManyRequests),
 					// The new workers limit as the old ones did.
 					rlCheck(m, port, c, burst...),
 					rlCheck(m, port, b, http.StatusOK),

@@ -85,8 +85,9 @@ func stickTableAttribute(section string) schema.SingleNestedAttribute {
 					"through a `peers` section that names the local peer, so the table names `peers %s`, and the agent keeps "+
 					"that section in haproxy.cfg: `peers %s` with one `peer` listening on `%s:%d` (loopback only: no other "+
 					"machine joins), named after the global `localpeer`, which the agent sets to `%s` when the file has none. "+
-					"The port must be free on the machine; a frontend cannot bind it. HAProxy 2.6.12 (Debian 12) was measured not to "+
-					"hand tables over even so: see the traffic policies guide. Defaults to `true`.",
+					"The port must be free on the machine; a frontend cannot bind it. HAProxy 2.6 hands tables over only from a process "+
+					"whose peers resync is finished, up to 10 s after it started, so a reload that comes sooner waits for it "+
+					"(at most 11 s): see the traffic policies guide. Defaults to `true`.",
 					api.PeersSection, api.PeersSection, api.PeersAddress, api.PeersPort, api.LocalPeerName),
 				Optional: true,
 				Computed: true,

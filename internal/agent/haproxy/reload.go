@@ -8,6 +8,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/switchyard/terraform-provider-switchyard/internal/agent/runtime"
 	"github.com/switchyard/terraform-provider-switchyard/internal/agent/systemctl"
 )
 
@@ -56,6 +57,9 @@ const pollInterval = 25 * time.Millisecond
 // Reload implements Reloader: the server state is saved right before the
 // reload and its file removed once the new workers run (statefile.go).
 func (r *SystemdReloader) Reload(ctx context.Context) error {
+	// Stick tables are handed to the new workers only by a worker whose
+	// peers resync is finished (peerssync.go).
+	waitPeersCanTeach(ctx, runtime.Client{Socket: r.RuntimeSocket}, peersSyncWait, r.logf)
 	saver := stateSaver{ConfigFile: r.ConfigFile, RuntimeSocket: r.RuntimeSocket, Logf: r.Logf}
 	saved := saver.save(ctx)
 	err := r.reload(ctx)
@@ -224,4 +228,10 @@ func joinDetail(parts ...string) string {
 		}
 	}
 	return strings.Join(keep, "\n")
+}
+
+func (r *SystemdReloader) logf(format string, args ...any) {
+	if r.Logf != nil {
+		r.Logf(format, args...)
+	}
 }
