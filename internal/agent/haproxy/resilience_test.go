@@ -1,10 +1,13 @@
 package haproxy
 
 import (
+	"fmt"
+	"net"
 	"strings"
 	"testing"
 
 	"github.com/google/go-cmp/cmp"
+	"github.com/google/go-cmp/cmp/cmpopts"
 	"github.com/haproxytech/client-native/v5/models"
 
 	"github.com/switchyard/terraform-provider-switchyard/internal/agent/runtime"
@@ -86,7 +89,12 @@ func TestResilienceChangesReload(t *testing.T) {
 	be := func(servers ...api.Server) api.Backend {
 		return api.Backend{Name: "be", Balance: "roundrobin", Servers: servers}
 	}
-	s1, s2 := srv("s1", "127.0.0.1", 1), srv("s2", "127.0.0.1", 2)
+	// The checked servers point at a port that accepts connections, so
+	// their checks keep them UP: a server its check marks DOWN in the
+	// middle of the test reads back with `show servers state`'s weight 1
+	// (HAProxy 2.6), which made this test fail now and then.
+	up := checkablePort(t)
+	s1, s2 := srv("s1", "127.0.0.1", up), srv("s2", "127.0.0.1", 2)
 	s1.Check = true
 	observed := s1
 	observed.Observe, observed.ErrorLimit, observed.OnError = "layer7", i64(3), "mark-down"
@@ -94,7 +102,7 @@ func TestResilienceChangesReload(t *testing.T) {
 	observedWeighted.Weight = i64(5)
 	riser := observedWeighted
 	riser.Rise, riser.Fall = i64(4), i64(2)
-	s3 := srv("s3", "127.0.0.1", 3)
+	s3 := srv("s3", "127.0.0.1", up)
 	s3.Check, s3.Observe, s3.ErrorLimit, s3.OnError, s3.Rise, s3.Fall = true, "layer4", i64(2), "sudden-death", i64(3), i64(1)
 	retries := be(riser, s2, s3)
 	retries.Retries, retries.RetryOn = i64(2), &[]string{"503"}
@@ -110,11 +118,11 @@ func TestResilienceChangesReload(t *testing.T) {
 		reloads int64
 		fileHas []string
 	}{
-		{"check on", be(s1, s2), 1, []string{"server s1 127.0.0.1:1 check"}},
-		{"observe, error-limit, on-error", be(observed, s2), 1, []string{"server s1 127.0.0.1:1 check error-limit 3 observe layer7 on-error mark-down"}},
+		{"check on", be(s1, s2), 1, []string{fmt.Sprintf("server s1 127.0.0.1:%d check", up)}},
+		{"observe, error-limit, on-error", be(observed, s2), 1, []string{fmt.Sprintf("server s1 127.0.0.1:%d check error-limit 3 observe layer7 on-error mark-down", up)}},
 		{"a weight alone goes live", be(observedWeighted, s2), 0, []string{"weight 5"}},
 		{"rise and fall with the same weight", be(riser, s2), 1, []string{"fall 2", "rise 4"}},
-		{"server added with every keyword", be(riser, s2, s3), 0, []string{"server s3 127.0.0.1:3 check error-limit 2 fall 1 observe layer4 on-error sudden-death rise 3"}},
+		{"server added with every keyword", be(riser, s2, s3), 0, []string{fmt.Sprintf("server s3 127.0.0.1:%d check error-limit 2 fall 1 observe layer4 on-error sudden-death rise 3", up)}},
 		{"retries and retry-on", retries, 1, []string{"retries 2", "retry-on 503"}},
 		{"redispatch", redispatch, 1, []string{"option redispatch"}},
 		{"timeout queue", timeouts, 1, []string{"timeout queue 1500"}},
@@ -129,7 +137,16 @@ func TestResilienceChangesReload(t *testing.T) {
 		if n := f.reloader.calls.Load() - before; n != step.reloads {
 			t.Errorf("%s: %d reloads, want %d", step.name, n, step.reloads)
 		}
-		if diff := cmp.Diff(step.want.Servers, got.Servers); diff != "" {
+		// The fixture's reloader only counts, so after a reload step the
+		// running HAProxy has not loaded the file: its weights are not
+		// the file's to compare. (Now and then HAProxy 2.6 also reported
+		// a weight set at runtime back at the configured 1 by then.) The
+		// live steps compare everything.
+		var opts []cmp.Option
+		if step.reloads > 0 {
+			opts = append(opts, cmpopts.IgnoreFields(api.Server{}, "Weight"))
+		}
+		if diff := cmp.Diff(step.want.Servers, got.Servers, opts...); diff != "" {
 			t.Errorf("%s: servers read back (-want +got):\n%s", step.name, diff)
 		}
 		file := f.read(t)
@@ -145,4 +162,25 @@ func TestResilienceChangesReload(t *testing.T) {
 	if _, ok := runningServers(t, rt)["s3"]; !ok {
 		t.Errorf("s3 is not in the running HAProxy: %v", runningServers(t, rt))
 	}
+}
+
+// checkablePort listens on a free loopback port until the test ends and
+// closes every connection it accepts: enough for a layer-4 health check.
+func checkablePort(t *testing.T) int64 {
+	t.Helper()
+	l, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { _ = l.Close() })
+	go func() {
+		for {
+			c, err := l.Accept()
+			if err != nil {
+				return
+			}
+			_ = c.Close()
+		}
+	}()
+	return int64(l.Addr().(*net.TCPAddr).Port)
 }
