@@ -46,8 +46,8 @@ var sectionKeywords = []string{
 const snippetMarker = "config-snippet"
 
 // ExtraLinesDescription describes ExtraLine for schema docs.
-const ExtraLinesDescription = "one HAProxy configuration line each, written whole (`option http-keep-alive`), " +
-	"without leading or trailing spaces or `#`, not opening a section, and not a keyword the resource has an attribute for"
+const ExtraLinesDescription = "without leading or trailing spaces or `#`, not opening a section, " +
+	"and not a keyword the resource has an attribute for"
 
 // ExtraLine says what is wrong with line as an extra line of a section of
 // the given kind (SectionBackend, SectionFrontend), nil when nothing. What
