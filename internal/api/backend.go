@@ -59,6 +59,11 @@ type Backend struct {
 	TimeoutServer  *int64 `json:"timeout_server_ms,omitempty"`
 	TimeoutConnect *int64 `json:"timeout_connect_ms,omitempty"`
 	TimeoutQueue   *int64 `json:"timeout_queue_ms,omitempty"`
+
+	// ExtraLines are whole configuration lines the backend owns beyond
+	// its typed attributes (grammar.ExtraLine). nil: not managed; read
+	// back as nil when the section has none.
+	ExtraLines *[]string `json:"extra_lines,omitempty"`
 }
 
 // RetryOnKeywords are the named conditions of `retry-on` in HAProxy 2.6,

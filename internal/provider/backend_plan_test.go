@@ -59,6 +59,7 @@ func TestReloadReasons(t *testing.T) {
 		"http_request taken":        {func(b *api.Backend) { b.HTTPRequest = &[]string{"deny"} }, []string{"http_request"}},
 		"http_response set":         {func(b *api.Backend) { b.HTTPResponse = &[]string{"del-header Server"} }, []string{"http_response"}},
 		"drain_timeout":             {func(b *api.Backend) { b.DrainTimeout = w(1000) }, nil},
+		"extra_lines set":           {func(b *api.Backend) { b.ExtraLines = &[]string{"http-reuse always"} }, []string{"extra_lines"}},
 	} {
 		t.Run(name, func(t *testing.T) {
 			to := base()

@@ -106,6 +106,7 @@ type backendModel struct {
 
 	// Traffic policies (issue 12).
 	StickTable *stickTableModel `tfsdk:"stick_table"`
+	ExtraLines []types.String   `tfsdk:"extra_lines"` // nil: not managed
 }
 
 type httpCheckModel struct {
@@ -164,7 +165,8 @@ func backendBaseSchema() schema.Schema {
 			"(except what HAProxy can change at runtime, which goes live through its runtime API without a reload: servers' `weight`, `admin_state`, " +
 			"an IP address or port, and, with a dynamic `balance`, adding and removing servers; see the zero-downtime guide); " +
 			"if HAProxy rejects it, nothing changes and the error shows HAProxy's message. " +
-			"A backend edited or deleted by hand shows up as a difference in the next plan.",
+			"A backend edited or deleted by hand shows up as a difference in the next plan. " +
+			"A keyword no attribute covers can be written with `extra_lines`, the escape hatch; an attribute, where there is one, is preferred.",
 		Attributes: map[string]schema.Attribute{
 			"id": idAttribute("The backend's name, which identifies it on the machine."),
 			"name": schema.StringAttribute{
@@ -331,6 +333,7 @@ func backendBaseSchema() schema.Schema {
 
 			// Traffic policies (issue 12).
 			"stick_table": stickTableAttribute("backend"),
+			"extra_lines": extraLinesAttribute(grammar.SectionBackend),
 		},
 	}
 }
@@ -384,8 +387,9 @@ func managedBackend(prior *backendModel, live backendModel) backendModel {
 		if len(live.HTTPResponse.Elements()) == 0 {
 			live.HTTPResponse = types.ListNull(types.StringType)
 		}
-		return live
+		return live // ExtraLines: null when the section has none
 	}
+	live.ExtraLines = extraLinesState(false, prior.ExtraLines != nil, extraLinesToAPI(live.ExtraLines))
 	live.HTTPRequest = managedRules(prior.HTTPRequest, live.HTTPRequest, normalizeRequestRule)
 	live.HTTPResponse = managedRules(prior.HTTPResponse, live.HTTPResponse, normalizeResponseRule)
 	if prior.HTTPCheck == nil {
@@ -490,6 +494,7 @@ func backendToAPI(m backendModel) api.Backend {
 		b.HTTPCheck = &api.HTTPCheck{Method: c.Method.ValueString(), URI: c.URI.ValueString()}
 	}
 	b.StickTable = stickTableToAPI(m.StickTable)
+	b.ExtraLines = extraLinesToAPI(m.ExtraLines)
 	if ms, err := timeoutMillis(m.DrainTimeout.ValueString()); !m.DrainTimeout.IsNull() && err == nil {
 		b.DrainTimeout = &ms
 	}
@@ -537,6 +542,7 @@ func backendFromAPI(b api.Backend) backendModel {
 		m.HTTPCheck = &httpCheckModel{Method: types.StringValue(c.Method), URI: types.StringValue(c.URI)}
 	}
 	m.StickTable = stickTableFromAPI(nil, b.StickTable)
+	m.ExtraLines = extraLinesState(true, false, b.ExtraLines)
 	// The agent never sends it (managedBackend fills it in); mapped for
 	// the symmetry of the two directions.
 	m.DrainTimeout = timeoutValue(types.StringNull(), b.DrainTimeout)
@@ -609,6 +615,9 @@ func reloadReasons(from, to api.Backend) []string {
 	out = append(out, resilienceReloadReasons(from, to)...)
 	if !reflect.DeepEqual(from.StickTable, to.StickTable) {
 		out = append(out, "stick_table")
+	}
+	if to.ExtraLines != nil && !reflect.DeepEqual(from.ExtraLines, to.ExtraLines) {
+		out = append(out, "extra_lines")
 	}
 	out = append(out, api.ServerListBlockers(from, to)...)
 	before := map[string]api.Server{}

@@ -59,6 +59,7 @@ var frontendKind = kind[frontendModel, api.Frontend]{
 		}
 		m := frontendFromAPI(got, *prior)
 		m.TCPRequest = tcpRequestState(imported, prior.TCPRequest, got.TCPRequest)
+		m.ExtraLines = extraLinesState(imported, prior.ExtraLines != nil, got.ExtraLines)
 		return m, nil
 	},
 	existsHint:  existsHint("a frontend of that name already exists on the machine"),
@@ -84,6 +85,7 @@ type frontendModel struct {
 
 	// Traffic policies (issue 12).
 	StickTable *stickTableModel `tfsdk:"stick_table"`
+	ExtraLines []types.String   `tfsdk:"extra_lines"` // nil: not managed
 }
 
 type bindModel struct {
@@ -120,7 +122,8 @@ func frontendSchema() schema.Schema {
 			"four rule lists are made exactly what the configuration says, in order. Other keywords of the section " +
 			"(timeouts, `tcp-request` rules, captures, …) are kept as they are, and so is every section " +
 			"of haproxy.cfg that this resource did not create (`global`, `defaults`, other frontends and backends). " +
-			"A hand edit of a managed keyword shows up as a difference in the next plan.",
+			"A hand edit of a managed keyword shows up as a difference in the next plan. " +
+			"A keyword no attribute covers can be written with `extra_lines`, the escape hatch; an attribute, where there is one, is preferred.",
 		Attributes: map[string]schema.Attribute{
 			"id": idAttribute("The frontend's name, which identifies it on the machine."),
 			"name": schema.StringAttribute{
@@ -218,6 +221,7 @@ func frontendSchema() schema.Schema {
 				Validators:  []validator.List{ruleListValidator("each element is an ACL line", normalizeACL)},
 			},
 			"tcp_request": tcpRequestAttribute(),
+			"extra_lines": extraLinesAttribute(grammar.SectionFrontend),
 			"http_request": schema.ListAttribute{
 				MarkdownDescription: "`http-request` rules in order, each a line without the keyword, as in " +
 					"`auth realm Members unless { http_auth(mycredentials) }`, or `redirect scheme https code 301 unless { ssl_fc }` " +
@@ -360,6 +364,7 @@ func frontendToAPI(m frontendModel) api.Frontend {
 		UseBackends:    []api.UseBackend{},
 		TCPRequest:     tcpRequestToAPI(m.TCPRequest),
 		StickTable:     stickTableToAPI(m.StickTable),
+		ExtraLines:     extraLinesToAPI(m.ExtraLines),
 	}
 	for _, b := range m.Binds {
 		f.Binds = append(f.Binds, api.Bind{

@@ -11,6 +11,7 @@ import (
 	"github.com/haproxytech/client-native/v5/models"
 
 	"github.com/switchyard/terraform-provider-switchyard/internal/api"
+	"github.com/switchyard/terraform-provider-switchyard/internal/grammar"
 )
 
 // parentBackend is client-native's parent type for servers of a backend.
@@ -90,7 +91,10 @@ func (m *Manager) CreateBackend(ctx context.Context, b api.Backend) (api.Backend
 		if err := createRequestRules(cl, b.Name, requests, tx); err != nil {
 			return err
 		}
-		return createResponseRules(cl, parentBackend, b.Name, responses, tx)
+		if err := createResponseRules(cl, parentBackend, b.Name, responses, tx); err != nil {
+			return err
+		}
+		return writeExtraLines(cl, tx, parser.Backends, b.Name, b.ExtraLines)
 	}
 	// A new backend always reloads; live then sets the drains the file
 	// cannot say.
@@ -124,7 +128,12 @@ func (m *Manager) UpdateBackend(ctx context.Context, b api.Backend) (api.Backend
 			if err := updateBackend(cl, tx, b, requests, mask); err != nil {
 				return err
 			}
-			return updateResponseRules(cl, tx, b, responses)
+			if err := updateResponseRules(cl, tx, b, responses); err != nil {
+				return err
+			}
+			// Written in the masked transaction too: HAProxy cannot
+			// take an extra line at runtime, so a change reloads.
+			return writeExtraLines(cl, tx, parser.Backends, b.Name, b.ExtraLines)
 		}
 	}
 	err = m.submitChange(&change{apply: update(false), masked: update(true), live: m.liveServers(b), done: make(chan error, 1)})
@@ -299,6 +308,10 @@ func readBackend(cl configuration.Configuration, name, tx string) (api.Backend, 
 		return api.Backend{}, err
 	}
 	out.HTTPResponse = &responses
+	out.ExtraLines, err = readExtraLines(cl, tx, parser.Backends, name)
+	if err != nil {
+		return api.Backend{}, err
+	}
 	return out, nil
 }
 
@@ -334,6 +347,9 @@ func backendResponseRules(b api.Backend) ([]*models.HTTPResponseRule, error) {
 func backendRequestRules(b api.Backend) ([]*models.HTTPRequestRule, error) {
 	lbl := label("backend", b.Name)
 	if err := checkResilience(b); err != nil {
+		return nil, err
+	}
+	if err := checkExtraLines(grammar.SectionBackend, b.Name, b.ExtraLines); err != nil {
 		return nil, err
 	}
 	if c := b.HTTPCheck; c != nil {

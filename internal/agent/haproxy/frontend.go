@@ -5,6 +5,7 @@ import (
 	"slices"
 	"strings"
 
+	parser "github.com/haproxytech/client-native/v5/config-parser"
 	"github.com/haproxytech/client-native/v5/configuration"
 	"github.com/haproxytech/client-native/v5/models"
 
@@ -50,6 +51,9 @@ func (m *Manager) CreateFrontend(f api.Frontend) (api.Frontend, error) {
 		if err := children.create(cl, f.Name, tx); err != nil {
 			return err
 		}
+		if err := writeExtraLines(cl, tx, parser.Frontends, f.Name, f.ExtraLines); err != nil {
+			return err
+		}
 		return checkBindConflicts(cl, f.Name, f.SharedBinds, tx)
 	})
 	if err != nil {
@@ -87,6 +91,9 @@ func (m *Manager) UpdateFrontend(f api.Frontend) (api.Frontend, error) {
 		if err := children.create(cl, f.Name, tx); err != nil {
 			return err
 		}
+		if err := writeExtraLines(cl, tx, parser.Frontends, f.Name, f.ExtraLines); err != nil {
+			return err
+		}
 		return checkBindConflicts(cl, f.Name, f.SharedBinds, tx)
 	})
 	if err != nil {
@@ -122,6 +129,9 @@ func frontendChildren(f api.Frontend) (frontendParts, error) {
 	lbl := label("frontend", f.Name)
 	invalid := func(err error) error { return api.Errorf(api.CodeInvalid, "%s: %v", lbl, err) }
 	if err := checkFrontend(f); err != nil {
+		return p, err
+	}
+	if err := checkExtraLines(grammar.SectionFrontend, f.Name, f.ExtraLines); err != nil {
 		return p, err
 	}
 	for _, b := range f.Binds {
@@ -286,6 +296,10 @@ func readFrontend(cl configuration.Configuration, name, tx string) (api.Frontend
 		out.UseBackends = append(out.UseBackends, api.UseBackend{Backend: s.Name, Cond: s.Cond, CondTest: s.CondTest})
 	}
 	if out.TCPRequest, err = readTCPRequestRules(cl, name, tx); err != nil {
+		return api.Frontend{}, err
+	}
+	out.ExtraLines, err = readExtraLines(cl, tx, parser.Frontends, name)
+	if err != nil {
 		return api.Frontend{}, err
 	}
 	return out, nil
