@@ -10,7 +10,9 @@
 //
 //	fault <name>: requests sent N failed F, objects lost L, manual steps M
 //
-// and fails unless F, L and M are 0. The tests need TF_ACC=1 and the lab
+// and fails unless F, L and M are 0. When a kill tore Terraform's own
+// local state file (Terraform rewrites it in place), the test restores
+// terraform.tfstate.backup, as a user would, and the line says so. The tests need TF_ACC=1 and the lab
 // (make lab-up); they run one at a time, never in parallel, since several
 // of them disturb a whole machine.
 package faults

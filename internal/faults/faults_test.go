@@ -48,6 +48,7 @@ func TestAccFault_terraformKilledDuringApply(t *testing.T) {
 			r, _ := st.Wait()
 			t.Logf("killed terraform apply after %s, with %d of %d backends on the machine (exit %d); %s", r.Duration.Round(time.Millisecond), n, bulk, r.ExitCode, s.stateSummary())
 			o := outcome{name: "terraform killed during apply (" + kp.name + ")"}
+			s.repairTornState(&o)
 			s.recover(&o, before)
 			o.probe = p.Stop()
 			report(t, o)
@@ -83,6 +84,7 @@ func TestAccFault_terraformKilledDuringDestroy(t *testing.T) {
 			r, _ := st.Wait()
 			t.Logf("killed terraform destroy after %s, with %d of %d backends left on the machine (exit %d); %s", r.Duration.Round(time.Millisecond), n, bulk, r.ExitCode, s.stateSummary())
 			o := outcome{name: "terraform killed during destroy (" + kp.name + ")"}
+			s.repairTornState(&o)
 			s.recover(&o, nil)
 			witness.recover(&o, nil)
 			after := append(witness.mustSections(), s.mustSections()...)
