@@ -10,6 +10,7 @@ import (
 
 	"github.com/hashicorp/terraform-plugin-framework/providerserver"
 
+	"github.com/switchyard/terraform-provider-switchyard/internal/profiling"
 	"github.com/switchyard/terraform-provider-switchyard/internal/provider"
 	"github.com/switchyard/terraform-provider-switchyard/internal/version"
 )
@@ -19,11 +20,18 @@ func main() {
 	flag.BoolVar(&debug, "debug", false, "start the provider in debug mode, for a debugger such as delve; it prints the TF_REATTACH_PROVIDERS value to use")
 	flag.Parse()
 
-	err := providerserver.Serve(context.Background(), provider.New(version.Version), providerserver.ServeOpts{
+	stopProfiling, err := profiling.Start()
+	if err != nil {
+		log.Fatal(err)
+	}
+	err = providerserver.Serve(context.Background(), provider.New(version.Version), providerserver.ServeOpts{
 		Address:         "registry.terraform.io/switchyard/switchyard",
 		Debug:           debug,
 		ProtocolVersion: 6,
 	})
+	if perr := stopProfiling(); perr != nil {
+		log.Printf("%s: %v", profiling.EnvDir, perr)
+	}
 	if err != nil {
 		log.Fatal(err)
 	}
