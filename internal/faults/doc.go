@@ -12,7 +12,8 @@
 //
 // and fails unless F, L and M are 0. When a kill tore Terraform's own
 // local state file (Terraform rewrites it in place), the test restores
-// terraform.tfstate.backup, as a user would, and the line says so. The tests need TF_ACC=1 and the lab
-// (make lab-up); they run one at a time, never in parallel, since several
-// of them disturb a whole machine.
+// terraform.tfstate.backup, as a user would, and the line says so.
+//
+// The tests need TF_ACC=1 and the lab (make lab-up); they run one at a
+// time, never in parallel, since several of them disturb a whole machine.
 package faults

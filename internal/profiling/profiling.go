@@ -9,6 +9,7 @@ package profiling
 import (
 	"bufio"
 	"bytes"
+	"errors"
 	"fmt"
 	"os"
 	"path/filepath"
@@ -41,25 +42,20 @@ func Start() (stop func() error, err error) {
 	}
 	return func() error {
 		pprof.StopCPUProfile()
-		errs := []error{cpu.Close()}
+		cpuErr := cpu.Close()
 		runtime.GC() // the heap profile then shows what is live, not garbage
-		errs = append(errs, writeFile(filepath.Join(dir, fmt.Sprintf("heap-%d.pprof", pid)), func(f *os.File) error {
+		heapErr := writeFile(filepath.Join(dir, fmt.Sprintf("heap-%d.pprof", pid)), func(f *os.File) error {
 			return pprof.WriteHeapProfile(f)
-		}))
-		errs = append(errs, writeFile(filepath.Join(dir, fmt.Sprintf("mem-%d.txt", pid)), func(f *os.File) error {
+		})
+		memErr := writeFile(filepath.Join(dir, fmt.Sprintf("mem-%d.txt", pid)), func(f *os.File) error {
 			hwm, err := peakRSS()
 			if err != nil {
 				return err
 			}
 			_, err = fmt.Fprintf(f, "peak_rss_kib %d\n", hwm)
 			return err
-		}))
-		for _, e := range errs {
-			if e != nil {
-				return e
-			}
-		}
-		return nil
+		})
+		return errors.Join(cpuErr, heapErr, memErr)
 	}, nil
 }
 
@@ -82,11 +78,11 @@ func peakRSS() (int64, error) {
 	if err != nil {
 		return 0, err
 	}
-	return ParseVmHWM(b)
+	return parseVmHWM(b)
 }
 
-// ParseVmHWM reads the VmHWM line of a /proc/<pid>/status text, in KiB.
-func ParseVmHWM(status []byte) (int64, error) {
+// parseVmHWM reads the VmHWM line of a /proc/<pid>/status text, in KiB.
+func parseVmHWM(status []byte) (int64, error) {
 	sc := bufio.NewScanner(bytes.NewReader(status))
 	for sc.Scan() {
 		var kib int64

@@ -8,11 +8,11 @@ import (
 )
 
 func TestParseVmHWM(t *testing.T) {
-	got, err := ParseVmHWM([]byte("Name:\tx\nVmPeak:\t  900 kB\nVmHWM:\t   12345 kB\nVmRSS:\t 100 kB\n"))
+	got, err := parseVmHWM([]byte("Name:\tx\nVmPeak:\t  900 kB\nVmHWM:\t   12345 kB\nVmRSS:\t 100 kB\n"))
 	if err != nil || got != 12345 {
-		t.Fatalf("ParseVmHWM = %d, %v; want 12345", got, err)
+		t.Fatalf("parseVmHWM = %d, %v; want 12345", got, err)
 	}
-	if _, err := ParseVmHWM([]byte("Name:\tx\n")); err == nil {
+	if _, err := parseVmHWM([]byte("Name:\tx\n")); err == nil {
 		t.Fatal("no VmHWM line: want an error")
 	}
 }
