@@ -50,6 +50,9 @@ type config struct {
 	// secretGroup is the group that may read a configuration holding
 	// password hashes (see configPerm); a variable for tests.
 	secretGroup func() int
+
+	// logf is the agent's log (notes on how a commit wrote the file).
+	logf func(format string, args ...any)
 }
 
 func newConfig(ctx context.Context, path, binary, txDir string) (*config, error) {
@@ -80,6 +83,7 @@ func newConfig(ctx context.Context, path, binary, txDir string) (*config, error)
 		binary:      binary,
 		client:      client,
 		secretGroup: haproxyGroup,
+		logf:        func(string, ...any) {},
 	}
 	c.mu.Lock()
 	defer c.mu.Unlock()
@@ -149,23 +153,40 @@ func (c *config) transact(ctx context.Context, fns ...applyFunc) error {
 			_ = c.client.DeleteTransaction(tx.ID)
 		}
 	}()
+	txParser, err := c.client.GetParser(tx.ID)
+	if err != nil {
+		return fmt.Errorf("reading transaction: %w", err)
+	}
+	// The transaction's own rendering before and after the changes: the
+	// master parser renders `from` clauses the transaction parser does not
+	// (see unchanged), so only these two compare.
+	before := txParser.String()
 	for _, fn := range fns {
 		if err := fn(c.client, tx.ID); err != nil {
 			return err
 		}
 	}
-	txParser, err := c.client.GetParser(tx.ID)
-	if err != nil {
-		return fmt.Errorf("reading transaction: %w", err)
-	}
-	if txParser.String() == c.client.Parser().String() {
+	after := txParser.String()
+	if withoutVersion(after) == withoutVersion(before) {
 		return errNoChange
 	}
 	perm, err := atomicfile.Stat(c.path)
 	if err != nil {
 		return fmt.Errorf("reading the mode of %s: %w", c.path, err)
 	}
-	if err := c.client.Save(c.candidate, tx.ID); err != nil {
+	orig, err := os.ReadFile(c.path)
+	if err != nil {
+		return fmt.Errorf("reading %s: %w", c.path, err)
+	}
+	// The file keeps its own style: only the lines of the objects that
+	// changed are rewritten (keepstyle.go). client-native's commit would
+	// write the whole file in its canonical form, so the file is written
+	// here and the transaction is only the model of the change.
+	data, notes := keepStyle(string(orig), before, after)
+	for _, n := range notes {
+		c.logf("%s: %s", c.path, n)
+	}
+	if err := os.WriteFile(c.candidate, []byte(data), 0o600); err != nil {
 		return fmt.Errorf("writing candidate configuration: %w", err)
 	}
 	// The candidate holds what the file will: a leftover is overwritten by
@@ -180,25 +201,16 @@ func (c *config) transact(ctx context.Context, fns ...applyFunc) error {
 	if err := checkNewBindsFree(c.client, tx.ID); err != nil {
 		return err
 	}
-	if _, err := c.client.CommitTransaction(tx.ID); err != nil {
-		// The transaction is gone either way; the file may or may not have
-		// been written, so forget what the parser holds.
-		committed = true
-		c.sum = [sha256.Size]byte{}
-		return fmt.Errorf("committing transaction: %w", err)
+	// The file may or may not be written when this fails, so the parser
+	// re-reads it either way.
+	c.sum = [sha256.Size]byte{}
+	if err := atomicfile.WritePerm(c.path, []byte(data), configPerm(perm, []byte(data), c.secretGroup)); err != nil {
+		return fmt.Errorf("writing %s: %w", c.path, err)
 	}
-	committed = true
-	// The committed transaction parser is now the master parser; record the
-	// hash of what it wrote so the next read does not parse it again.
-	data, err := os.ReadFile(c.path)
-	if err != nil {
-		c.sum = [sha256.Size]byte{}
-		return fmt.Errorf("reading the committed %s: %w", c.path, err)
-	}
-	c.sum = sha256.Sum256(data)
-	// client-native's save wrote the file 0644 root:root, whatever it was.
-	if err := atomicfile.Apply(c.path, configPerm(perm, data, c.secretGroup)); err != nil {
-		return fmt.Errorf("restoring the mode and owner of %s: %w", c.path, err)
+	// The master parser learns the new file from the file itself, so what
+	// it holds is what HAProxy will read.
+	if err := c.refreshLocked(); err != nil {
+		return err
 	}
 	return nil
 }

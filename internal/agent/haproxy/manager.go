@@ -124,6 +124,7 @@ func New(ctx context.Context, opts Options) (*Manager, error) {
 	if err != nil {
 		return nil, err
 	}
+	cfg.logf = m.logf
 	m.cfg = cfg
 	if err := m.recover(ctx); err != nil {
 		return nil, err

@@ -43,7 +43,8 @@ func TestStickTableFrontend(t *testing.T) {
 	}
 	file := f.read(t)
 	for _, want := range []string{
-		"  localpeer switchyard\n",
+		// global keeps the fixture's own tab indent (keepstyle.go).
+		"\tlocalpeer switchyard\n",
 		"\npeers switchyard\n  peer switchyard 127.0.0.1:10400\n",
 		"  stick-table type string len 64 size 102400 expire 10000 peers switchyard store http_req_rate(10s),gpc_rate(2,10s),conn_cur\n",
 		"  http-request track-sc0 req.hdr(X-User)\n",
