@@ -60,16 +60,19 @@ func (m inheritString) PlanModifyString(ctx context.Context, req planmodifier.St
 	if !req.ConfigValue.IsNull() {
 		return
 	}
-	resp.PlanValue = types.StringValue(m.def)
-	if req.State.Raw.IsNull() {
-		return // create
-	}
+	creating := req.State.Raw.IsNull()
 	adopted, diags := isAdopted(ctx, req.Private)
 	resp.Diagnostics.Append(diags...)
-	if !adopted || !parentInState(ctx, req) {
-		return
+	resp.PlanValue = inheritedPlan(m.def, req.StateValue, creating, adopted, !creating && parentInState(ctx, req))
+}
+
+// inheritedPlan is the value planned for a setting left out of the
+// configuration (see inheritedOrDefault).
+func inheritedPlan(def string, state types.String, creating, adopted, parentExists bool) types.String {
+	if creating || !adopted || !parentExists {
+		return types.StringValue(def)
 	}
-	resp.PlanValue = req.StateValue
+	return state
 }
 
 // parentInState reports whether the object that holds the attribute exists
@@ -108,4 +111,12 @@ func inheritedDescription(keyword, def, otherwise string) string {
 	return "Left out, a section Switchyard creates gets `" + def + "` written explicitly, so that the plan shows what the machine runs; " +
 		"on an imported section it stays as the section has it: no `" + keyword + "` line reads as null, and the section keeps " +
 		"inheriting " + otherwise + ". Defaults to `" + def + "` on create and to the section's own line on import."
+}
+
+// adoptedGlobalDescription ends the description of a global setting planned
+// by inheritedOrDefault.
+func adoptedGlobalDescription(keyword, def string) string {
+	return "Left out, a switchyard_haproxy that is created writes `\"" + def + "\"`; an imported one (a machine being adopted) " +
+		"whose `global` has no `" + keyword + "` reads it as null and leaves it out, so adopting a machine forces nothing into it. " +
+		"Defaults to `\"" + def + "\"` on create and to the machine's own setting on import."
 }
