@@ -435,7 +435,8 @@ func setHAProxyState(ctx context.Context, state stateSetter, prior instanceModel
 	if prior.HardStopAfter.IsNull() {
 		m.HardStopAfter = types.StringNull()
 	}
-	if got.ServerStateFile != nil {
+	// The agent says "" for a state file that is off.
+	if got.ServerStateFile != nil && (*got.ServerStateFile != "" || !prior.StateFile.IsNull()) {
 		m.StateFile = types.StringValue(*got.ServerStateFile)
 	}
 	if got.HardStopAfter != nil {
