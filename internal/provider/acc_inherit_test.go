@@ -7,6 +7,7 @@ package provider
 // person wrote it.
 
 import (
+	"context"
 	"fmt"
 	"io"
 	"net/http"
@@ -245,4 +246,73 @@ func inhRestore(t *testing.T, m lab.Machine, fe, be string) {
 	if changed {
 		editConfig(t, m, func(string) (string, error) { return strings.Join(out, "\n") + "\n", nil })
 	}
+}
+
+// A unit written by hand, as people write them: no sandbox, no Restart=,
+// no Type=. Importing it plans nothing, so the service is neither
+// rewritten nor restarted (the same systemd invocation runs before and
+// after an apply of the generated-style configuration).
+func TestAccInherited_handWrittenUnitImportsWithNoRestart(t *testing.T) {
+	m := testMachine(t)
+	name := acctest.RandomWithPrefix("acc-inh-svc")
+	unitPath := "/etc/systemd/system/" + name + ".service"
+	unit := "[Unit]\nDescription=hand-written sleeper\n\n[Service]\nExecStart=/bin/sleep infinity\n\n[Install]\nWantedBy=multi-user.target\n"
+	t.Cleanup(func() {
+		ctx, cancel := context.WithTimeout(context.Background(), sshTimeout)
+		defer cancel()
+		// Gone already when the destroy worked; nothing to report then.
+		_, _, _ = m.Run(ctx, "systemctl", "disable", "--now", name+".service")
+		_, _, _ = m.Run(ctx, "rm", "-f", unitPath)
+		_, _, _ = m.Run(ctx, "systemctl", "daemon-reload")
+	})
+	invocation := func() string {
+		return strings.TrimSpace(mustRun(t, m, "systemctl", "show", "-p", "InvocationID", "--value", name+".service"))
+	}
+	var started string
+	config := providerBlock(m, "") + fmt.Sprintf(`
+resource "switchyard_service" "hand" {
+  name        = %q
+  description = "hand-written sleeper"
+  exec_start  = ["/bin/sleep", "infinity"]
+}
+`, name)
+	resource.Test(t, resource.TestCase{
+		ProtoV6ProviderFactories: testAccProtoV6ProviderFactories,
+		CheckDestroy:             testCheckFails(m, "unit removed", "test", "-e", unitPath),
+		Steps: []resource.TestStep{
+			{
+				PreConfig: func() {
+					ctx, cancel := context.WithTimeout(context.Background(), sshTimeout)
+					defer cancel()
+					if err := m.WriteFile(ctx, unitPath, []byte(unit), 0o644); err != nil {
+						t.Fatal(err)
+					}
+					mustRun(t, m, "systemctl", "daemon-reload")
+					mustRun(t, m, "systemctl", "enable", "--now", name+".service")
+					started = invocation()
+				},
+				Config: config, ResourceName: "switchyard_service.hand",
+				ImportState: true, ImportStateId: name, ImportStatePersist: true,
+			},
+			{
+				Config: config,
+				ConfigPlanChecks: resource.ConfigPlanChecks{
+					PreApply: []plancheck.PlanCheck{plancheck.ExpectEmptyPlan()},
+				},
+				ConfigStateChecks: []statecheck.StateCheck{
+					statecheck.ExpectKnownValue("switchyard_service.hand", tfjsonpath.New("sandbox"), knownvalue.Bool(false)),
+					statecheck.ExpectKnownValue("switchyard_service.hand", tfjsonpath.New("restart"), knownvalue.Null()),
+				},
+				Check: resource.ComposeAggregateTestCheckFunc(
+					testCheckFileContains(m, unitPath, "ExecStart=/bin/sleep infinity"),
+					func(*terraform.State) error {
+						if now := invocation(); now != started || now == "" {
+							return fmt.Errorf("service %s was restarted by the import: invocation %q, then %q", name, started, now)
+						}
+						return nil
+					},
+				),
+			},
+		},
+	})
 }

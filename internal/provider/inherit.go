@@ -4,8 +4,11 @@ import (
 	"context"
 	"fmt"
 
+	"github.com/hashicorp/terraform-plugin-framework/attr"
 	"github.com/hashicorp/terraform-plugin-framework/diag"
+	"github.com/hashicorp/terraform-plugin-framework/path"
 	"github.com/hashicorp/terraform-plugin-framework/resource/schema/planmodifier"
+	"github.com/hashicorp/terraform-plugin-framework/tfsdk"
 	"github.com/hashicorp/terraform-plugin-framework/types"
 )
 
@@ -63,14 +66,39 @@ func (m inheritString) PlanModifyString(ctx context.Context, req planmodifier.St
 	creating := req.State.Raw.IsNull()
 	adopted, diags := isAdopted(ctx, req.Private)
 	resp.Diagnostics.Append(diags...)
-	resp.PlanValue = inheritedPlan(m.def, req.StateValue, creating, adopted, !creating && parentInState(ctx, req))
+	parent := !creating && parentInState(ctx, req.State, req.Path)
+	resp.PlanValue = inheritedPlan(types.StringValue(m.def), req.StateValue, creating, adopted, parent)
+}
+
+// inheritedOrDefaultBool is inheritedOrDefault for a setting that is a
+// group of lines, present or not (switchyard_service's sandbox): an adopted
+// unit without them keeps reading false instead of planning to add them.
+func inheritedOrDefaultBool(def bool) planmodifier.Bool { return inheritBool{def: def} }
+
+type inheritBool struct{ def bool }
+
+func (m inheritBool) Description(context.Context) string {
+	return fmt.Sprintf("left out: %v on an object Switchyard creates, what the machine has on an imported one", m.def)
+}
+
+func (m inheritBool) MarkdownDescription(ctx context.Context) string { return m.Description(ctx) }
+
+func (m inheritBool) PlanModifyBool(ctx context.Context, req planmodifier.BoolRequest, resp *planmodifier.BoolResponse) {
+	if !req.ConfigValue.IsNull() {
+		return
+	}
+	creating := req.State.Raw.IsNull()
+	adopted, diags := isAdopted(ctx, req.Private)
+	resp.Diagnostics.Append(diags...)
+	parent := !creating && parentInState(ctx, req.State, req.Path)
+	resp.PlanValue = inheritedPlan(types.BoolValue(m.def), req.StateValue, creating, adopted, parent)
 }
 
 // inheritedPlan is the value planned for a setting left out of the
 // configuration (see inheritedOrDefault).
-func inheritedPlan(def string, state types.String, creating, adopted, parentExists bool) types.String {
+func inheritedPlan[T attr.Value](def, state T, creating, adopted, parentExists bool) T {
 	if creating || !adopted || !parentExists {
-		return types.StringValue(def)
+		return def
 	}
 	return state
 }
@@ -78,13 +106,13 @@ func inheritedPlan(def string, state types.String, creating, adopted, parentExis
 // parentInState reports whether the object that holds the attribute exists
 // in the prior state (always, for a top-level attribute of an existing
 // resource).
-func parentInState(ctx context.Context, req planmodifier.StringRequest) bool {
-	parent := req.Path.ParentPath()
+func parentInState(ctx context.Context, state tfsdk.State, p path.Path) bool {
+	parent := p.ParentPath()
 	if len(parent.Steps()) == 0 {
 		return true
 	}
 	var v types.Object
-	if d := req.State.GetAttribute(ctx, parent, &v); d.HasError() {
+	if d := state.GetAttribute(ctx, parent, &v); d.HasError() {
 		return false
 	}
 	return !v.IsNull() && !v.IsUnknown()

@@ -21,7 +21,7 @@ func TestInheritedPlan(t *testing.T) {
 	}
 	for name, tc := range tests {
 		t.Run(name, func(t *testing.T) {
-			if got := inheritedPlan("http", tc.state, tc.creating, tc.adopted, tc.parentExists); !got.Equal(tc.want) {
+			if got := inheritedPlan(types.StringValue("http"), tc.state, tc.creating, tc.adopted, tc.parentExists); !got.Equal(tc.want) {
 				t.Errorf("got %v, want %v", got, tc.want)
 			}
 		})
