@@ -15,7 +15,6 @@ import (
 	"github.com/hashicorp/terraform-plugin-framework/resource/schema/booldefault"
 	"github.com/hashicorp/terraform-plugin-framework/resource/schema/listdefault"
 	"github.com/hashicorp/terraform-plugin-framework/resource/schema/planmodifier"
-	"github.com/hashicorp/terraform-plugin-framework/resource/schema/stringdefault"
 	"github.com/hashicorp/terraform-plugin-framework/resource/schema/stringplanmodifier"
 	"github.com/hashicorp/terraform-plugin-framework/schema/validator"
 	"github.com/hashicorp/terraform-plugin-framework/types"
@@ -136,11 +135,11 @@ func frontendSchema() schema.Schema {
 			"mode": schema.StringAttribute{
 				MarkdownDescription: "Proxy mode: " + quotedList(backendModes) + ". " +
 					"In `tcp` mode, `http_request`, `forwardfor` and `httplog`, which HAProxy ignores there with only a warning, are refused at plan time. " +
-					"Defaults to `" + defaultMode + "`.",
-				Optional:   true,
-				Computed:   true,
-				Default:    stringdefault.StaticString(defaultMode),
-				Validators: []validator.String{stringvalidator.OneOf(backendModes...)},
+					inheritedDescription("mode", defaultMode, "the mode of the `defaults` section, else HAProxy's own default, `tcp`"),
+				Optional:      true,
+				Computed:      true,
+				Validators:    []validator.String{stringvalidator.OneOf(backendModes...)},
+				PlanModifiers: []planmodifier.String{inheritedOrDefault(defaultMode)},
 			},
 			"maxconn": schema.Int64Attribute{
 				MarkdownDescription: "Most concurrent connections the frontend accepts (`maxconn`), from 1 to 1000000. " +
@@ -176,8 +175,9 @@ func frontendSchema() schema.Schema {
 					Attributes: map[string]schema.Attribute{
 						"address": schema.StringAttribute{
 							MarkdownDescription: "Address to listen on: `*` for every address, or " + addressValidator().description +
-								". It is required and has no default.",
-							Required:   true,
+								". Defaults to none, `bind :PORT`, which also listens on every address: it is how many hand-written files say it, " +
+								"and an imported `bind :80` reads back as null while `bind *:80` reads back as `*`, so neither plans a change.",
+							Optional:   true,
 							Validators: []validator.String{bindAddressValidator()},
 						},
 						"port": schema.Int64Attribute{
@@ -406,7 +406,7 @@ func frontendFromAPI(f api.Frontend, prior frontendModel) frontendModel {
 	}
 	for _, b := range f.Binds {
 		m.Binds = append(m.Binds, bindModel{
-			Address:        types.StringValue(b.Address),
+			Address:        stringOrNull(b.Address),
 			Port:           types.Int64PointerValue(b.Port),
 			Namespace:      stringOrNull(b.Namespace),
 			SSLCertificate: stringOrNull(b.SSLCertificate),

@@ -353,10 +353,16 @@ func backendRequestRules(b api.Backend) ([]*models.HTTPRequestRule, error) {
 		return nil, err
 	}
 	if c := b.HTTPCheck; c != nil {
-		if !slices.Contains(api.HTTPCheckMethods, c.Method) {
+		// Empty is a word the line does not say (`option httpchk` alone,
+		// or with only a URI): HAProxy's own OPTIONS and /. A method needs
+		// a URI after it, or HAProxy would take the method for the URI.
+		if c.Method != "" && !slices.Contains(api.HTTPCheckMethods, c.Method) {
 			return nil, api.Errorf(api.CodeInvalid, "%s: http_check method %q must be one of %v", lbl, c.Method, api.HTTPCheckMethods)
 		}
-		if !strings.HasPrefix(c.URI, "/") || !oneToken(c.URI) {
+		if c.Method != "" && c.URI == "" {
+			return nil, api.Errorf(api.CodeInvalid, "%s: http_check method %q needs a uri", lbl, c.Method)
+		}
+		if c.URI != "" && (!strings.HasPrefix(c.URI, "/") || !oneToken(c.URI)) {
 			return nil, api.Errorf(api.CodeInvalid, "%s: http_check uri %q must start with '/' and contain no spaces", lbl, c.URI)
 		}
 	}

@@ -348,8 +348,10 @@ func checkFrontend(f api.Frontend) error {
 	}
 	words := map[string]string{"mode": f.Mode, "default_backend": f.DefaultBackend}
 	for i, b := range f.Binds {
-		if b.Address == "" {
-			return api.Errorf(api.CodeInvalid, "%s: bind %d has no address", lbl, i)
+		// No address is `bind :PORT`, as hand-written files say it; it
+		// needs the port.
+		if b.Address == "" && b.Port == nil {
+			return api.Errorf(api.CodeInvalid, "%s: bind %d has neither address nor port", lbl, i)
 		}
 		words[fmt.Sprintf("bind %d address", i)] = b.Address
 		words[fmt.Sprintf("bind %d namespace", i)] = b.Namespace
