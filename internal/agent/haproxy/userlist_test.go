@@ -96,8 +96,10 @@ func TestUpdateUserlistInsecurePassword(t *testing.T) {
 			wantFile: []string{"user vip insecure-password " + vipPlain + " groups gold\n", "user john insecure-password " + johnPlain + "\n"},
 		},
 		{
-			name:     "one converted to a hash",
-			update:   with(func(u *api.Userlist) { u.Users[0] = api.User{Name: "vip", PasswordHash: testHash, Groups: []string{"gold"}} }),
+			name: "one converted to a hash",
+			update: with(func(u *api.Userlist) {
+				u.Users[0] = api.User{Name: "vip", PasswordHash: testHash, Groups: []string{"gold"}}
+			}),
 			wantFile: []string{"user vip password " + testHash + " groups gold\n", "user john insecure-password " + johnPlain + "\n"},
 			notFile:  []string{vipPlain},
 		},
