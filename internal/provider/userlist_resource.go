@@ -235,14 +235,25 @@ func passwordChoice(u userModel) string {
 	return ""
 }
 
-// insecureWarning tells, for every plan and apply, how to move a user off
-// its plaintext password.
-func insecureWarning(list, user string) string {
-	return fmt.Sprintf("User %q of userlist %q has an insecure-password line in haproxy.cfg: its password is stored there in plaintext, "+
-		"and insecure_password = true keeps that line as it is. To store it as a hash instead, replace insecure_password with "+
+// insecureWarning tells, for every plan and apply, how to move users off
+// their plaintext passwords. It is one warning per userlist naming every
+// such user: Terraform folds warnings of the same summary into one in its
+// output, which would hide the names of all but the first.
+func insecureWarning(list string, users []string) string {
+	quoted := make([]string, len(users))
+	for i, u := range users {
+		quoted[i] = fmt.Sprintf("%q", u)
+	}
+	lines := "line of user"
+	if len(users) > 1 {
+		lines = "lines of users"
+	}
+	return fmt.Sprintf("Userlist %q keeps the insecure-password %s %s in haproxy.cfg (insecure_password = true): "+
+		"those passwords are stored there in plaintext. To store one as a hash instead, replace that user's insecure_password with "+
 		"password_wo = <the same password> and password_wo_version = 1 (the provider hashes it; the plaintext reaches neither the "+
 		"state nor the machine), or with password_hash = <its crypt(3) hash, from mkpasswd -m sha-512>. "+
-		"The next apply then rewrites the line as `user %s password <hash>`, and the same password keeps working.", user, list, user)
+		"The next apply then rewrites the line as `user <name> password <hash>`, and the same password keeps working.",
+		list, lines, strings.Join(quoted, ", "))
 }
 
 // ModifyPlan warns about every user kept with insecure_password, in every
@@ -277,13 +288,16 @@ func (r *userlistResource) ModifyPlan(ctx context.Context, req resource.ModifyPl
 	if resp.Diagnostics.HasError() {
 		return
 	}
+	var kept []string
 	for i, u := range users {
-		at := path.Root("users").AtListIndex(i).AtName("insecure_password")
 		if problem := keepInsecure(u, onMachine, list.ValueString()); problem != "" {
-			resp.Diagnostics.AddAttributeError(at, "Invalid User", problem)
+			resp.Diagnostics.AddAttributeError(path.Root("users").AtListIndex(i).AtName("insecure_password"), "Invalid User", problem)
 		} else if u.InsecurePassword.ValueBool() {
-			resp.Diagnostics.AddAttributeWarning(at, "Insecure Password On Machine", insecureWarning(list.ValueString(), u.Name.ValueString()))
+			kept = append(kept, u.Name.ValueString())
 		}
+	}
+	if len(kept) > 0 {
+		resp.Diagnostics.AddAttributeWarning(path.Root("users"), "Insecure Password On Machine", insecureWarning(list.ValueString(), kept))
 	}
 }
 
