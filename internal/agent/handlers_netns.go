@@ -41,7 +41,8 @@ func (s *Server) namespaceEnsure(ctx context.Context, params json.RawMessage) (a
 	if err != nil {
 		return nil, err
 	}
-	ns, recreated, err := s.namespaces.Ensure(ctx, ref.Name, s.haproxyService())
+	boot := ref.Boot == nil || *ref.Boot
+	ns, recreated, err := s.namespaces.Ensure(ctx, ref.Name, boot, s.haproxyService())
 	if err != nil {
 		return nil, err
 	}

@@ -24,9 +24,13 @@ const (
 	MethodServiceDelete = "systemd.service.delete"
 )
 
-// NamespaceRef names a network namespace (/run/netns/NAME).
+// NamespaceRef names a network namespace (/run/netns/NAME). For
+// MethodNamespaceEnsure, Boot says whether its unit recreates it at boot
+// (nil: yes, what every namespace had before Boot existed); false keeps a
+// namespace someone made with `ip netns add` as it is, with no unit.
 type NamespaceRef struct {
 	Name string `json:"name"`
+	Boot *bool  `json:"boot,omitempty"`
 }
 
 // Namespace is a network namespace and the unit that recreates it at boot.

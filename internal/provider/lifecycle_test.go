@@ -78,7 +78,8 @@ func TestNamespaceHalfThereLeavesState(t *testing.T) {
 	}{
 		"there and enabled": {api.Namespace{Name: "app", Unit: "u", Exists: true, Enabled: true}, false},
 		"deleted by hand":   {api.Namespace{Name: "app", Unit: "u", Exists: false, Enabled: true}, true},
-		"unit disabled":     {api.Namespace{Name: "app", Unit: "u", Exists: true, Enabled: false}, true},
+		// Read as boot = false: the plan against boot = true is an update.
+		"unit disabled": {api.Namespace{Name: "app", Unit: "u", Exists: true, Enabled: false}, false},
 	} {
 		t.Run(name, func(t *testing.T) {
 			r.machine = &scripted{answers: map[string]answer{api.MethodNamespaceGet: {result: tc.got}}}
@@ -87,6 +88,11 @@ func TestNamespaceHalfThereLeavesState(t *testing.T) {
 			checkDiags(t, resp.Diagnostics, "", nil, "")
 			if gone := resp.State.Raw.IsNull(); gone != tc.wantGone {
 				t.Errorf("removed from state = %v, want %v", gone, tc.wantGone)
+			}
+			if !tc.wantGone {
+				if got := stateOf[namespaceModel](t, resp.State); got.Boot.ValueBool() != tc.got.Enabled {
+					t.Errorf("boot = %v, want the unit's enabled state %v", got.Boot, tc.got.Enabled)
+				}
 			}
 		})
 	}

@@ -6,6 +6,7 @@ import (
 	"github.com/hashicorp/terraform-plugin-framework/diag"
 	"github.com/hashicorp/terraform-plugin-framework/resource"
 	"github.com/hashicorp/terraform-plugin-framework/resource/schema"
+	"github.com/hashicorp/terraform-plugin-framework/resource/schema/booldefault"
 	"github.com/hashicorp/terraform-plugin-framework/resource/schema/planmodifier"
 	"github.com/hashicorp/terraform-plugin-framework/resource/schema/stringplanmodifier"
 	"github.com/hashicorp/terraform-plugin-framework/schema/validator"
@@ -41,13 +42,20 @@ var namespaceKind = kind[namespaceModel, api.Namespace]{
 	// the same.
 	getMethod: api.MethodNamespaceGet, createMethod: api.MethodNamespaceEnsure,
 	updateMethod: api.MethodNamespaceEnsure, deleteMethod: api.MethodNamespaceDelete,
-	toWire: noWireDiags(func(m namespaceModel) any { return api.NamespaceRef{Name: m.Name.ValueString()} }),
+	toWire: noWireDiags(func(m namespaceModel) any {
+		boot := m.Boot.IsNull() || m.Boot.IsUnknown() || m.Boot.ValueBool()
+		return api.NamespaceRef{Name: m.Name.ValueString(), Boot: &boot}
+	}),
 	fromWire: func(_ context.Context, _ *namespaceModel, ns api.Namespace) (namespaceModel, diag.Diagnostics) {
-		return namespaceModel{ID: types.StringValue(ns.Name), Name: types.StringValue(ns.Name), Unit: types.StringValue(ns.Unit)}, nil
+		return namespaceModel{
+			ID: types.StringValue(ns.Name), Name: types.StringValue(ns.Name), Unit: types.StringValue(ns.Unit),
+			Boot: types.BoolValue(ns.Enabled),
+		}, nil
 	},
-	// Half there (deleted by hand, or it would not come back after a
-	// reboot): the plan shows a create, and Ensure repairs it.
-	absent: func(ns api.Namespace) bool { return !ns.Exists || !ns.Enabled },
+	// Deleted by hand: the plan shows a create, and Ensure repairs it. A
+	// unit disabled by hand reads as boot = false, an update that Ensure
+	// repairs too.
+	absent: func(ns api.Namespace) bool { return !ns.Exists },
 	importState: importName(grammar.NamespaceName, "the namespace's name as in /run/netns, as in "+
 		"`terraform import switchyard_namespace.app app`"),
 }
@@ -56,6 +64,7 @@ type namespaceModel struct {
 	ID   types.String `tfsdk:"id"`
 	Name types.String `tfsdk:"name"`
 	Unit types.String `tfsdk:"unit"`
+	Boot types.Bool   `tfsdk:"boot"`
 }
 
 func namespaceSchema() schema.Schema {
@@ -64,7 +73,7 @@ func namespaceSchema() schema.Schema {
 		MarkdownDescription: "A named network namespace (`/run/netns/<name>`) with its loopback up, as `ip netns add` makes it. " +
 			"It is backed by an enabled systemd unit, `switchyard-netns@<name>.service`, so it comes back after a reboot, " +
 			"and HAProxy is ordered after it so that `namespace` servers work at boot. " +
-			"A namespace deleted by hand, or whose unit was disabled, shows up in the next plan as one to create, and apply repairs it " +
+			"A namespace deleted by hand shows up in the next plan as one to create, one whose unit was disabled as a change of `boot`, and apply repairs either " +
 			"(restarting the services that ran in the old one). Deleting a namespace that a `switchyard_service` still uses fails and names the service. " +
 			"Reference `name` from backends' `namespace` servers, so HAProxy's configuration is checked only once the namespace exists.",
 		Attributes: map[string]schema.Attribute{
@@ -75,8 +84,17 @@ func namespaceSchema() schema.Schema {
 				Validators:          []validator.String{name},
 				PlanModifiers:       []planmodifier.String{stringplanmodifier.RequiresReplace()},
 			},
+			"boot": schema.BoolAttribute{
+				MarkdownDescription: "Whether the namespace comes back at boot: its unit `switchyard-netns@<name>.service` is enabled and HAProxy is ordered after it. " +
+					"`false` keeps a namespace someone made with `ip netns add` as it is, with no unit, so it is gone after a reboot as before; " +
+					"importing such a namespace reads `false`, so adopting a machine changes nothing on it. Set it to `true` (or remove it) to have Switchyard bring it back at boot. " +
+					"The default is `true`.",
+				Optional: true,
+				Computed: true,
+				Default:  booldefault.StaticBool(true),
+			},
 			"unit": schema.StringAttribute{
-				MarkdownDescription: "The systemd unit that creates the namespace at boot, for `Requires=`/`After=` in units of your own. It is computed.",
+				MarkdownDescription: "The systemd unit that creates the namespace at boot (when `boot` is true), for `Requires=`/`After=` in units of your own. It is computed.",
 				Computed:            true,
 				PlanModifiers:       []planmodifier.String{stringplanmodifier.UseStateForUnknown()},
 			},

@@ -115,16 +115,22 @@ func (n *Namespaces) Get(ctx context.Context, name string) (api.Namespace, error
 	return ns, nil
 }
 
-// Ensure makes the namespace exist, with its unit installed, enabled and
-// started, and HAProxy (haproxyService) ordered after it. recreated says
-// that the namespace had been deleted while its unit was active, so
+// Ensure makes the namespace exist. With boot, its unit is installed,
+// enabled and started, and HAProxy (haproxyService) ordered after it.
+// Without boot (a namespace someone made with `ip netns add`, adopted as
+// it is), it has no unit: a unit of Switchyard's is disabled, and a missing
+// namespace is made the way `ip netns add` makes it, loopback up. recreated
+// says that the namespace had been deleted while its unit was active, so
 // whatever held the old one (HAProxy's `namespace` servers) must reopen it.
-func (n *Namespaces) Ensure(ctx context.Context, name, haproxyService string) (ns api.Namespace, recreated bool, err error) {
+func (n *Namespaces) Ensure(ctx context.Context, name string, boot bool, haproxyService string) (ns api.Namespace, recreated bool, err error) {
 	unlock, err := n.Lock.Acquire(ctx)
 	if err != nil {
 		return api.Namespace{}, false, err
 	}
 	defer unlock()
+	if !boot {
+		return n.ensureWithoutUnit(ctx, name, haproxyService)
+	}
 	if err := n.installTemplate(ctx); err != nil {
 		return api.Namespace{}, false, err
 	}
@@ -150,6 +156,32 @@ func (n *Namespaces) Ensure(ctx context.Context, name, haproxyService string) (n
 	}
 	ns, err = n.Get(ctx, name)
 	return ns, verb == "restart" && wasActive, err
+}
+
+// ensureWithoutUnit is Ensure without boot. The caller holds the lock.
+func (n *Namespaces) ensureWithoutUnit(ctx context.Context, name, haproxyService string) (api.Namespace, bool, error) {
+	out, _ := n.systemctl(ctx, "is-enabled", "--", Unit(name))
+	if strings.TrimSpace(out) == "enabled" {
+		// Without --now: the unit has no ExecStop, and stopping it must
+		// not matter to a namespace services run in; disabled, it only
+		// no longer runs at boot.
+		if _, err := n.systemctl(ctx, "disable", "--", Unit(name)); err != nil {
+			return api.Namespace{}, false, api.Errorf(api.CodeRejected, "network namespace %q: %v", name, err)
+		}
+		if err := n.syncDropIn(ctx, haproxyService); err != nil {
+			return api.Namespace{}, false, err
+		}
+	}
+	if !n.exists(name) {
+		for _, args := range [][]string{{"netns", "add", name}, {"-n", name, "link", "set", "lo", "up"}} {
+			if out, err := exec.CommandContext(ctx, "ip", args...).CombinedOutput(); err != nil {
+				return api.Namespace{}, false, api.Errorf(api.CodeRejected, "network namespace %q: ip %s: %v: %s",
+					name, strings.Join(args, " "), err, strings.TrimSpace(string(out)))
+			}
+		}
+	}
+	ns, err := n.Get(ctx, name)
+	return ns, false, err
 }
 
 // Revive recreates a managed namespace that was deleted by hand (its unit

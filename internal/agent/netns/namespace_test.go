@@ -6,6 +6,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"slices"
 	"strings"
 	"sync"
 	"testing"
@@ -100,7 +101,7 @@ func TestEnsureConcurrentlyKeepsEveryNamespaceInTheDropIn(t *testing.T) {
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
-			if _, _, err := n.Ensure(context.Background(), fmt.Sprintf("ns%02d", i), "haproxy"); err != nil {
+			if _, _, err := n.Ensure(context.Background(), fmt.Sprintf("ns%02d", i), true, "haproxy"); err != nil {
 				t.Error(err)
 			}
 		}()
@@ -139,5 +140,87 @@ func TestReviveDoesNotTakeTheLock(t *testing.T) {
 	}
 	if got := fake.Calls(); len(got) != 2 || got[1][0] != "restart" {
 		t.Errorf("systemctl calls %q, want is-enabled then restart", got)
+	}
+}
+
+// TestEnsureWithoutBoot: a namespace adopted with boot = false keeps no
+// unit of Switchyard's. One whose unit was enabled gets it disabled (not
+// stopped: that must never touch the namespace) and leaves HAProxy's
+// drop-in; one made by hand is left as it is, never enabled.
+func TestEnsureWithoutBoot(t *testing.T) {
+	dir := t.TempDir()
+	n := &Namespaces{
+		UnitDir: filepath.Join(dir, "units"),
+		Dir:     filepath.Join(dir, "netns"),
+		Lock:    machinelock.New(filepath.Join(dir, "machine.lock"), 10*time.Second),
+	}
+	enabled := map[string]bool{}
+	var calls []string
+	n.Systemctl = &systemctl.Fake{Answer: func(args []string) (string, error) {
+		calls = append(calls, strings.Join(args, " "))
+		unit := args[len(args)-1]
+		link := filepath.Join(n.wantsDir(), unit)
+		switch args[0] {
+		case "enable":
+			enabled[unit] = true
+			if err := os.MkdirAll(n.wantsDir(), 0o755); err != nil {
+				return "", err
+			}
+			return "", os.Symlink("../switchyard-netns@.service", link)
+		case "disable":
+			delete(enabled, unit)
+			return "", os.Remove(link)
+		case "is-enabled":
+			if enabled[unit] {
+				return "enabled", nil
+			}
+			return "disabled", fmt.Errorf("exit status 1")
+		case "is-active":
+			return "active", nil
+		}
+		return "", nil
+	}}
+	for _, name := range []string{"managed", "byhand"} {
+		if err := os.MkdirAll(n.Dir, 0o755); err != nil {
+			t.Fatal(err)
+		}
+		if err := os.WriteFile(filepath.Join(n.Dir, name), nil, 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	ctx := context.Background()
+	if _, _, err := n.Ensure(ctx, "managed", true, "haproxy"); err != nil {
+		t.Fatal(err)
+	}
+	dropIn := filepath.Join(n.UnitDir, "haproxy.service.d", dropInName)
+	if _, err := os.Stat(dropIn); err != nil {
+		t.Fatalf("no drop-in after a boot namespace: %v", err)
+	}
+
+	calls = nil
+	ns, _, err := n.Ensure(ctx, "managed", false, "haproxy")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if ns.Enabled || !ns.Exists {
+		t.Errorf("after boot = false: %+v, want exists and not enabled", ns)
+	}
+	if !slices.Contains(calls, "disable -- "+Unit("managed")) || slices.ContainsFunc(calls, func(c string) bool { return strings.Contains(c, "--now") || strings.HasPrefix(c, "stop") }) {
+		t.Errorf("want a plain disable (never a stop), systemctl calls were %q", calls)
+	}
+	if _, err := os.Stat(dropIn); !os.IsNotExist(err) {
+		t.Errorf("HAProxy's drop-in still orders it after a namespace without boot: %v", err)
+	}
+
+	calls = nil
+	ns, _, err = n.Ensure(ctx, "byhand", false, "haproxy")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if ns.Enabled || !ns.Exists {
+		t.Errorf("hand-made namespace: %+v", ns)
+	}
+	if slices.ContainsFunc(calls, func(c string) bool { return !strings.HasPrefix(c, "is-enabled") }) {
+		t.Errorf("a hand-made namespace with boot = false was touched: systemctl %q", calls)
 	}
 }

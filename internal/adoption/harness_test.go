@@ -1,0 +1,327 @@
+package adoption
+
+import (
+	"context"
+	"fmt"
+	"io"
+	"net/http"
+	"net/url"
+	"os"
+	"path/filepath"
+	"regexp"
+	"slices"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/switchyard/terraform-provider-switchyard/internal/lab"
+	"github.com/switchyard/terraform-provider-switchyard/internal/tfrun"
+)
+
+const (
+	testTimeout = 15 * time.Minute
+	cfgPath     = "/etc/haproxy/haproxy.cfg"
+)
+
+// adoption is one hand-written machine adopted by Terraform in a test.
+type adoption struct {
+	t   *testing.T
+	ctx context.Context
+	m   lab.Machine // Machine A: swlab-3
+	lab *lab.Lab
+	w   *tfrun.Workspace
+}
+
+// machineA is the lab's third machine: the adoption tests rewrite its whole
+// haproxy.cfg, so they keep off swlab-1 and swlab-2, which the other
+// acceptance tests share.
+func newAdoption(t *testing.T) *adoption {
+	t.Helper()
+	if os.Getenv("TF_ACC") == "" {
+		t.Skip("acceptance test: set TF_ACC=1 (needs the lab with LAB_N=3: make lab-up LAB_N=3)")
+	}
+	l, err := lab.Load(lab.ResolveDir(""))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(l.Machines) < 3 {
+		t.Fatalf("the lab has %d machines; the adoption tests need 3 (make lab-up LAB_N=3)", len(l.Machines))
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), testTimeout)
+	t.Cleanup(cancel)
+	return &adoption{t: t, ctx: ctx, m: l.Machines[2], lab: l}
+}
+
+// handWrite replaces m's haproxy.cfg with cfg (as a person would, with an
+// editor and a reload) and registers the restore of the lab's own file and
+// of everything undo removes. The lab's file comes back at the end
+// whatever the test did.
+func (a *adoption) handWrite(m lab.Machine, cfg string, undo ...string) {
+	a.t.Helper()
+	orig, _, err := m.Run(a.ctx, "cat", cfgPath)
+	if err != nil {
+		a.t.Fatal(err)
+	}
+	a.t.Cleanup(func() {
+		ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
+		defer cancel()
+		for _, cmd := range undo {
+			if _, stderr, err := m.Run(ctx, "sh", "-c", cmd); err != nil {
+				a.t.Logf("cleanup on %s: %s: %v %s", m.Name, cmd, err, stderr)
+			}
+		}
+		if err := m.WriteFile(ctx, cfgPath, []byte(orig), 0o644); err != nil {
+			a.t.Errorf("restoring %s on %s: %v", cfgPath, m.Name, err)
+		}
+		if _, stderr, err := m.Run(ctx, "systemctl", "reload", "haproxy"); err != nil {
+			a.t.Errorf("reloading haproxy on %s after the restore: %v %s", m.Name, err, stderr)
+		}
+	})
+	if err := m.WriteFile(a.ctx, cfgPath, []byte(cfg), 0o644); err != nil {
+		a.t.Fatal(err)
+	}
+	if _, stderr, err := m.Run(a.ctx, "systemctl", "reload", "haproxy"); err != nil {
+		a.t.Fatalf("reloading the hand-written configuration on %s: %v %s", m.Name, err, stderr)
+	}
+}
+
+// sh runs a shell script of the test's own (constants, no user input) on m.
+func (a *adoption) sh(m lab.Machine, script string) string {
+	a.t.Helper()
+	out, stderr, err := m.Run(a.ctx, "sh", "-c", script)
+	if err != nil {
+		a.t.Fatalf("on %s: %s: %v\n%s", m.Name, script, err, stderr)
+	}
+	return out
+}
+
+// workspace writes the root module: one provider block per machine in
+// providers (alias "" for the default) and the extra HCL, e.g. import
+// blocks.
+func (a *adoption) workspace(hcl string, machines map[string]lab.Machine) {
+	a.t.Helper()
+	tree := a.t.TempDir()
+	var b strings.Builder
+	b.WriteString("terraform {\n  required_providers {\n    switchyard = { source = \"" + tfrun.ProviderSource + "\" }\n  }\n}\n\n")
+	aliases := make([]string, 0, len(machines))
+	for alias := range machines {
+		aliases = append(aliases, alias)
+	}
+	slices.Sort(aliases)
+	for _, alias := range aliases {
+		m := machines[alias]
+		b.WriteString("provider \"switchyard\" {\n")
+		if alias != "" {
+			fmt.Fprintf(&b, "  alias            = %q\n", alias)
+		}
+		fmt.Fprintf(&b, "  host             = %q\n  private_key_file = %q\n  host_key         = %q\n}\n\n", m.Address, m.PrivateKeyPath, m.HostKey)
+	}
+	b.WriteString(hcl)
+	if err := os.WriteFile(filepath.Join(tree, "main.tf"), []byte(b.String()), 0o644); err != nil {
+		a.t.Fatal(err)
+	}
+	w, err := tfrun.NewWorkspace(a.ctx, tree, ".", tfrun.Options{WorkDir: a.t.TempDir()})
+	if err != nil {
+		a.t.Fatal(err)
+	}
+	a.w = w
+}
+
+// run runs terraform and fails the test on an exit code not in ok.
+func (a *adoption) run(ok []int, args ...string) tfrun.Result {
+	a.t.Helper()
+	r, err := a.w.Run(a.ctx, args...)
+	if err != nil {
+		a.t.Fatal(err)
+	}
+	if !slices.Contains(ok, r.ExitCode) {
+		a.t.Fatalf("%s", r)
+	}
+	return r
+}
+
+var planLine = regexp.MustCompile(`Plan: (\d+) to import, (\d+) to add, (\d+) to change, (\d+) to destroy\.`)
+
+// adopt runs the whole adoption: generate the configuration from the import
+// blocks, validate it, check the plan is import only with n imports, and
+// apply it with no reload and no byte of any machine's haproxy.cfg
+// changed. It returns the generated configuration.
+func (a *adoption) adopt(n int, machines ...lab.Machine) string {
+	a.t.Helper()
+	a.run([]int{0}, "plan", "-no-color", "-input=false", "-generate-config-out=generated.tf")
+	gen, err := os.ReadFile(filepath.Join(a.w.Dir, "generated.tf"))
+	if err != nil {
+		a.t.Fatal(err)
+	}
+	a.t.Logf("generated.tf:\n%s", gen)
+	a.run([]int{0}, "validate", "-no-color")
+	p := a.run([]int{2}, "plan", "-no-color", "-input=false", "-detailed-exitcode")
+	want := fmt.Sprintf("Plan: %d to import, 0 to add, 0 to change, 0 to destroy.", n)
+	if got := planLine.FindString(p.Stdout); got != want {
+		a.t.Fatalf("plan is not import only: want %q, got %q\n%s", want, got, p.Stdout)
+	}
+	before := a.snapshot(machines)
+	r := a.run([]int{0}, "apply", "-auto-approve", "-no-color", "-input=false")
+	if !strings.Contains(r.Stdout, fmt.Sprintf("Apply complete! Resources: %d imported, 0 added, 0 changed, 0 destroyed.", n)) {
+		a.t.Errorf("apply was not import only:\n%s", r.Stdout)
+	}
+	after := a.snapshot(machines)
+	for i, m := range machines {
+		if before[i].workers != after[i].workers {
+			a.t.Errorf("the adoption reloaded HAProxy on %s: workers %s -> %s", m.Name, before[i].workers, after[i].workers)
+		}
+		if before[i].cfg != after[i].cfg {
+			a.t.Errorf("the adoption changed haproxy.cfg on %s:\n%s", m.Name, lineDiff(before[i].cfg, after[i].cfg))
+		}
+	}
+	a.run([]int{0}, "plan", "-no-color", "-input=false", "-detailed-exitcode")
+	return string(gen)
+}
+
+type machineSnapshot struct{ cfg, workers string }
+
+func (a *adoption) snapshot(machines []lab.Machine) []machineSnapshot {
+	a.t.Helper()
+	out := make([]machineSnapshot, len(machines))
+	for i, m := range machines {
+		out[i] = machineSnapshot{cfg: a.sh(m, "cat "+cfgPath), workers: strings.Join(workerPIDs(a.t, a.ctx, m), ",")}
+	}
+	return out
+}
+
+// change edits generated.tf with edit, applies, and checks that haproxy.cfg
+// on m changed by exactly the lines in wantDiff (lineDiff's format) and
+// that the plan is empty afterwards.
+func (a *adoption) change(m lab.Machine, edit func(gen string) string, wantDiff string) {
+	a.t.Helper()
+	path := filepath.Join(a.w.Dir, "generated.tf")
+	gen, err := os.ReadFile(path)
+	if err != nil {
+		a.t.Fatal(err)
+	}
+	edited := edit(string(gen))
+	if edited == string(gen) {
+		a.t.Fatal("the change's edit did not change generated.tf")
+	}
+	if err := os.WriteFile(path, []byte(edited), 0o644); err != nil {
+		a.t.Fatal(err)
+	}
+	before := a.sh(m, "cat "+cfgPath)
+	r := a.run([]int{0}, "apply", "-auto-approve", "-no-color", "-input=false")
+	a.t.Logf("change: %s", planLine.FindString(r.Stdout))
+	after := a.sh(m, "cat "+cfgPath)
+	if got := lineDiff(before, after); got != wantDiff {
+		a.t.Errorf("haproxy.cfg on %s changed by\n%s\nwant exactly\n%s", m.Name, got, wantDiff)
+	}
+	a.run([]int{0}, "plan", "-no-color", "-input=false", "-detailed-exitcode")
+}
+
+// lineDiff lists the lines only in a ("- ") then only in b ("+ "), as a
+// multiset difference: enough to say which lines a change touched.
+func lineDiff(a, b string) string {
+	count := map[string]int{}
+	for _, l := range strings.Split(a, "\n") {
+		count[l]++
+	}
+	var plus []string
+	for _, l := range strings.Split(b, "\n") {
+		if count[l] > 0 {
+			count[l]--
+		} else {
+			plus = append(plus, "+ "+l)
+		}
+	}
+	var minus []string
+	for _, l := range strings.Split(a, "\n") {
+		if count[l] > 0 {
+			count[l]--
+			minus = append(minus, "- "+l)
+		}
+	}
+	return strings.Join(append(minus, plus...), "\n")
+}
+
+// workerPIDs are HAProxy's current workers on m (master socket `show proc`):
+// a reload replaces them.
+func workerPIDs(t *testing.T, ctx context.Context, m lab.Machine) []string {
+	t.Helper()
+	out, stderr, err := m.Run(ctx, "sh", "-c", "echo 'show proc' | socat /run/haproxy-master.sock -")
+	if err != nil {
+		t.Fatalf("show proc on %s: %v %s", m.Name, err, stderr)
+	}
+	var pids []string
+	section := ""
+	for _, line := range strings.Split(out, "\n") {
+		if strings.HasPrefix(line, "# ") {
+			section = strings.TrimSpace(line[2:])
+			continue
+		}
+		if f := strings.Fields(line); section == "workers" && len(f) > 1 && f[1] == "worker" {
+			pids = append(pids, f[0])
+		}
+	}
+	slices.Sort(pids)
+	return pids
+}
+
+// request is one request a test sends before and after the adoption.
+type request struct {
+	url        string
+	user, pass string
+}
+
+// answers sends each request n times (new connections, so round robin
+// shows) and returns, per request, the sorted distinct "status body" lines.
+func answers(t *testing.T, reqs []request, n int) map[string][]string {
+	t.Helper()
+	out := map[string][]string{}
+	for _, r := range reqs {
+		key := r.url + " as " + r.user
+		for range n {
+			code, body := get(t, r)
+			line := fmt.Sprintf("%d %s", code, body)
+			if !slices.Contains(out[key], line) {
+				out[key] = append(out[key], line)
+			}
+		}
+		slices.Sort(out[key])
+	}
+	return out
+}
+
+func get(t *testing.T, r request) (int, string) {
+	t.Helper()
+	u, err := url.Parse(r.url)
+	if err != nil || !strings.HasPrefix(u.Hostname(), "10.147.83.") {
+		t.Fatalf("refusing to send a request outside the lab: %s", r.url)
+	}
+	req, err := http.NewRequest(http.MethodGet, r.url, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if r.user != "" {
+		req.SetBasicAuth(r.user, r.pass)
+	}
+	client := &http.Client{Timeout: 20 * time.Second, Transport: &http.Transport{DisableKeepAlives: true}}
+	resp, err := client.Do(req)
+	if err != nil {
+		t.Fatalf("GET %s: %v", r.url, err)
+	}
+	defer func() { _ = resp.Body.Close() }()
+	b, err := io.ReadAll(io.LimitReader(resp.Body, 4096))
+	if err != nil {
+		t.Fatalf("GET %s: %v", r.url, err)
+	}
+	first, _, _ := strings.Cut(strings.TrimSpace(string(b)), "\n")
+	return resp.StatusCode, first
+}
+
+// sameAnswers fails when the answers differ.
+func sameAnswers(t *testing.T, before, after map[string][]string) {
+	t.Helper()
+	for k, want := range before {
+		if !slices.Equal(want, after[k]) {
+			t.Errorf("%s: answers before %q, after %q", k, want, after[k])
+		}
+	}
+}
