@@ -137,7 +137,8 @@ func serviceSchema() schema.Schema {
 				Optional:            true, Computed: true,
 				Default: mapdefault.StaticValue(types.MapValueMust(types.StringType, map[string]attr.Value{})),
 			},
-			"user": optString("User the program runs as (`User=`). Defaults to a dynamic user allocated when the service starts (`DynamicUser=yes`).", unitNameValidator()),
+			"user": optString("User the program runs as (`User=`). Defaults to a dynamic user allocated when the service starts (`DynamicUser=yes`). "+
+				"A unit written by hand with neither `User=` nor `DynamicUser=yes` runs as root, and reads (and imports) as `root`.", unitNameValidator()),
 			"namespace": optString("Name of a `switchyard_namespace` to run the service in (`NetworkNamespacePath=/run/netns/<name>`); the unit requires and starts after the namespace's unit. "+
 				"Reference the namespace resource's `name` so it is created first. Defaults to the machine's own network.", unitWordValidator("namespace")),
 			"private_network": optBool("Whether the service gets a fresh network namespace of its own with only loopback (`PrivateNetwork=yes`). Defaults to `false`.", false),

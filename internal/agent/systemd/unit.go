@@ -118,6 +118,7 @@ func Parse(data []byte) (api.Service, error) {
 	}
 	var s api.Service
 	sandbox := 0
+	dynamicUser := false
 	for _, o := range opts {
 		if slices.ContainsFunc(sandboxOptions, o.Match) {
 			sandbox++
@@ -157,6 +158,8 @@ func Parse(data []byte) (api.Service, error) {
 			}
 		case "User":
 			s.User = o.Value
+		case "DynamicUser":
+			dynamicUser = parseBool(o.Value)
 		case "NetworkNamespacePath":
 			s.Namespace = strings.TrimPrefix(o.Value, "/run/netns/")
 		case "PrivateNetwork":
@@ -184,6 +187,12 @@ func Parse(data []byte) (api.Service, error) {
 		}
 	}
 	s.Sandbox = sandbox == len(sandboxOptions)
+	if s.User == "" && !dynamicUser {
+		// A unit with neither line runs as root (units written by hand
+		// often do). Reading it as "" would mean DynamicUser=yes, and the
+		// next write would silently change the user it runs as.
+		s.User = "root"
+	}
 	return s, nil
 }
 

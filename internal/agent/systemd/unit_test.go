@@ -100,3 +100,46 @@ func TestParseHandEdit(t *testing.T) {
 		t.Errorf("Parse(hand-edited) (-want +got):\n%s", diff)
 	}
 }
+
+// A unit written by hand, as the article's `systemd-run` line would be
+// written down: no User= and no DynamicUser= (it runs as root), After= and
+// other lines Switchyard does not manage. It reads as user root, so a
+// later write keeps it root instead of switching it to a dynamic user.
+func TestParseHandWrittenUnitRunsAsRoot(t *testing.T) {
+	const hand = `[Unit]
+Description=directory server
+After=network.target
+
+[Service]
+PrivateNetwork=yes
+NetworkNamespacePath=/run/netns/my-new-namespace
+ExecStart=/usr/bin/python3 -m http.server --directory /var/www 8000
+
+[Install]
+WantedBy=multi-user.target
+`
+	got, err := Parse([]byte(hand))
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := api.Service{
+		Description: "directory server", User: "root", Namespace: "my-new-namespace", PrivateNetwork: true,
+		ExecStart: []string{"/usr/bin/python3", "-m", "http.server", "--directory", "/var/www", "8000"},
+	}
+	if diff := cmp.Diff(want, got); diff != "" {
+		t.Errorf("Parse(hand-written) (-want +got):\n%s", diff)
+	}
+	for unitText, wantUser := range map[string]string{
+		"[Service]\nExecStart=/bin/true\nDynamicUser=yes\n": "",
+		"[Service]\nExecStart=/bin/true\nUser=www-data\n":   "www-data",
+		"[Service]\nExecStart=/bin/true\nDynamicUser=no\n":  "root",
+	} {
+		got, err := Parse([]byte(unitText))
+		if err != nil {
+			t.Fatal(err)
+		}
+		if got.User != wantUser {
+			t.Errorf("Parse(%q).User = %q, want %q", unitText, got.User, wantUser)
+		}
+	}
+}
