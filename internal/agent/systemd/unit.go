@@ -161,7 +161,9 @@ func Parse(data []byte) (api.Service, error) {
 		case "DynamicUser":
 			dynamicUser = parseBool(o.Value)
 		case "NetworkNamespacePath":
-			s.Namespace = strings.TrimPrefix(o.Value, "/run/netns/")
+			// /var/run is /run on every systemd machine; the article's
+			// units (and ip-netns(8)'s) name it so.
+			s.Namespace = strings.TrimPrefix(strings.TrimPrefix(o.Value, "/var"), "/run/netns/")
 		case "PrivateNetwork":
 			s.PrivateNetwork = parseBool(o.Value)
 		case "ReadWritePaths":

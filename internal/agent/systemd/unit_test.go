@@ -103,7 +103,8 @@ func TestParseHandEdit(t *testing.T) {
 
 // A unit written by hand, as the article's `systemd-run` line would be
 // written down: no User= and no DynamicUser= (it runs as root), After= and
-// other lines Switchyard does not manage. It reads as user root, so a
+// other lines Switchyard does not manage, the namespace under /var/run as
+// the article names it. It reads as user root, so a
 // later write keeps it root instead of switching it to a dynamic user.
 func TestParseHandWrittenUnitRunsAsRoot(t *testing.T) {
 	const hand = `[Unit]
@@ -112,7 +113,7 @@ After=network.target
 
 [Service]
 PrivateNetwork=yes
-NetworkNamespacePath=/run/netns/my-new-namespace
+NetworkNamespacePath=/var/run/netns/my-new-namespace
 ExecStart=/usr/bin/python3 -m http.server --directory /var/www 8000
 
 [Install]
