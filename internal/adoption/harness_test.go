@@ -325,3 +325,80 @@ func sameAnswers(t *testing.T, before, after map[string][]string) {
 		}
 	}
 }
+
+// imports renders import blocks from address, id pairs.
+func imports(pairs ...string) string {
+	var b strings.Builder
+	for i := 0; i+1 < len(pairs); i += 2 {
+		fmt.Fprintf(&b, "import {\n  to = %s\n  id = %q\n}\n", pairs[i], pairs[i+1])
+	}
+	return b.String()
+}
+
+// withProvider adds `provider = p` to every import block in hcl.
+func withProvider(hcl, p string) string {
+	return strings.ReplaceAll(hcl, "import {\n", "import {\n  provider = "+p+"\n")
+}
+
+// namespacedApp makes, by hand as the article does, network namespace ns
+// with its loopback up and a unit file written by hand, unit.service, that
+// runs the lab app on 127.0.0.1:8000 inside it (PrivateNetwork= plus
+// NetworkNamespacePath=, no User=: it runs as root). The cleanup removes
+// both.
+func (a *adoption) namespacedApp(m lab.Machine, ns, unit string) {
+	a.t.Helper()
+	a.t.Cleanup(func() {
+		ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
+		defer cancel()
+		script := "systemctl disable --now " + unit + ".service; rm -f /etc/systemd/system/" + unit + ".service; " +
+			"systemctl disable switchyard-netns@" + ns + ".service 2>/dev/null; systemctl daemon-reload; " +
+			"ip netns del " + ns + " 2>/dev/null; true"
+		if _, stderr, err := m.Run(ctx, "sh", "-c", script); err != nil {
+			a.t.Logf("cleanup on %s: %v %s", m.Name, err, stderr)
+		}
+	})
+	a.sh(m, "ip netns add "+ns+" && ip netns exec "+ns+" ip link set dev lo up")
+	body := "[Unit]\nDescription=" + unit + "\nAfter=network.target\n\n" +
+		"[Service]\nPrivateNetwork=yes\nNetworkNamespacePath=/var/run/netns/" + ns + "\n" +
+		"ExecStart=/usr/bin/python3 /usr/local/lib/switchyard-lab/app.py 8000\n\n" +
+		"[Install]\nWantedBy=multi-user.target\n"
+	if err := m.WriteFile(a.ctx, "/etc/systemd/system/"+unit+".service", []byte(body), 0o644); err != nil {
+		a.t.Fatal(err)
+	}
+	a.sh(m, "systemctl daemon-reload && systemctl enable --now "+unit+".service")
+	a.waitPort(m, "ip netns exec "+ns+" ", "127.0.0.1", 8000)
+}
+
+// transientApp runs the lab app on address:port of m as a transient unit
+// (a process someone started; it is not adopted), stopped at cleanup.
+func (a *adoption) transientApp(m lab.Machine, unit string, port int, address string) {
+	a.t.Helper()
+	a.t.Cleanup(func() {
+		ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
+		defer cancel()
+		_, _, _ = m.Run(ctx, "systemctl", "stop", unit+".service")
+	})
+	a.sh(m, fmt.Sprintf("systemctl stop %s.service 2>/dev/null; systemctl reset-failed %s.service 2>/dev/null; "+
+		"systemd-run --unit=%s /usr/bin/python3 /usr/local/lib/switchyard-lab/app.py %d %s", unit, unit, unit, port, address))
+	a.waitPort(m, "", address, port)
+}
+
+// waitPort waits (bounded) until address:port accepts on m, through prefix
+// (e.g. "ip netns exec NS ").
+func (a *adoption) waitPort(m lab.Machine, prefix, address string, port int) {
+	a.t.Helper()
+	probe := fmt.Sprintf("%scurl -s -o /dev/null --max-time 2 http://%s:%d/", prefix, address, port)
+	for range 50 {
+		if _, _, err := m.Run(a.ctx, "sh", "-c", probe); err == nil {
+			return
+		}
+		time.Sleep(200 * time.Millisecond)
+	}
+	a.t.Fatalf("nothing answers on %s:%d on %s", address, port, m.Name)
+}
+
+// stateJSON is `terraform show -json` of the state.
+func (a *adoption) stateJSON() string {
+	a.t.Helper()
+	return a.run([]int{0}, "show", "-json", "-no-color").Stdout
+}
