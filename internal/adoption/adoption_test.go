@@ -56,7 +56,7 @@ import {
 
 	// One change: app2 gets weight 5 (HAProxy's default is 1).
 	a.change(a.m, func(gen string) string {
-		return strings.Replace(gen, `name = "app2"`, `name = "app2", weight = 5`, 1)
+		return setServer(gen, "servers", "app2", "weight", "5")
 	}, "- \tserver app2 127.0.0.1:8081\n+ \tserver app2 127.0.0.1:8081 weight 5")
 	sameAnswers(t, before, answers(t, reqs, 6))
 }
@@ -99,7 +99,7 @@ func TestAccAdopt_Namespace(t *testing.T) {
 	sameAnswers(t, before, answers(t, reqs, 3))
 
 	a.change(a.m, func(gen string) string {
-		return strings.Replace(gen, `name = "directory-server"`, `name = "directory-server", weight = 5`, 1)
+		return setServer(gen, "servers", "directory-server", "weight", "5")
 	}, "- \tserver directory-server 127.0.0.1:8000 namespace my-new-namespace\n+ \tserver directory-server 127.0.0.1:8000 namespace my-new-namespace weight 5")
 	sameAnswers(t, before, answers(t, reqs, 3))
 }
@@ -146,7 +146,7 @@ func TestAccAdopt_PathRouting(t *testing.T) {
 
 	// One change: app4 moves to the port app3 listens on.
 	a.change(a.m, func(gen string) string {
-		return strings.Replace(gen, "port = 18081", "port = 18080", 1)
+		return setServer(gen, "app4", "app4", "port", "18080")
 	}, "- \tserver app4 "+b.Address+":18081\n+ \tserver app4 "+b.Address+":18080")
 	after := answers(t, reqs[1:2], 2)
 	if got := after[reqs[1].url+" as "]; len(got) != 1 || !strings.Contains(got[0], "lab-app 18080 on "+b.Name) {
@@ -199,11 +199,7 @@ func TestAccAdopt_Layered(t *testing.T) {
 
 	// One change on Machine B only: its server gets weight 5.
 	a.change(b, func(gen string) string {
-		i := strings.Index(gen, "switchyard_backend.b_default")
-		if i < 0 {
-			i = strings.Index(gen, `"b_default"`)
-		}
-		return gen[:i] + strings.Replace(gen[i:], `name = "default"`, `name = "default", weight = 5`, 1)
+		return setServer(gen, "b_default", "default", "weight", "5")
 	}, "- \tserver default 127.0.0.1:8000 namespace machine-B-namespace\n+ \tserver default 127.0.0.1:8000 namespace machine-B-namespace weight 5")
 	sameAnswers(t, before, answers(t, reqs, 2))
 }
@@ -218,6 +214,7 @@ func TestAccAdopt_Deluxe(t *testing.T) {
 	b := a.lab.Machines[1]
 	a.transientApp(a.m, "adopt-default", 8000, "127.0.0.1")
 	a.transientApp(b, "adopt-deluxe", 80, b.Address)
+	a.sh(a.m, "mkdir -p /etc/haproxy/maps")
 	if err := a.m.WriteFile(a.ctx, "/etc/haproxy/maps/deluxe.map", []byte("vip deluxe\n"), 0o644); err != nil {
 		t.Fatal(err)
 	}

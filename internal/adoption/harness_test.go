@@ -156,12 +156,14 @@ func (a *adoption) adopt(n int, machines ...lab.Machine) string {
 	a.t.Logf("generated.tf:\n%s", gen)
 	a.run([]int{0}, "validate", "-no-color")
 	p := a.run([]int{2}, "plan", "-no-color", "-input=false", "-detailed-exitcode")
+	a.t.Logf("plan:\n%s", p.Stdout)
 	want := fmt.Sprintf("Plan: %d to import, 0 to add, 0 to change, 0 to destroy.", n)
 	if got := planLine.FindString(p.Stdout); got != want {
 		a.t.Fatalf("plan is not import only: want %q, got %q\n%s", want, got, p.Stdout)
 	}
 	before := a.snapshot(machines)
 	r := a.run([]int{0}, "apply", "-auto-approve", "-no-color", "-input=false")
+	a.t.Logf("apply:\n%s", r.Stdout)
 	if !strings.Contains(r.Stdout, fmt.Sprintf("Apply complete! Resources: %d imported, 0 added, 0 changed, 0 destroyed.", n)) {
 		a.t.Errorf("apply was not import only:\n%s", r.Stdout)
 	}
@@ -208,8 +210,11 @@ func (a *adoption) change(m lab.Machine, edit func(gen string) string, wantDiff 
 	}
 	before := a.sh(m, "cat "+cfgPath)
 	r := a.run([]int{0}, "apply", "-auto-approve", "-no-color", "-input=false")
-	a.t.Logf("change: %s", planLine.FindString(r.Stdout))
+	if !strings.Contains(r.Stdout, "Apply complete! Resources: 0 added, 1 changed, 0 destroyed.") {
+		a.t.Errorf("the change is not one update:\n%s", r.Stdout)
+	}
 	after := a.sh(m, "cat "+cfgPath)
+	a.t.Logf("haproxy.cfg on %s after the change:\n%s", m.Name, after)
 	if got := lineDiff(before, after); got != wantDiff {
 		a.t.Errorf("haproxy.cfg on %s changed by\n%s\nwant exactly\n%s", m.Name, got, wantDiff)
 	}
@@ -401,4 +406,25 @@ func (a *adoption) waitPort(m lab.Machine, prefix, address string, port int) {
 func (a *adoption) stateJSON() string {
 	a.t.Helper()
 	return a.run([]int{0}, "show", "-json", "-no-color").Stdout
+}
+
+// setServer returns gen with attribute attr of server `server` of backend
+// resource `resource` (its label in generated.tf) set to value (HCL).
+// generate-config-out writes each server as one object with every
+// attribute, one per line.
+func setServer(gen, resource, server, attr, value string) string {
+	start := strings.Index(gen, `resource "switchyard_backend" "`+resource+`" {`)
+	if start < 0 {
+		return gen
+	}
+	end := start + strings.Index(gen[start:], "\n}\n")
+	block := gen[start:end]
+	nameAt := regexp.MustCompile(`name\s+= "` + regexp.QuoteMeta(server) + `"`).FindStringIndex(block)
+	if nameAt == nil {
+		return gen
+	}
+	objStart := strings.LastIndex(block[:nameAt[0]], "{")
+	objEnd := nameAt[1] + strings.Index(block[nameAt[1]:], "}")
+	obj := regexp.MustCompile(`(\n\s*`+attr+`\s+= )[^\n]*`).ReplaceAllString(block[objStart:objEnd], "${1}"+value)
+	return gen[:start] + block[:objStart] + obj + block[objEnd:] + gen[end:]
 }
