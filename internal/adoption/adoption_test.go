@@ -263,8 +263,7 @@ func TestAccAdopt_Deluxe(t *testing.T) {
 
 	// One change: john moves to the deluxe backend through the map.
 	a.change(a.m, func(gen string) string {
-		return strings.Replace(gen, `"vip" = "deluxe"`, `"john" = "deluxe"
-    "vip" = "deluxe"`, 1)
+		return strings.Replace(gen, `vip = "deluxe"`, "john = \"deluxe\"\n    vip = \"deluxe\"", 1)
 	}, "")
 	after := answers(t, reqs[2:], 2)
 	if got := after[url+" as john"]; len(got) != 1 || !strings.HasPrefix(got[0], "200 lab-app 80 on "+b.Name) {
