@@ -72,6 +72,10 @@ func (m *Manager) CreateBackend(ctx context.Context, b api.Backend) (api.Backend
 	if err != nil {
 		return api.Backend{}, err
 	}
+	optional, err := parseSectionRules(grammar.SectionBackend, b.TCPRequest, b.TCPResponse, b.HTTPAfterResponse)
+	if err != nil {
+		return api.Backend{}, api.Errorf(api.CodeInvalid, "%s: %v", label("backend", b.Name), err)
+	}
 	lbl := label("backend", b.Name)
 	create := func(cl configuration.Configuration, tx string) error {
 		model := &models.Backend{Name: b.Name}
@@ -92,6 +96,9 @@ func (m *Manager) CreateBackend(ctx context.Context, b api.Backend) (api.Backend
 			return err
 		}
 		if err := createResponseRules(cl, parentBackend, b.Name, responses, tx); err != nil {
+			return err
+		}
+		if err := optional.write(cl, parentBackend, b.Name, tx); err != nil {
 			return err
 		}
 		return writeExtraLines(cl, tx, parser.Backends, b.Name, b.ExtraLines)
@@ -122,6 +129,10 @@ func (m *Manager) UpdateBackend(ctx context.Context, b api.Backend) (api.Backend
 	if err != nil {
 		return api.Backend{}, err
 	}
+	optional, err := parseSectionRules(grammar.SectionBackend, b.TCPRequest, b.TCPResponse, b.HTTPAfterResponse)
+	if err != nil {
+		return api.Backend{}, api.Errorf(api.CodeInvalid, "%s: %v", label("backend", b.Name), err)
+	}
 	lbl := label("backend", b.Name)
 	update := func(mask bool) applyFunc {
 		return func(cl configuration.Configuration, tx string) error {
@@ -129,6 +140,12 @@ func (m *Manager) UpdateBackend(ctx context.Context, b api.Backend) (api.Backend
 				return err
 			}
 			if err := updateResponseRules(cl, tx, b, responses); err != nil {
+				return err
+			}
+			// Like http-response rules, HAProxy cannot change these at
+			// runtime: written in the masked transaction too, a change
+			// reloads.
+			if err := optional.write(cl, parentBackend, b.Name, tx); err != nil {
 				return err
 			}
 			// Written in the masked transaction too: HAProxy cannot
@@ -308,6 +325,15 @@ func readBackend(cl configuration.Configuration, name, tx string) (api.Backend, 
 		return api.Backend{}, err
 	}
 	out.HTTPResponse = &responses
+	if out.TCPRequest, err = tcpRequestList.read(cl, parentBackend, name, tx); err != nil {
+		return api.Backend{}, err
+	}
+	if out.TCPResponse, err = tcpResponseList.read(cl, parentBackend, name, tx); err != nil {
+		return api.Backend{}, err
+	}
+	if out.HTTPAfterResponse, err = httpAfterResponseList.read(cl, parentBackend, name, tx); err != nil {
+		return api.Backend{}, err
+	}
 	out.ExtraLines, err = readExtraLines(cl, tx, parser.Backends, name)
 	if err != nil {
 		return api.Backend{}, err

@@ -121,7 +121,7 @@ type frontendParts struct {
 	requests  []*models.HTTPRequestRule
 	responses []*models.HTTPResponseRule
 	switches  []*models.BackendSwitchingRule
-	tcp       *[]*models.TCPRequestRule // nil: not managed
+	optional  sectionRules // tcp-request, http-after-response
 }
 
 func frontendChildren(f api.Frontend) (frontendParts, error) {
@@ -156,11 +156,9 @@ func frontendChildren(f api.Frontend) (frontendParts, error) {
 		return p, invalid(err)
 	}
 	p.responses = responses
-	tcpRules, err := tcpRequestRules(f)
-	if err != nil {
+	if p.optional, err = parseSectionRules(grammar.SectionFrontend, f.TCPRequest, nil, f.HTTPAfterResponse); err != nil {
 		return p, invalid(err)
 	}
-	p.tcp = tcpRules
 	for i, u := range f.UseBackends {
 		idx := int64(i)
 		p.switches = append(p.switches, &models.BackendSwitchingRule{Name: u.Backend, Cond: u.Cond, CondTest: u.CondTest, Index: &idx})
@@ -192,7 +190,7 @@ func (p frontendParts) create(cl configuration.Configuration, name, tx string) e
 			return err
 		}
 	}
-	return writeTCPRequestRules(cl, name, p.tcp, tx)
+	return p.optional.write(cl, parentFrontend, name, tx)
 }
 
 // clearFrontendChildren deletes the binds and the managed rule lists.
@@ -295,7 +293,10 @@ func readFrontend(cl configuration.Configuration, name, tx string) (api.Frontend
 	for _, s := range sws {
 		out.UseBackends = append(out.UseBackends, api.UseBackend{Backend: s.Name, Cond: s.Cond, CondTest: s.CondTest})
 	}
-	if out.TCPRequest, err = readTCPRequestRules(cl, name, tx); err != nil {
+	if out.TCPRequest, err = tcpRequestList.read(cl, parentFrontend, name, tx); err != nil {
+		return api.Frontend{}, err
+	}
+	if out.HTTPAfterResponse, err = httpAfterResponseList.read(cl, parentFrontend, name, tx); err != nil {
 		return api.Frontend{}, err
 	}
 	out.ExtraLines, err = readExtraLines(cl, tx, parser.Frontends, name)
