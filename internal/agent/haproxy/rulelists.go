@@ -9,13 +9,15 @@ import (
 	"github.com/switchyard/terraform-provider-switchyard/internal/grammar"
 )
 
-// The optional rule lists of a section (tcp-request, tcp-response,
-// http-after-response): each optional as a whole (nil: the section's rules
-// of that kind are left as they are), parsed with client-native's own
-// parser (internal/grammar) before anything is queued, written in the
-// requested order and read back as lines without their keyword. ruleList
-// is the one implementation, parameterised by client-native's model of a
-// rule of the kind.
+// A section's rule lists (http-request, http-response,
+// http-after-response, tcp-request, tcp-response): each parsed with
+// client-native's own parser (internal/grammar) before anything is queued,
+// written in the requested order and read back as lines without their
+// keyword. ruleList is the one implementation, parameterised by
+// client-native's model of a rule of the kind. The newer lists are
+// optional as a whole (nil: the section's rules of that kind are left as
+// they are); a frontend's http-request and http-response lists are always
+// managed.
 
 // ruleList is one kind of rule list, over client-native model M.
 type ruleList[M any] struct {
@@ -47,6 +49,15 @@ func (k ruleList[M]) models(section string, lines *[]string) (*[]*M, error) {
 		rules = append(rules, r)
 	}
 	return &rules, nil
+}
+
+// list is models for a list that is always managed.
+func (k ruleList[M]) list(section string, lines []string) ([]*M, error) {
+	rules, err := k.models(section, &lines)
+	if err != nil {
+		return nil, err
+	}
+	return *rules, nil
 }
 
 // write makes the section's rules of the kind exactly rules (nil: leaves
@@ -88,6 +99,85 @@ func (k ruleList[M]) read(cl configuration.Configuration, parentType, name, tx s
 		lines = append(lines, l)
 	}
 	return &lines, nil
+}
+
+// readLines is read for a list that is always read back: empty, not nil,
+// when the section has none.
+func (k ruleList[M]) readLines(cl configuration.Configuration, parentType, name, tx string) ([]string, error) {
+	lines, err := k.read(cl, parentType, name, tx)
+	switch {
+	case err != nil:
+		return nil, err
+	case lines == nil:
+		return []string{}, nil
+	}
+	return *lines, nil
+}
+
+var httpRequestList = ruleList[models.HTTPRequestRule]{
+	keyword: grammar.HTTPRequest,
+	parse: func(_, line string) (*models.HTTPRequestRule, error) {
+		a, err := grammar.HTTPRule(grammar.HTTPRequest, line)
+		if err != nil {
+			return nil, err
+		}
+		r, err := configuration.ParseHTTPRequestRule(a)
+		if err != nil {
+			return nil, fmt.Errorf("http-request rule %q: %w", line, err)
+		}
+		return r, nil
+	},
+	line: func(r models.HTTPRequestRule) (string, error) {
+		a, err := configuration.SerializeHTTPRequestRule(r)
+		if err != nil {
+			return "", err
+		}
+		return a.String(), nil
+	},
+	setIndex: func(r *models.HTTPRequestRule, i int64) { r.Index = &i },
+	get: func(cl configuration.Configuration, parentType, name, tx string) ([]*models.HTTPRequestRule, error) {
+		_, rules, err := cl.GetHTTPRequestRules(parentType, name, tx)
+		return rules, err
+	},
+	del: func(cl configuration.Configuration, parentType, name, tx string) error {
+		return cl.DeleteHTTPRequestRule(0, parentType, name, tx, 0)
+	},
+	create: func(cl configuration.Configuration, parentType, name string, r *models.HTTPRequestRule, tx string) error {
+		return cl.CreateHTTPRequestRule(parentType, name, r, tx, 0)
+	},
+}
+
+var httpResponseList = ruleList[models.HTTPResponseRule]{
+	keyword: grammar.HTTPResponse,
+	parse: func(_, line string) (*models.HTTPResponseRule, error) {
+		a, err := grammar.HTTPRule(grammar.HTTPResponse, line)
+		if err != nil {
+			return nil, err
+		}
+		r := configuration.ParseHTTPResponseRule(a)
+		if r == nil {
+			return nil, fmt.Errorf("http-response rule %q: client-native has no model for it", line)
+		}
+		return r, nil
+	},
+	line: func(r models.HTTPResponseRule) (string, error) {
+		a, err := configuration.SerializeHTTPResponseRule(r)
+		if err != nil {
+			return "", err
+		}
+		return a.String(), nil
+	},
+	setIndex: func(r *models.HTTPResponseRule, i int64) { r.Index = &i },
+	get: func(cl configuration.Configuration, parentType, name, tx string) ([]*models.HTTPResponseRule, error) {
+		_, rules, err := cl.GetHTTPResponseRules(parentType, name, tx)
+		return rules, err
+	},
+	del: func(cl configuration.Configuration, parentType, name, tx string) error {
+		return cl.DeleteHTTPResponseRule(0, parentType, name, tx, 0)
+	},
+	create: func(cl configuration.Configuration, parentType, name string, r *models.HTTPResponseRule, tx string) error {
+		return cl.CreateHTTPResponseRule(parentType, name, r, tx, 0)
+	},
 }
 
 var tcpRequestList = ruleList[models.TCPRequestRule]{
