@@ -96,7 +96,7 @@ func (k ruleKind) attribute(section string) schema.ListAttribute {
 	}
 }
 
-// toAPI is the wire's form of the list: nil when not managed.
+// rulesToAPI is the wire's form of a rule list: nil when not managed.
 func rulesToAPI(rules []types.String) *[]string {
 	if rules == nil {
 		return nil
