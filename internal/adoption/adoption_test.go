@@ -14,6 +14,8 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/GehirnInc/crypt/sha512_crypt"
+
 	"github.com/switchyard/terraform-provider-switchyard/internal/lab"
 )
 
@@ -271,5 +273,27 @@ func TestAccAdopt_Deluxe(t *testing.T) {
 	}
 	if got := a.sh(a.m, "cat /etc/haproxy/maps/deluxe.map"); !strings.Contains(got, "john deluxe") || !strings.Contains(got, "vip deluxe") {
 		t.Errorf("deluxe.map after the change:\n%s", got)
+	}
+
+	// The insecure-password conversion the plan's warning asks for: vip
+	// gets a crypt hash; only vip's line changes, to a hash, and basic
+	// auth still takes the password.
+	h, err := sha512_crypt.New().Generate([]byte("ipaygoodmoneyforthis"), nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	a.change(a.m, func(gen string) string {
+		gen = setIn(gen, "switchyard_userlist", "mycredentials", "vip", "insecure_password", "null")
+		return setIn(gen, "switchyard_userlist", "mycredentials", "vip", "password_hash", fmt.Sprintf("%q", h))
+	}, "- \tuser vip insecure-password ipaygoodmoneyforthis\n+ \tuser vip password "+h)
+	if got := answers(t, reqs[1:2], 2)[url+" as vip"]; len(got) != 1 || !strings.HasPrefix(got[0], "200 lab-app 80 on "+b.Name) {
+		t.Errorf("vip after the conversion to a hash gets %q, want the deluxe backend", got)
+	}
+	// The plaintext never reached Terraform's state nor the machine's logs.
+	logs := a.sh(a.m, "journalctl --no-pager -q 2>/dev/null; cat /run/switchyard/*.jsonl 2>/dev/null; true")
+	for _, secret := range []string{"ipaygoodmoneyforthis", "somePassword"} {
+		if strings.Contains(a.stateJSON(), secret) || strings.Contains(logs, secret) {
+			t.Errorf("the plaintext %q is in the state or the machine's logs", secret)
+		}
 	}
 }

@@ -410,21 +410,26 @@ func (a *adoption) stateJSON() string {
 
 // setServer returns gen with attribute attr of server `server` of backend
 // resource `resource` (its label in generated.tf) set to value (HCL).
-// generate-config-out writes each server as one object with every
-// attribute, one per line.
 func setServer(gen, resource, server, attr, value string) string {
-	start := strings.Index(gen, `resource "switchyard_backend" "`+resource+`" {`)
+	return setIn(gen, "switchyard_backend", resource, server, attr, value)
+}
+
+// setIn returns gen with attribute attr of the object named name (a server,
+// a user) inside resource typ.label set to value (HCL). generate-config-out
+// writes each such object with every attribute, one per line.
+func setIn(gen, typ, label, name, attr, value string) string {
+	start := strings.Index(gen, `resource "`+typ+`" "`+label+`" {`)
 	if start < 0 {
 		return gen
 	}
 	end := start + strings.Index(gen[start:], "\n}\n")
 	block := gen[start:end]
-	nameAt := regexp.MustCompile(`name\s+= "` + regexp.QuoteMeta(server) + `"`).FindStringIndex(block)
+	nameAt := regexp.MustCompile(`name\s+= "` + regexp.QuoteMeta(name) + `"`).FindStringIndex(block)
 	if nameAt == nil {
 		return gen
 	}
 	objStart := strings.LastIndex(block[:nameAt[0]], "{")
 	objEnd := nameAt[1] + strings.Index(block[nameAt[1]:], "}")
-	obj := regexp.MustCompile(`(\n\s*`+attr+`\s+= )[^\n]*`).ReplaceAllString(block[objStart:objEnd], "${1}"+value)
+	obj := regexp.MustCompile(`(\n\s*`+attr+`\s+= )[^\n]*`).ReplaceAllString(block[objStart:objEnd], "${1}"+strings.ReplaceAll(value, "$", "$$"))
 	return gen[:start] + block[:objStart] + obj + block[objEnd:] + gen[end:]
 }
