@@ -247,6 +247,31 @@ resource "switchyard_userlist" "adopted" {
 	if p := plan(); p.ExitCode != 0 {
 		t.Fatalf("the plan after the conversion is not empty: changed %v\n%s", p.Changed, p.Stdout)
 	}
+
+	// 4. Drift: vip's line turned back into plaintext by hand shows in the
+	// plan, and the apply hashes it again.
+	editConfig(t, m, func(cfg string) (string, error) {
+		lines := strings.Split(cfg, "\n")
+		start, end, ok := sectionBounds(lines, "userlist "+ul)
+		for i := start; ok && i < end; i++ {
+			if f := strings.Fields(lines[i]); len(f) > 2 && f[0] == "user" && f[1] == "vip" {
+				lines[i] = "  user vip insecure-password " + vipPass + " groups gold"
+				return strings.Join(lines, "\n"), nil
+			}
+		}
+		return "", fmt.Errorf("no user vip in userlist %s", ul)
+	})
+	if p := plan(); p.ExitCode != 2 || len(p.Changed) != 1 || !strings.Contains(oneLine(p.Stdout), "insecure_password = true -> null") {
+		t.Fatalf("a hand-made insecure password is not drift: changed %v\n%s", p.Changed, p.Stdout)
+	}
+	must("apply", "-auto-approve", "-no-color", "-input=false")
+	if cfg, err = readConfig(m); err != nil {
+		t.Fatal(err)
+	}
+	if section := strings.Join(sectionOf(cfg, "userlist "+ul), "\n"); strings.Contains(section, "insecure-password") || !strings.Contains(section, "user vip password $6$") {
+		t.Fatalf("the drift was not repaired with a hash:\n%s", section)
+	}
+	answers("after the drift was repaired")
 	// The tfvars file holds vip's password by the user's own choice; the
 	// state, the plans and the logs must not.
 	if err := os.Remove(filepath.Join(w.Dir, "terraform.tfvars.json")); err != nil {
