@@ -7,9 +7,9 @@ import (
 	"slices"
 	"strings"
 
-	"github.com/haproxytech/client-native/v5/configuration"
 	parser "github.com/haproxytech/client-native/v5/config-parser"
 	"github.com/haproxytech/client-native/v5/config-parser/types"
+	"github.com/haproxytech/client-native/v5/configuration"
 
 	"github.com/switchyard/terraform-provider-switchyard/internal/api"
 	"github.com/switchyard/terraform-provider-switchyard/internal/grammar"
