@@ -147,6 +147,9 @@ func unsupportedWarning(items []api.InventoryItem) string {
 func inventoryFromAPI(inv api.Inventory) (inventoryModel, diag.Diagnostics) {
 	var diags diag.Diagnostics
 	set := func(names []string) types.Set {
+		if names == nil {
+			names = []string{} // an empty set, never null: for_each over null fails
+		}
 		v, d := types.SetValueFrom(context.Background(), types.StringType, names)
 		diags.Append(d...)
 		return v
