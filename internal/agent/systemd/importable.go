@@ -1,0 +1,87 @@
+package systemd
+
+import (
+	"bytes"
+	"errors"
+	"fmt"
+	"io/fs"
+	"os"
+	"path/filepath"
+	"slices"
+	"strings"
+
+	"github.com/switchyard/terraform-provider-switchyard/internal/api"
+	"github.com/switchyard/terraform-provider-switchyard/internal/grammar"
+)
+
+// Importable is the rule for adopting an existing unit file: switchyard_service
+// can represent it only if rendering what Parse reads from it gives back the
+// very same bytes. Parse ignores lines it does not know, so anything weaker
+// would let an import silently drop a hand-written line (an ExecStartPre, a
+// LimitNOFILE) at the next apply. The error names the first line that differs.
+func Importable(data []byte) error {
+	s, err := Parse(data)
+	if err != nil {
+		return err
+	}
+	want, err := Render(s)
+	if err != nil {
+		return err
+	}
+	if bytes.Equal(want, data) {
+		return nil
+	}
+	got, exp := strings.Split(string(data), "\n"), strings.Split(string(want), "\n")
+	for i := range max(len(got), len(exp)) {
+		g, e := at(got, i), at(exp, i)
+		if g != e {
+			return fmt.Errorf("line %d is %q where switchyard_service would write %q; it has settings the resource does not model", i+1, g, e)
+		}
+	}
+	return fmt.Errorf("the unit differs from what switchyard_service would write")
+}
+
+func at(lines []string, i int) string {
+	if i < len(lines) {
+		return lines[i]
+	}
+	return "(end of file)"
+}
+
+// Inventory sorts the service units in the unit directory into those
+// switchyard_service can import (by Importable) and the rest, with why.
+// Symlinks (masks, aliases) and templates are not services one can import.
+func (v *Services) Inventory() (names []string, unsupported []api.InventoryItem, err error) {
+	entries, err := os.ReadDir(v.unitDir())
+	if errors.Is(err, fs.ErrNotExist) {
+		return nil, nil, nil
+	}
+	if err != nil {
+		return nil, nil, err
+	}
+	for _, e := range entries {
+		file := e.Name()
+		name, ok := strings.CutSuffix(file, ".service")
+		if !ok || !e.Type().IsRegular() || strings.HasSuffix(name, "@") {
+			continue
+		}
+		bad := func(reason string) {
+			unsupported = append(unsupported, api.InventoryItem{Kind: "service", Name: name, Reason: reason})
+		}
+		if err := grammar.ServiceName(name); err != nil {
+			bad(fmt.Sprintf("the name cannot be imported: %v", err))
+			continue
+		}
+		data, err := os.ReadFile(filepath.Join(v.unitDir(), file))
+		if err != nil {
+			return nil, nil, err
+		}
+		if err := Importable(data); err != nil {
+			bad(fmt.Sprintf("%s: %v", filepath.Join(v.unitDir(), file), err))
+			continue
+		}
+		names = append(names, name)
+	}
+	slices.Sort(names)
+	return names, unsupported, nil
+}
