@@ -71,7 +71,7 @@ func inventorySchema() schema.Schema {
 		MarkdownDescription: "Everything on the machine the provider block points at that a Switchyard resource can import, " +
 			"as import ids, so that `import` blocks with `for_each` (Terraform 1.7+) can adopt a whole machine at once. " +
 			"Objects Switchyard cannot represent (a `listen` or `resolvers` section, a line client-native does not parse, " +
-			"a network namespace or a unit not made the way Switchyard makes them) are listed in `unsupported` by name, " +
+			"a unit with lines the resource does not model) are listed in `unsupported` by name, " +
 			"with the reason, and reading the data source warns about them: they are never silently skipped.",
 		Attributes: map[string]schema.Attribute{
 			"haproxy": schema.BoolAttribute{
@@ -85,9 +85,12 @@ func inventorySchema() schema.Schema {
 			"certificates": ids("certificate files", "switchyard_certificate", "file names without `.pem`"),
 			"maps":         ids("map files", "switchyard_map", "file names without `.map`"),
 			"map_entries":  ids("keys of map files", "switchyard_map_entry", "`<map>/<key>`"),
-			"namespaces":   ids("network namespaces made by Switchyard", "switchyard_namespace", "the namespace names"),
+			"namespaces": ids("network namespaces, made by Switchyard or by hand with `ip netns add` (these import with `boot = false`)",
+				"switchyard_namespace", "the namespace names"),
 			"services": ids("service units", "switchyard_service",
-				"unit names without `.service`; only units whose file is exactly what the resource would write"),
+				"unit names without `.service`; only units the resource can represent without losing a line: a unit Switchyard wrote, "+
+					"or one written by hand whose lines are all settings the resource models, plus ordering and documentation lines "+
+					"(`After=`, `Before=`, `Wants=`, `Documentation=`), which every rewrite keeps"),
 			"unsupported": schema.ListNestedAttribute{
 				MarkdownDescription: "What was found that no Switchyard resource can import, sorted by kind.",
 				Computed:            true,

@@ -2,6 +2,7 @@ package netns
 
 import (
 	"errors"
+	"fmt"
 	"io/fs"
 	"os"
 	"path/filepath"
@@ -14,19 +15,19 @@ import (
 
 // Inventory lists the namespaces switchyard_namespace can import: those
 // whose unit is enabled (Ensure's enable link), as the drop-in's glob finds
-// them. A namespace in Dir without that link was not made by Switchyard:
-// importing it would adopt something another tool (or a hand `ip netns
-// add`) owns, so it is reported instead.
+// them, and those in Dir made by hand (`ip netns add`), which import with
+// boot = false and so stay as they are, with no unit. A name the resource
+// cannot hold is reported instead.
 func (n *Namespaces) Inventory() (names []string, unsupported []api.InventoryItem, err error) {
 	links, err := filepath.Glob(filepath.Join(n.wantsDir(), "switchyard-netns@*.service"))
 	if err != nil {
 		return nil, nil, err
 	}
-	managed := map[string]bool{}
+	seen := map[string]bool{}
 	for _, l := range links {
 		name := strings.TrimSuffix(strings.TrimPrefix(filepath.Base(l), "switchyard-netns@"), ".service")
 		if grammar.NamespaceName(name) == nil {
-			managed[name] = true
+			seen[name] = true
 			names = append(names, name)
 		}
 	}
@@ -39,9 +40,13 @@ func (n *Namespaces) Inventory() (names []string, unsupported []api.InventoryIte
 		return nil, nil, err
 	}
 	for _, e := range entries {
-		if !managed[e.Name()] {
+		switch err := grammar.NamespaceName(e.Name()); {
+		case seen[e.Name()]:
+		case err != nil:
 			unsupported = append(unsupported, api.InventoryItem{Kind: "namespace", Name: e.Name(),
-				Reason: "not made by Switchyard (no enabled " + Unit(e.Name()) + "); switchyard_namespace would take over a namespace another tool owns"})
+				Reason: fmt.Sprintf("the name cannot be imported: %v", err)})
+		default:
+			names = append(names, e.Name())
 		}
 	}
 	slices.Sort(names)

@@ -20,7 +20,7 @@ func TestNamespacesInventory(t *testing.T) {
 			t.Fatal(err)
 		}
 	}
-	for _, n := range []string{"blue", "handmade"} {
+	for _, n := range []string{"blue", "handmade", "bad name"} {
 		if err := os.WriteFile(filepath.Join(run, n), nil, 0o644); err != nil {
 			t.Fatal(err)
 		}
@@ -31,11 +31,12 @@ func TestNamespacesInventory(t *testing.T) {
 		t.Fatal(err)
 	}
 	// gone: enabled, deleted by hand; its unit brings it back, and import
-	// (Get) accepts it, so it is listed.
-	if diff := cmp.Diff([]string{"blue", "gone"}, names); diff != "" {
+	// (Get) accepts it, so it is listed. handmade: `ip netns add`, imported
+	// with boot = false.
+	if diff := cmp.Diff([]string{"blue", "gone", "handmade"}, names); diff != "" {
 		t.Errorf("importable (-want +got):\n%s", diff)
 	}
-	if len(bad) != 1 || bad[0].Name != "handmade" || !strings.Contains(bad[0].Reason, "not made by Switchyard") {
-		t.Errorf("unsupported = %+v, want only handmade", bad)
+	if len(bad) != 1 || bad[0].Name != "bad name" || !strings.Contains(bad[0].Reason, "cannot be imported") {
+		t.Errorf("unsupported = %+v, want only the bad name", bad)
 	}
 }

@@ -15,14 +15,23 @@ import (
 )
 
 // Importable is the rule for adopting an existing unit file: switchyard_service
-// can represent it only if rendering what Parse reads from it gives back the
-// very same bytes. Parse ignores lines it does not know, so anything weaker
+// can represent it only if nothing in it would be lost or changed in meaning
+// at the next apply. Parse ignores lines it does not know, so anything weaker
 // would let an import silently drop a hand-written line (an ExecStartPre, a
-// LimitNOFILE) at the next apply. The error names the first line that differs.
+// LimitNOFILE) at the next apply.
+//
+// A unit Switchyard wrote (its header first) must be exactly what Render
+// gives. A unit written by hand may be in its own order and spelling, and
+// may have ordering and documentation lines (keptOption), which every
+// rewrite keeps; every other line must be one the resource models. The
+// error names the first line that is not.
 func Importable(data []byte) error {
 	s, err := Parse(data)
 	if err != nil {
 		return err
+	}
+	if !bytes.HasPrefix(data, []byte(Header)) {
+		return handWrittenImportable(data, s)
 	}
 	want, err := Render(s)
 	if err != nil {

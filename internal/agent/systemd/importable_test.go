@@ -24,8 +24,70 @@ func TestImportable(t *testing.T) {
 	if err == nil || !strings.Contains(err.Error(), "LimitNOFILE=4096") {
 		t.Errorf("a unit with a line the resource does not model: got %v, want an error naming the line", err)
 	}
-	if err := Importable([]byte(strings.TrimPrefix(string(body), Header))); err == nil {
-		t.Error("a unit without Switchyard's header was importable")
+	// A unit Switchyard wrote, edited by hand: the header promises its
+	// edits are reverted, so it must be exactly Render's.
+	edited := strings.Replace(string(body), "[Unit]\n", "[Unit]\nAfter=network.target\n", 1)
+	if err := Importable([]byte(edited)); err == nil {
+		t.Error("a unit with Switchyard's header and a hand-added line was importable")
+	}
+}
+
+// A unit written by hand is importable in its own order and spelling, with
+// ordering and documentation lines, which a rewrite keeps; a line the
+// resource does not model, or a partial sandbox, makes it unsupported.
+func TestImportableHandWritten(t *testing.T) {
+	const hand = "[Unit]\nDescription=directory server\nDocumentation=man:python3(1)\nAfter=network.target\n\n" +
+		"[Service]\nPrivateNetwork=yes\nNetworkNamespacePath=/var/run/netns/my-new-namespace\n" +
+		"ExecStart=/usr/bin/python3 -m http.server 8000\n\n[Install]\nWantedBy=multi-user.target\n"
+	if err := Importable([]byte(hand)); err != nil {
+		t.Errorf("the article's unit, written by hand: %v", err)
+	}
+	for name, tc := range map[string]struct{ edit, wantErr string }{
+		"unmodelled line":   {"ExecStartPre=/bin/true\n", "ExecStartPre=/bin/true"},
+		"partial sandbox":   {"ProtectSystem=strict\n", "ProtectSystem=strict"},
+		"forking type":      {"Type=forking\n", "Type=forking"},
+		"limit of a kind":   {"LimitNOFILE=4096\n", "LimitNOFILE=4096"},
+		"exec type is fine": {"Type=exec\n", ""},
+	} {
+		err := Importable([]byte(strings.Replace(hand, "[Service]\n", "[Service]\n"+tc.edit, 1)))
+		switch {
+		case tc.wantErr == "" && err != nil:
+			t.Errorf("%s: %v", name, err)
+		case tc.wantErr != "" && (err == nil || !strings.Contains(err.Error(), tc.wantErr)):
+			t.Errorf("%s: got %v, want an error naming %q", name, err, tc.wantErr)
+		}
+	}
+}
+
+// A rewrite of an adopted hand-written unit keeps its ordering and
+// documentation lines and no header; Switchyard's own units are rendered
+// as always.
+func TestRenderKeeping(t *testing.T) {
+	s := api.Service{Description: "app", ExecStart: []string{"/bin/app"}, User: "root", Namespace: "ns", PrivateNetwork: true, CPUWeight: ptr(int64(200))}
+	old := []byte("[Unit]\nDescription=app\nAfter=network.target\nWants=network-online.target\n\n[Service]\nExecStart=/bin/app\n")
+	got, err := RenderKeeping(s, old)
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := "[Unit]\nDescription=app\nRequires=switchyard-netns@ns.service\nAfter=switchyard-netns@ns.service\n" +
+		"After=network.target\nWants=network-online.target\n\n[Service]\nType=exec\nExecStart=\"/bin/app\"\nUser=root\n" +
+		"NetworkNamespacePath=/run/netns/ns\nPrivateNetwork=yes\nCPUWeight=200\n\n[Install]\nWantedBy=multi-user.target\n"
+	if diff := cmp.Diff(want, string(got)); diff != "" {
+		t.Errorf("RenderKeeping (-want +got):\n%s", diff)
+	}
+	if err := Importable(got); err != nil {
+		t.Errorf("the rewrite is not importable itself: %v", err)
+	}
+	again, err := Parse(got)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if diff := cmp.Diff(s, again); diff != "" {
+		t.Errorf("the rewrite reads back (-want +got):\n%s", diff)
+	}
+	managed, _ := Render(s)
+	if got, _ := RenderKeeping(s, managed); string(got) != string(managed) {
+		t.Errorf("a unit Switchyard wrote is not rendered as Render does:\n%s", got)
 	}
 }
 
@@ -41,7 +103,8 @@ func TestServicesInventory(t *testing.T) {
 		}
 	}
 	write("good.service", string(good))
-	write("hand.service", "[Service]\nExecStart=/bin/sleep 1000\n")
+	write("hand.service", "[Service]\nExecStart=/bin/sleep 1000\nLimitNOFILE=4096\n")
+	write("byhand.service", "[Unit]\nAfter=network.target\n[Service]\nExecStart=/bin/sleep 1000\n")
 	write("tmpl@.service", string(good))
 	write("other.timer", string(good))
 	if err := os.Symlink("/dev/null", filepath.Join(dir, "masked.service")); err != nil {
@@ -52,7 +115,7 @@ func TestServicesInventory(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if diff := cmp.Diff([]string{"good"}, names); diff != "" {
+	if diff := cmp.Diff([]string{"byhand", "good"}, names); diff != "" {
 		t.Errorf("importable (-want +got):\n%s", diff)
 	}
 	if len(bad) != 1 || bad[0].Name != "hand" || bad[0].Kind != "service" || !strings.Contains(bad[0].Reason, "hand.service") {

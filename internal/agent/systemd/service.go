@@ -75,7 +75,13 @@ func (v *Services) GetService(ctx context.Context, name string) (api.Service, er
 // the asked enabled/running state; create says whether an existing unit
 // that the agent did not write must be refused.
 func (v *Services) ApplyService(ctx context.Context, s api.Service, create bool) (api.Service, error) {
-	body, err := Render(s)
+	// An adopted unit written by hand keeps its ordering lines and stays
+	// its author's file (RenderKeeping); a create never overwrites one.
+	old, _ := os.ReadFile(v.unitPath(s.Name))
+	if create {
+		old = nil
+	}
+	body, err := RenderKeeping(s, old)
 	if err != nil {
 		return api.Service{}, api.Errorf(api.CodeInvalid, "service %q: %v", s.Name, err)
 	}

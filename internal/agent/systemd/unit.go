@@ -17,6 +17,7 @@ import (
 
 	"github.com/switchyard/terraform-provider-switchyard/internal/agent/netns"
 	"github.com/switchyard/terraform-provider-switchyard/internal/api"
+	"github.com/switchyard/terraform-provider-switchyard/internal/grammar"
 )
 
 // Header starts every unit the agent writes; Create refuses to overwrite a
@@ -38,6 +39,114 @@ var sandboxOptions = []*unit.UnitOption{
 
 // Render turns a service into a unit file.
 func Render(s api.Service) ([]byte, error) {
+	opts, err := renderOptions(s)
+	if err != nil {
+		return nil, err
+	}
+	return serialize(Header, opts)
+}
+
+// RenderKeeping is Render for a unit that replaces old. A unit written by
+// hand (old without Switchyard's header, adopted by an import) keeps its
+// ordering and documentation lines (keptOption), which the resource does
+// not model, and stays without the header: it is still the author's file,
+// rewritten only where the resource's settings changed it.
+func RenderKeeping(s api.Service, old []byte) ([]byte, error) {
+	if old == nil || bytes.HasPrefix(old, []byte(Header)) {
+		return Render(s)
+	}
+	opts, err := renderOptions(s)
+	if err != nil {
+		return nil, err
+	}
+	oldOpts, err := unit.DeserializeOptions(bytes.NewReader(old))
+	if err != nil {
+		return Render(s)
+	}
+	// Kept lines go right after the [Unit] lines Switchyard writes.
+	at := 0
+	for i, o := range opts {
+		if o.Section == "Unit" {
+			at = i + 1
+		}
+	}
+	var kept []*unit.UnitOption
+	for _, o := range oldOpts {
+		if keptOption(o) {
+			kept = append(kept, o)
+		}
+	}
+	opts = append(opts[:at], append(kept, opts[at:]...)...)
+	return serialize("", opts)
+}
+
+func serialize(header string, opts []*unit.UnitOption) ([]byte, error) {
+	body, err := io.ReadAll(unit.Serialize(opts))
+	if err != nil {
+		return nil, err
+	}
+	return append([]byte(header), body...), nil
+}
+
+// keptOption reports a line of a hand-written unit that switchyard_service
+// does not model and keeps as it is on every rewrite: ordering and
+// documentation, which say nothing about how the program runs.
+// Switchyard's own ordering on a namespace unit is not among them: Render
+// writes it from `namespace`.
+func keptOption(o *unit.UnitOption) bool {
+	if o.Section != "Unit" {
+		return false
+	}
+	switch o.Name {
+	case "Documentation", "Wants", "After", "Before":
+		return !strings.Contains(o.Value, "switchyard-netns@")
+	}
+	return false
+}
+
+// handWrittenImportable: every line of a unit written by hand (s is what
+// Parse read from it) is kept (keptOption) or one whose meaning s holds, so
+// that RenderKeeping loses nothing. Type= may be absent, simple or exec (a
+// rewrite writes exec, which only changes when systemd reports the start).
+func handWrittenImportable(data []byte, s api.Service) error {
+	opts, err := unit.DeserializeOptions(bytes.NewReader(data))
+	if err != nil {
+		return err
+	}
+	for _, o := range opts {
+		if keptOption(o) || modelled(o, s) {
+			continue
+		}
+		return fmt.Errorf("[%s] %s=%s: switchyard_service does not model it, so the next apply would lose it", o.Section, o.Name, o.Value)
+	}
+	return nil
+}
+
+// modelled reports a line whose meaning Parse put into s.
+func modelled(o *unit.UnitOption, s api.Service) bool {
+	if slices.ContainsFunc(sandboxOptions, o.Match) {
+		return s.Sandbox // a partial sandbox reads as none: it would be lost
+	}
+	switch o.Section + "." + o.Name {
+	case "Unit.Description",
+		"Service.ExecStart", "Service.WorkingDirectory", "Service.Environment", "Service.User", "Service.DynamicUser",
+		"Service.PrivateNetwork", "Service.ReadWritePaths", "Service.StateDirectory", "Service.CPUQuota",
+		"Service.CPUWeight", "Service.MemoryMax", "Service.IOWeight", "Service.TasksMax", "Service.Restart":
+		return true
+	case "Unit.Requires", "Unit.After":
+		return s.Namespace != "" && o.Value == netns.Unit(s.Namespace)
+	case "Service.NetworkNamespacePath":
+		return s.Namespace != "" && grammar.NamespaceName(s.Namespace) == nil
+	case "Service.Type":
+		return o.Value == "simple" || o.Value == "exec"
+	case "Install.WantedBy":
+		return o.Value == "multi-user.target"
+	}
+	return false
+}
+
+// renderOptions is the unit's lines for s.
+func renderOptions(s api.Service) ([]*unit.UnitOption, error) {
 	if len(s.ExecStart) == 0 {
 		return nil, fmt.Errorf("exec_start must have at least the program")
 	}
@@ -101,11 +210,7 @@ func Render(s api.Service) ([]byte, error) {
 		opts = append(opts, opt("Service", "Restart", s.Restart))
 	}
 	opts = append(opts, opt("Install", "WantedBy", "multi-user.target"))
-	body, err := io.ReadAll(unit.Serialize(opts))
-	if err != nil {
-		return nil, err
-	}
-	return append([]byte(Header), body...), nil
+	return opts, nil
 }
 
 // Parse reads a unit file back into a service. Only the unit's content is
