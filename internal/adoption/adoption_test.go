@@ -15,8 +15,6 @@ import (
 	"testing"
 
 	"github.com/GehirnInc/crypt/sha512_crypt"
-
-	"github.com/switchyard/terraform-provider-switchyard/internal/lab"
 )
 
 // The lab's adaptation of every listing: HAProxy's admin socket, which
@@ -39,21 +37,8 @@ func TestAccAdopt_RoundRobin(t *testing.T) {
 		t.Fatalf("the hand-written round robin does not serve three instances: %q", before)
 	}
 
-	a.workspace(`
-import {
-  to = switchyard_haproxy.this
-  id = "haproxy"
-}
-import {
-  to = switchyard_frontend.http_in
-  id = "http-in"
-}
-import {
-  to = switchyard_backend.servers
-  id = "servers"
-}
-`, map[string]lab.Machine{"": a.m})
-	a.adopt(3, a.m)
+	a.workspace(a.m)
+	a.adopt([]string{"switchyard_haproxy.haproxy", "switchyard_frontend.http-in", "switchyard_backend.servers"}, a.m)
 	sameAnswers(t, before, answers(t, reqs, 6))
 
 	// One change: app2 gets weight 5 (HAProxy's default is 1).
@@ -81,14 +66,9 @@ func TestAccAdopt_Namespace(t *testing.T) {
 		t.Fatalf("the hand-written namespaced app answers %q, want %q", before, want)
 	}
 
-	a.workspace(imports(
-		"switchyard_haproxy.this", "haproxy",
-		"switchyard_frontend.http_in", "http-in",
-		"switchyard_backend.servers", "servers",
-		"switchyard_namespace.my_new_namespace", "my-new-namespace",
-		"switchyard_service.directory_server", "directory-server",
-	), map[string]lab.Machine{"": a.m})
-	gen := a.adopt(5, a.m)
+	a.workspace(a.m)
+	gen := a.adopt([]string{"switchyard_haproxy.haproxy", "switchyard_frontend.http-in", "switchyard_backend.servers",
+		"switchyard_namespace.my-new-namespace", "switchyard_service.directory-server"}, a.m)
 	// Adopted as it is: no boot unit of Switchyard's, still root.
 	for _, want := range []string{`boot = false`, `user  = "root"`} {
 		if !strings.Contains(strings.Join(strings.Fields(gen), " "), strings.Join(strings.Fields(want), " ")) {
@@ -134,16 +114,9 @@ func TestAccAdopt_PathRouting(t *testing.T) {
 		}
 	}
 
-	a.workspace(imports(
-		"switchyard_haproxy.this", "haproxy",
-		"switchyard_frontend.http_in", "http-in",
-		"switchyard_backend.app3", "app3",
-		"switchyard_backend.app4", "app4",
-		"switchyard_backend.default", "default",
-		"switchyard_namespace.my_new_namespace", "my-new-namespace",
-		"switchyard_service.directory_server", "directory-server",
-	), map[string]lab.Machine{"": a.m})
-	a.adopt(7, a.m)
+	a.workspace(a.m)
+	a.adopt([]string{"switchyard_haproxy.haproxy", "switchyard_frontend.http-in", "switchyard_backend.app3", "switchyard_backend.app4",
+		"switchyard_backend.default", "switchyard_namespace.my-new-namespace", "switchyard_service.directory-server"}, a.m)
 	sameAnswers(t, before, answers(t, reqs, 2))
 
 	// One change: app4 moves to the port app3 listens on.
@@ -181,27 +154,20 @@ func TestAccAdopt_Layered(t *testing.T) {
 		t.Fatalf("/remote through the hand-written layers answers %q", got)
 	}
 
-	hcl := imports(
-		"switchyard_haproxy.a", "haproxy",
-		"switchyard_frontend.a_http_in", "http-in",
-		"switchyard_backend.a_remote", "remote",
-		"switchyard_backend.a_default", "default",
-		"switchyard_namespace.a", "my-new-namespace",
-		"switchyard_service.a", "directory-server",
-	) + withProvider(imports(
-		"switchyard_haproxy.b", "haproxy",
-		"switchyard_frontend.b_http_in", "http-in",
-		"switchyard_backend.b_default", "default",
-		"switchyard_namespace.b", "machine-B-namespace",
-		"switchyard_service.b", "machine-b-app",
-	), "switchyard.b")
-	a.workspace(hcl, map[string]lab.Machine{"": a.m, "b": b})
-	a.adopt(11, a.m, b)
+	// One configuration per machine, as the modules in examples/ are.
+	a.workspace(b)
+	a.adopt([]string{"switchyard_haproxy.haproxy", "switchyard_frontend.http-in", "switchyard_backend.default",
+		"switchyard_namespace.machine-B-namespace", "switchyard_service.machine-b-app"}, a.m, b)
+	wb := a.w
+	a.workspace(a.m)
+	a.adopt([]string{"switchyard_haproxy.haproxy", "switchyard_frontend.http-in", "switchyard_backend.remote",
+		"switchyard_backend.default", "switchyard_namespace.my-new-namespace", "switchyard_service.directory-server"}, a.m, b)
 	sameAnswers(t, before, answers(t, reqs, 2))
 
 	// One change on Machine B only: its server gets weight 5.
+	a.w = wb
 	a.change(b, func(gen string) string {
-		return setServer(gen, "b_default", "default", "weight", "5")
+		return setServer(gen, "default", "default", "weight", "5")
 	}, "- \tserver default 127.0.0.1:8000 namespace machine-B-namespace\n+ \tserver default 127.0.0.1:8000 namespace machine-B-namespace weight 5")
 	sameAnswers(t, before, answers(t, reqs, 2))
 }
@@ -243,15 +209,9 @@ func TestAccAdopt_Deluxe(t *testing.T) {
 		}
 	}
 
-	a.workspace(imports(
-		"switchyard_haproxy.this", "haproxy",
-		"switchyard_frontend.http_in", "http-in",
-		"switchyard_backend.deluxe", "deluxe",
-		"switchyard_backend.default", "default",
-		"switchyard_userlist.mycredentials", "mycredentials",
-		"switchyard_map.deluxe", "deluxe",
-	), map[string]lab.Machine{"": a.m})
-	gen := a.adopt(6, a.m)
+	a.workspace(a.m)
+	gen := a.adopt([]string{"switchyard_haproxy.haproxy", "switchyard_frontend.http-in", "switchyard_backend.deluxe",
+		"switchyard_backend.default", "switchyard_userlist.mycredentials", "switchyard_map.deluxe"}, a.m)
 	for _, secret := range []string{"ipaygoodmoneyforthis", "somePassword"} {
 		if strings.Contains(gen, secret) {
 			t.Errorf("generated.tf holds the plaintext %q", secret)

@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"io"
+	"net"
 	"net/http"
 	"net/url"
 	"os"
@@ -95,36 +96,23 @@ func (a *adoption) sh(m lab.Machine, script string) string {
 	return out
 }
 
-// workspace writes the root module: one provider block per machine in
-// providers (alias "" for the default) and the extra HCL, e.g. import
-// blocks.
-func (a *adoption) workspace(hcl string, machines map[string]lab.Machine) {
+// workspace is a private copy of examples/adoption, the two-step adoption
+// a user runs, pointed at machine m; it becomes a's workspace.
+func (a *adoption) workspace(m lab.Machine) *tfrun.Workspace {
 	a.t.Helper()
-	tree := a.t.TempDir()
-	var b strings.Builder
-	b.WriteString("terraform {\n  required_providers {\n    switchyard = { source = \"" + tfrun.ProviderSource + "\" }\n  }\n}\n\n")
-	aliases := make([]string, 0, len(machines))
-	for alias := range machines {
-		aliases = append(aliases, alias)
-	}
-	slices.Sort(aliases)
-	for _, alias := range aliases {
-		m := machines[alias]
-		b.WriteString("provider \"switchyard\" {\n")
-		if alias != "" {
-			fmt.Fprintf(&b, "  alias            = %q\n", alias)
-		}
-		fmt.Fprintf(&b, "  host             = %q\n  private_key_file = %q\n  host_key         = %q\n}\n\n", m.Address, m.PrivateKeyPath, m.HostKey)
-	}
-	b.WriteString(hcl)
-	if err := os.WriteFile(filepath.Join(tree, "main.tf"), []byte(b.String()), 0o644); err != nil {
-		a.t.Fatal(err)
-	}
-	w, err := tfrun.NewWorkspace(a.ctx, tree, ".", tfrun.Options{WorkDir: a.t.TempDir()})
+	repo, err := tfrun.ModuleRoot()
 	if err != nil {
 		a.t.Fatal(err)
 	}
+	w, err := tfrun.NewWorkspace(a.ctx, filepath.Join(repo, "examples"), "adoption", tfrun.Options{WorkDir: a.t.TempDir()})
+	if err != nil {
+		a.t.Fatal(err)
+	}
+	if err := w.WriteVars(map[string]any{"machine": m.TFVars()}); err != nil {
+		a.t.Fatal(err)
+	}
 	a.w = w
+	return w
 }
 
 // run runs terraform and fails the test on an exit code not in ok.
@@ -142,12 +130,29 @@ func (a *adoption) run(ok []int, args ...string) tfrun.Result {
 
 var planLine = regexp.MustCompile(`Plan: (\d+) to import, (\d+) to add, (\d+) to change, (\d+) to destroy\.`)
 
-// adopt runs the whole adoption: generate the configuration from the import
-// blocks, validate it, check the plan is import only with n imports, and
-// apply it with no reload and no byte of any machine's haproxy.cfg
-// changed. It returns the generated configuration.
-func (a *adoption) adopt(n int, machines ...lab.Machine) string {
+// adopt runs the whole adoption of the workspace's machine as the example
+// says: step 1, apply the inventory and save its import blocks as
+// imports.tf (they must include every address in want); step 2, generate
+// the configuration, validate it, check the plan is import only, and apply
+// it with no reload and no byte of any machine's haproxy.cfg changed. It
+// returns the generated configuration.
+func (a *adoption) adopt(want []string, machines ...lab.Machine) string {
 	a.t.Helper()
+	a.run([]int{0}, "apply", "-auto-approve", "-no-color", "-input=false")
+	blocks := a.run([]int{0}, "output", "-raw", "import_blocks").Stdout
+	a.t.Logf("imports.tf:\n%s", blocks)
+	if u := a.run([]int{0}, "output", "-json", "unsupported").Stdout; strings.TrimSpace(u) != "[]" {
+		a.t.Logf("unsupported: %s", u)
+	}
+	for _, addr := range want {
+		if !strings.Contains(blocks, "to = "+addr+"\n") {
+			a.t.Errorf("the inventory's import blocks lack %s", addr)
+		}
+	}
+	if err := os.WriteFile(filepath.Join(a.w.Dir, "imports.tf"), []byte(blocks), 0o644); err != nil {
+		a.t.Fatal(err)
+	}
+	n := strings.Count(blocks, "import {")
 	a.run([]int{0}, "plan", "-no-color", "-input=false", "-generate-config-out=generated.tf")
 	gen, err := os.ReadFile(filepath.Join(a.w.Dir, "generated.tf"))
 	if err != nil {
@@ -157,9 +162,9 @@ func (a *adoption) adopt(n int, machines ...lab.Machine) string {
 	a.run([]int{0}, "validate", "-no-color")
 	p := a.run([]int{2}, "plan", "-no-color", "-input=false", "-detailed-exitcode")
 	a.t.Logf("plan:\n%s", p.Stdout)
-	want := fmt.Sprintf("Plan: %d to import, 0 to add, 0 to change, 0 to destroy.", n)
-	if got := planLine.FindString(p.Stdout); got != want {
-		a.t.Fatalf("plan is not import only: want %q, got %q\n%s", want, got, p.Stdout)
+	wantPlan := fmt.Sprintf("Plan: %d to import, 0 to add, 0 to change, 0 to destroy.", n)
+	if got := planLine.FindString(p.Stdout); got != wantPlan {
+		a.t.Fatalf("plan is not import only: want %q, got %q\n%s", wantPlan, got, p.Stdout)
 	}
 	before := a.snapshot(machines)
 	r := a.run([]int{0}, "apply", "-auto-approve", "-no-color", "-input=false")
@@ -279,6 +284,7 @@ type request struct {
 // shows) and returns, per request, the sorted distinct "status body" lines.
 func answers(t *testing.T, reqs []request, n int) map[string][]string {
 	t.Helper()
+	waitUp(t, reqs[0].url)
 	out := map[string][]string{}
 	for _, r := range reqs {
 		key := r.url + " as " + r.user
@@ -292,6 +298,28 @@ func answers(t *testing.T, reqs []request, n int) map[string][]string {
 		slices.Sort(out[key])
 	}
 	return out
+}
+
+// waitUp waits (bounded) until rawURL accepts connections: a reload's new
+// worker may bind a moment after systemctl returns.
+func waitUp(t *testing.T, rawURL string) {
+	t.Helper()
+	u, err := url.Parse(rawURL)
+	if err != nil {
+		t.Fatal(err)
+	}
+	host := u.Host
+	if u.Port() == "" {
+		host += ":80"
+	}
+	for range 50 {
+		c, err := net.DialTimeout("tcp", host, time.Second)
+		if err == nil {
+			_ = c.Close()
+			return
+		}
+		time.Sleep(200 * time.Millisecond)
+	}
 }
 
 func get(t *testing.T, r request) (int, string) {
@@ -329,20 +357,6 @@ func sameAnswers(t *testing.T, before, after map[string][]string) {
 			t.Errorf("%s: answers before %q, after %q", k, want, after[k])
 		}
 	}
-}
-
-// imports renders import blocks from address, id pairs.
-func imports(pairs ...string) string {
-	var b strings.Builder
-	for i := 0; i+1 < len(pairs); i += 2 {
-		fmt.Fprintf(&b, "import {\n  to = %s\n  id = %q\n}\n", pairs[i], pairs[i+1])
-	}
-	return b.String()
-}
-
-// withProvider adds `provider = p` to every import block in hcl.
-func withProvider(hcl, p string) string {
-	return strings.ReplaceAll(hcl, "import {\n", "import {\n  provider = "+p+"\n")
 }
 
 // namespacedApp makes, by hand as the article does, network namespace ns
