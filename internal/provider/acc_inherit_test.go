@@ -11,6 +11,7 @@ import (
 	"fmt"
 	"io"
 	"net/http"
+	"regexp"
 	"slices"
 	"strings"
 	"testing"
@@ -312,6 +313,75 @@ resource "switchyard_service" "hand" {
 						return nil
 					},
 				),
+			},
+		},
+	})
+}
+
+// An adopted backend that leaves mode to a defaults section saying
+// `mode tcp` runs in tcp mode: http_request is refused at plan time, naming
+// the backend and why, and saying the mode is the way out.
+func TestAccInherited_tcpFromDefaultsRefusesHTTPRules(t *testing.T) {
+	m := testMachine(t)
+	be := acctest.RandomWithPrefix("acc-inh-tcp")
+	// Before `defaults base`, so every other section keeps inheriting
+	// base (the last defaults before it, also after client-native's
+	// rewrite, which keeps defaults sections in order); the backend names
+	// it with `from`.
+	const tcpDefaults = "defaults aaainhtcp\n    mode tcp\n    timeout connect 5s\n    timeout client 30s\n    timeout server 30s\n\n"
+	hand := fmt.Sprintf("\nbackend %s from aaainhtcp\n    server s1 127.0.0.1:8080\n", be)
+	t.Cleanup(func() {
+		removeBackendByHand(t, m, be)
+		editConfig(t, m, func(cfg string) (string, error) {
+			start := strings.Index(cfg, "defaults aaainhtcp\n")
+			if start < 0 {
+				return cfg, nil
+			}
+			end := strings.Index(cfg[start:], "defaults base\n")
+			if end < 0 {
+				return "", fmt.Errorf("no `defaults base` after `defaults aaainhtcp`")
+			}
+			return cfg[:start] + cfg[start+end:], nil
+		})
+	})
+	config := func(extra string) string {
+		return providerBlock(m, "") + fmt.Sprintf(`
+resource "switchyard_backend" "hand" {
+  name    = %q
+  servers = [{ name = "s1", address = "127.0.0.1", port = 8080 }]
+  %s
+}
+`, be, extra)
+	}
+	resource.Test(t, resource.TestCase{
+		ProtoV6ProviderFactories: testAccProtoV6ProviderFactories,
+		CheckDestroy:             testCheckBackendsGone(m, be),
+		Steps: []resource.TestStep{
+			{
+				PreConfig: func() {
+					editConfig(t, m, func(cfg string) (string, error) {
+						i := strings.Index(cfg, "defaults base\n")
+						if i < 0 {
+							return "", fmt.Errorf("no `defaults base` section")
+						}
+						return cfg[:i] + tcpDefaults + cfg[i:] + hand, nil
+					})
+				},
+				Config: config(""), ResourceName: "switchyard_backend.hand",
+				ImportState: true, ImportStateId: be, ImportStatePersist: true,
+			},
+			{Config: config(""), PlanOnly: true},
+			{
+				Config:      config(`http_request = ["set-header X-Inh yes"]`),
+				PlanOnly:    true,
+				ExpectError: regexp.MustCompile(words(fmt.Sprintf("backend %q has no mode of its own and runs in tcp mode (its defaults section has `mode tcp`)", be))),
+			},
+			{
+				// Saying the mode is the way out: http rules then plan.
+				Config: config(`
+  mode         = "http"
+  http_request = ["set-header X-Inh yes"]`),
+				PlanOnly: true, ExpectNonEmptyPlan: true,
 			},
 		},
 	})

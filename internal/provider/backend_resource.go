@@ -3,6 +3,7 @@ package provider
 import (
 	"cmp"
 	"context"
+	"errors"
 	"fmt"
 	"maps"
 	"math"
@@ -581,6 +582,15 @@ func (r *backendResource) ModifyPlan(ctx context.Context, req resource.ModifyPla
 	if resp.Diagnostics.HasError() {
 		return
 	}
+	validateInheritedMode(ctx, req.Config, req.Plan, &resp.Diagnostics, "backend", plan.Name.ValueString(), backendHTTPOnly,
+		func() (string, error) {
+			if r.machine == nil {
+				return "", errors.New("not configured") // the apply reports it
+			}
+			var got api.Backend
+			err := r.machine.Call(ctx, api.MethodBackendGet, api.BackendRef{Name: plan.Name.ValueString()}, &got)
+			return got.InheritedMode, err
+		})
 	reasons := reloadReasons(backendToAPI(state), backendToAPI(plan))
 	if len(reasons) == 0 {
 		return

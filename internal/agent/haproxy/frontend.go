@@ -259,6 +259,9 @@ func readFrontend(cl configuration.Configuration, name, tx string) (api.Frontend
 		HTTPResponse:   []string{},
 		UseBackends:    []api.UseBackend{},
 	}
+	if out.Mode == "" {
+		out.InheritedMode = inheritedMode(cl, parser.Frontends, name, tx)
+	}
 	_, binds, err := cl.GetBinds(parentFrontend, name, tx)
 	if err != nil {
 		return api.Frontend{}, err
