@@ -55,7 +55,7 @@ backend %[2]s
 `, fe, be, wildPort, m.Address)
 	t.Cleanup(func() { inhRestore(t, m, fe, be) })
 
-	config := func(extraServer string) string {
+	config := func(extraServer string, frontendExtra ...string) string {
 		return providerBlock(m, "") + fmt.Sprintf(`
 resource "switchyard_haproxy" "this" {}
 
@@ -72,8 +72,9 @@ resource "switchyard_frontend" "hand" {
   name            = %[2]q
   binds           = [{ port = %[3]d }, { address = %[5]q, port = 8080 }]
   default_backend = switchyard_backend.hand.name
+  %[6]s
 }
-`, be, fe, wildPort, extraServer, m.Address)
+`, be, fe, wildPort, extraServer, m.Address, strings.Join(frontendExtra, "\n"))
 	}
 	var before string
 	importStep := func(addr, id string) resource.TestStep {
@@ -145,6 +146,34 @@ resource "switchyard_frontend" "hand" {
 						want["backend "+be] = slices.Sorted(slices.Values(append(want["backend "+be], "server s3 127.0.0.1:8082")))
 						if diff := cmp.Diff(want, after); diff != "" {
 							return fmt.Errorf("adding a server changed other lines of %s (-want +got):\n%s", labConfigFile, diff)
+						}
+						return nil
+					},
+					inhCheckServed(m, 8080, 8081, 8082),
+				),
+			},
+			{
+				// A change of the frontend itself rewrites its binds: they
+				// keep their form, and gain no `name` they did not have.
+				Config: config(`
+    { name = "s3", address = "127.0.0.1", port = 8082 },`, "maxconn = 500"),
+				ConfigPlanChecks: resource.ConfigPlanChecks{
+					PreApply: []plancheck.PlanCheck{
+						plancheck.ExpectResourceAction("switchyard_frontend.hand", plancheck.ResourceActionUpdate),
+					},
+					PostApplyPostRefresh: []plancheck.PlanCheck{plancheck.ExpectEmptyPlan()},
+				},
+				Check: resource.ComposeAggregateTestCheckFunc(
+					func(*terraform.State) error {
+						cfg, err := readConfig(m)
+						if err != nil {
+							return err
+						}
+						want := inhSections(before)
+						want["backend "+be] = slices.Sorted(slices.Values(append(want["backend "+be], "server s3 127.0.0.1:8082")))
+						want["frontend "+fe] = slices.Sorted(slices.Values(append(want["frontend "+fe], "maxconn 500")))
+						if diff := cmp.Diff(want, inhSections(cfg)); diff != "" {
+							return fmt.Errorf("changing the frontend changed other lines of %s (-want +got):\n%s", labConfigFile, diff)
 						}
 						return nil
 					},
