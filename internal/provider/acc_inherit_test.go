@@ -11,6 +11,8 @@ import (
 	"fmt"
 	"io"
 	"net/http"
+	"os"
+	"path/filepath"
 	"regexp"
 	"slices"
 	"strings"
@@ -27,6 +29,7 @@ import (
 	"github.com/hashicorp/terraform-plugin-testing/tfjsonpath"
 
 	"github.com/switchyard/terraform-provider-switchyard/internal/lab"
+	"github.com/switchyard/terraform-provider-switchyard/internal/tfrun"
 )
 
 // inhDefaultsLine is added to the lab's `defaults base` for the test, as a
@@ -414,4 +417,98 @@ resource "switchyard_backend" "hand" {
 			},
 		},
 	})
+}
+
+// The adoption as a user does it, with the terraform CLI: import blocks
+// only, `terraform plan -generate-config-out`, and the generated
+// configuration validates, plans import only (nothing to add, change or
+// destroy), and after the apply plans nothing at all.
+func TestAccInherited_generatedConfigPlansNoChange(t *testing.T) {
+	m := testMachine(t)
+	be := acctest.RandomWithPrefix("acc-inh-gen")
+	fe := acctest.RandomWithPrefix("acc-inh-gen")
+	const port = 8192
+	hand := fmt.Sprintf(`
+frontend %[1]s
+    bind :%[3]d
+    default_backend %[2]s
+
+backend %[2]s
+    server s1 127.0.0.1
+    server s2 127.0.0.1:8081
+`, fe, be, port)
+	t.Cleanup(func() { inhRestore(t, m, fe, be) })
+	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Minute)
+	defer cancel()
+	tree := t.TempDir()
+	main := providerBlock(m, "") + fmt.Sprintf(`
+terraform {
+  required_providers {
+    switchyard = { source = %q }
+  }
+}
+
+import {
+  to = switchyard_backend.hand
+  id = %q
+}
+
+import {
+  to = switchyard_frontend.hand
+  id = %q
+}
+
+import {
+  to = switchyard_haproxy.this
+  id = "haproxy"
+}
+`, tfrun.ProviderSource, be, fe)
+	if err := os.WriteFile(filepath.Join(tree, "main.tf"), []byte(main), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	w, err := tfrun.NewWorkspace(ctx, tree, ".", tfrun.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	editConfig(t, m, func(cfg string) (string, error) { return cfg + hand, nil })
+	before, err := readConfig(m)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := w.Plan(ctx, "-generate-config-out=generated.tf"); err != nil {
+		t.Fatalf("plan -generate-config-out: %v", err)
+	}
+	generated, err := os.ReadFile(filepath.Join(w.Dir, "generated.tf"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Logf("generated.tf:\n%s", generated)
+	if r, err := w.Run(ctx, "validate", "-no-color"); err != nil || r.ExitCode != 0 {
+		t.Fatalf("the generated configuration does not validate: %v\n%s", err, r)
+	}
+	plan, err := w.Plan(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(plan.Changed) != 0 || !strings.Contains(plan.Stdout, "3 to import, 0 to add, 0 to change, 0 to destroy") {
+		t.Fatalf("the generated configuration plans more than the import: %v\n%s", plan.Changed, plan.Stdout)
+	}
+	if _, err := w.Apply(ctx); err != nil {
+		t.Fatal(err)
+	}
+	if plan, err = w.Plan(ctx); err != nil || plan.ExitCode != 0 {
+		t.Fatalf("after the import, the plan is not empty (%v):\n%s", err, plan.Stdout)
+	}
+	after, err := readConfig(m)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if diff := cmp.Diff(inhSections(before), inhSections(after)); diff != "" {
+		t.Errorf("the import changed %s (-before +after):\n%s", labConfigFile, diff)
+	}
+	// Terraform owns the sections now; switchyard_haproxy's destroy leaves
+	// HAProxy as it is.
+	if _, err := w.Destroy(ctx); err != nil {
+		t.Error(err)
+	}
 }
