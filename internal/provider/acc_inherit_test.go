@@ -512,3 +512,43 @@ import {
 		t.Error(err)
 	}
 }
+
+// A machine whose workers run as `haproxy` (Debian's stock global) is
+// adopted as it is: run_as_root reads false and a configuration that
+// leaves it out plans no change to `user` and `group`.
+func TestAccInherited_haproxyUserKept(t *testing.T) {
+	m := testMachine(t)
+	keepGlobalAndDefaults(t, m)
+	config := providerBlock(m, "") + `
+resource "switchyard_haproxy" "this" {}
+`
+	resource.Test(t, resource.TestCase{
+		ProtoV6ProviderFactories: testAccProtoV6ProviderFactories,
+		Steps: []resource.TestStep{
+			{
+				PreConfig: func() {
+					editConfig(t, m, func(cfg string) (string, error) {
+						i := strings.Index(cfg, "\nglobal\n")
+						if i < 0 {
+							return "", fmt.Errorf("no global section")
+						}
+						i += len("\nglobal\n")
+						return cfg[:i] + "    user haproxy\n    group haproxy\n" + cfg[i:], nil
+					})
+				},
+				Config: config, ResourceName: "switchyard_haproxy.this",
+				ImportState: true, ImportStateId: haproxyInstanceID, ImportStatePersist: true,
+			},
+			{
+				Config: config,
+				ConfigPlanChecks: resource.ConfigPlanChecks{
+					PreApply: []plancheck.PlanCheck{plancheck.ExpectEmptyPlan()},
+				},
+				ConfigStateChecks: []statecheck.StateCheck{
+					statecheck.ExpectKnownValue("switchyard_haproxy.this", tfjsonpath.New("run_as_root"), knownvalue.Bool(false)),
+				},
+				Check: testCheckConfigHas(m, "global", "user haproxy", "group haproxy"),
+			},
+		},
+	})
+}
