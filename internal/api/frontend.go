@@ -88,7 +88,8 @@ type UserlistRef struct {
 }
 
 // Userlist is an HAProxy userlist section. Passwords only ever travel as
-// crypt hashes: the provider hashes write-only plaintext before sending.
+// crypt hashes: the provider hashes write-only plaintext before sending, and
+// the agent never sends the plaintext of an `insecure-password` line.
 type Userlist struct {
 	Name   string   `json:"name"`
 	Groups []string `json:"groups"`
@@ -97,8 +98,15 @@ type Userlist struct {
 
 // User is one `user <name> password <hash> [groups g1,g2]` line. On update,
 // an empty PasswordHash keeps the hash the file has for that user.
+//
+// InsecurePassword is a hand-written `user <name> insecure-password <text>`
+// line. Read sets it with an empty PasswordHash: the plaintext stays on the
+// machine. Sent on update (with an empty PasswordHash) it keeps that line as
+// it is; the agent refuses it for a user whose line is not insecure, since
+// nothing ever writes a new plaintext password.
 type User struct {
-	Name         string   `json:"name"`
-	PasswordHash string   `json:"password_hash"`
-	Groups       []string `json:"groups"`
+	Name             string   `json:"name"`
+	PasswordHash     string   `json:"password_hash"`
+	InsecurePassword bool     `json:"insecure_password,omitempty"`
+	Groups           []string `json:"groups"`
 }
