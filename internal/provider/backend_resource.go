@@ -183,7 +183,7 @@ func backendBaseSchema() schema.Schema {
 			},
 			"mode": schema.StringAttribute{
 				MarkdownDescription: "Proxy mode: " + quotedList(backendModes) + ". " +
-					"In `tcp` mode, `http_request`, `retry_on` and servers' `observe = \"layer7\"`, which HAProxy ignores or refuses there, are refused at plan time. " +
+					"In `tcp` mode, `http_request`, `http_response`, `http_after_response`, `retry_on` and servers' `observe = \"layer7\"`, which HAProxy ignores or refuses there, are refused at plan time. " +
 					inheritedDescription("mode", defaultMode, "the mode of the `defaults` section, else HAProxy's own default, `tcp`"),
 				Optional:      true,
 				Computed:      true,

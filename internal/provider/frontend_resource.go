@@ -138,7 +138,7 @@ func frontendSchema() schema.Schema {
 			},
 			"mode": schema.StringAttribute{
 				MarkdownDescription: "Proxy mode: " + quotedList(backendModes) + ". " +
-					"In `tcp` mode, `http_request`, `forwardfor` and `httplog`, which HAProxy ignores there with only a warning, are refused at plan time. " +
+					"In `tcp` mode, `http_request`, `http_response`, `http_after_response`, `forwardfor` and `httplog`, which HAProxy ignores there with only a warning, are refused at plan time. " +
 					inheritedDescription("mode", defaultMode, "the mode of the `defaults` section, else HAProxy's own default, `tcp`"),
 				Optional:      true,
 				Computed:      true,
