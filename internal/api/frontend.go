@@ -31,8 +31,10 @@ type FrontendRef struct {
 // an ACL is `name criterion value…`, an http-request rule is
 // `action args… [if|unless cond]`, and so is an http-response rule.
 type Frontend struct {
-	Name           string       `json:"name"`
-	Mode           string       `json:"mode,omitempty"`
+	Name string `json:"name"`
+	Mode string `json:"mode,omitempty"`
+	// InheritedMode: as Backend's.
+	InheritedMode  string       `json:"inherited_mode,omitempty"`
 	Maxconn        *int64       `json:"maxconn,omitempty"`
 	Forwardfor     bool         `json:"forwardfor,omitempty"`
 	Httplog        bool         `json:"httplog,omitempty"`

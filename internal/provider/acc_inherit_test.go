@@ -11,6 +11,9 @@ import (
 	"fmt"
 	"io"
 	"net/http"
+	"os"
+	"path/filepath"
+	"regexp"
 	"slices"
 	"strings"
 	"testing"
@@ -26,6 +29,7 @@ import (
 	"github.com/hashicorp/terraform-plugin-testing/tfjsonpath"
 
 	"github.com/switchyard/terraform-provider-switchyard/internal/lab"
+	"github.com/switchyard/terraform-provider-switchyard/internal/tfrun"
 )
 
 // inhDefaultsLine is added to the lab's `defaults base` for the test, as a
@@ -54,7 +58,7 @@ backend %[2]s
 `, fe, be, wildPort, m.Address)
 	t.Cleanup(func() { inhRestore(t, m, fe, be) })
 
-	config := func(extraServer string) string {
+	config := func(extraServer string, frontendExtra ...string) string {
 		return providerBlock(m, "") + fmt.Sprintf(`
 resource "switchyard_haproxy" "this" {}
 
@@ -71,8 +75,9 @@ resource "switchyard_frontend" "hand" {
   name            = %[2]q
   binds           = [{ port = %[3]d }, { address = %[5]q, port = 8080 }]
   default_backend = switchyard_backend.hand.name
+  %[6]s
 }
-`, be, fe, wildPort, extraServer, m.Address)
+`, be, fe, wildPort, extraServer, m.Address, strings.Join(frontendExtra, "\n"))
 	}
 	var before string
 	importStep := func(addr, id string) resource.TestStep {
@@ -144,6 +149,34 @@ resource "switchyard_frontend" "hand" {
 						want["backend "+be] = slices.Sorted(slices.Values(append(want["backend "+be], "server s3 127.0.0.1:8082")))
 						if diff := cmp.Diff(want, after); diff != "" {
 							return fmt.Errorf("adding a server changed other lines of %s (-want +got):\n%s", labConfigFile, diff)
+						}
+						return nil
+					},
+					inhCheckServed(m, 8080, 8081, 8082),
+				),
+			},
+			{
+				// A change of the frontend itself rewrites its binds: they
+				// keep their form, and gain no `name` they did not have.
+				Config: config(`
+    { name = "s3", address = "127.0.0.1", port = 8082 },`, "maxconn = 500"),
+				ConfigPlanChecks: resource.ConfigPlanChecks{
+					PreApply: []plancheck.PlanCheck{
+						plancheck.ExpectResourceAction("switchyard_frontend.hand", plancheck.ResourceActionUpdate),
+					},
+					PostApplyPostRefresh: []plancheck.PlanCheck{plancheck.ExpectEmptyPlan()},
+				},
+				Check: resource.ComposeAggregateTestCheckFunc(
+					func(*terraform.State) error {
+						cfg, err := readConfig(m)
+						if err != nil {
+							return err
+						}
+						want := inhSections(before)
+						want["backend "+be] = slices.Sorted(slices.Values(append(want["backend "+be], "server s3 127.0.0.1:8082")))
+						want["frontend "+fe] = slices.Sorted(slices.Values(append(want["frontend "+fe], "maxconn 500")))
+						if diff := cmp.Diff(want, inhSections(cfg)); diff != "" {
+							return fmt.Errorf("changing the frontend changed other lines of %s (-want +got):\n%s", labConfigFile, diff)
 						}
 						return nil
 					},
@@ -312,6 +345,209 @@ resource "switchyard_service" "hand" {
 						return nil
 					},
 				),
+			},
+		},
+	})
+}
+
+// An adopted backend that leaves mode to a defaults section saying
+// `mode tcp` runs in tcp mode: http_request is refused at plan time, naming
+// the backend and why, and saying the mode is the way out.
+func TestAccInherited_tcpFromDefaultsRefusesHTTPRules(t *testing.T) {
+	m := testMachine(t)
+	be := acctest.RandomWithPrefix("acc-inh-tcp")
+	// Before `defaults base`, so every other section keeps inheriting
+	// base (the last defaults before it, also after client-native's
+	// rewrite, which keeps defaults sections in order); the backend names
+	// it with `from`.
+	const tcpDefaults = "defaults aaainhtcp\n    mode tcp\n    timeout connect 5s\n    timeout client 30s\n    timeout server 30s\n\n"
+	hand := fmt.Sprintf("\nbackend %s from aaainhtcp\n    server s1 127.0.0.1:8080\n", be)
+	t.Cleanup(func() {
+		removeBackendByHand(t, m, be)
+		editConfig(t, m, func(cfg string) (string, error) {
+			start := strings.Index(cfg, "defaults aaainhtcp\n")
+			if start < 0 {
+				return cfg, nil
+			}
+			end := strings.Index(cfg[start:], "defaults base\n")
+			if end < 0 {
+				return "", fmt.Errorf("no `defaults base` after `defaults aaainhtcp`")
+			}
+			return cfg[:start] + cfg[start+end:], nil
+		})
+	})
+	config := func(extra string) string {
+		return providerBlock(m, "") + fmt.Sprintf(`
+resource "switchyard_backend" "hand" {
+  name    = %q
+  servers = [{ name = "s1", address = "127.0.0.1", port = 8080 }]
+  %s
+}
+`, be, extra)
+	}
+	resource.Test(t, resource.TestCase{
+		ProtoV6ProviderFactories: testAccProtoV6ProviderFactories,
+		CheckDestroy:             testCheckBackendsGone(m, be),
+		Steps: []resource.TestStep{
+			{
+				PreConfig: func() {
+					editConfig(t, m, func(cfg string) (string, error) {
+						i := strings.Index(cfg, "defaults base\n")
+						if i < 0 {
+							return "", fmt.Errorf("no `defaults base` section")
+						}
+						return cfg[:i] + tcpDefaults + cfg[i:] + hand, nil
+					})
+				},
+				Config: config(""), ResourceName: "switchyard_backend.hand",
+				ImportState: true, ImportStateId: be, ImportStatePersist: true,
+			},
+			{Config: config(""), PlanOnly: true},
+			{
+				Config:      config(`http_request = ["set-header X-Inh yes"]`),
+				PlanOnly:    true,
+				ExpectError: regexp.MustCompile(words(fmt.Sprintf("backend %q has no mode of its own and runs in tcp mode (its defaults section has `mode tcp`)", be))),
+			},
+			{
+				// Saying the mode is the way out: http rules then plan.
+				Config: config(`
+  mode         = "http"
+  http_request = ["set-header X-Inh yes"]`),
+				PlanOnly: true, ExpectNonEmptyPlan: true,
+			},
+		},
+	})
+}
+
+// The adoption as a user does it, with the terraform CLI: import blocks
+// only, `terraform plan -generate-config-out`, and the generated
+// configuration validates, plans import only (nothing to add, change or
+// destroy), and after the apply plans nothing at all.
+func TestAccInherited_generatedConfigPlansNoChange(t *testing.T) {
+	m := testMachine(t)
+	be := acctest.RandomWithPrefix("acc-inh-gen")
+	fe := acctest.RandomWithPrefix("acc-inh-gen")
+	const port = 8192
+	hand := fmt.Sprintf(`
+frontend %[1]s
+    bind :%[3]d
+    default_backend %[2]s
+
+backend %[2]s
+    server s1 127.0.0.1
+    server s2 127.0.0.1:8081
+`, fe, be, port)
+	t.Cleanup(func() { inhRestore(t, m, fe, be) })
+	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Minute)
+	defer cancel()
+	tree := t.TempDir()
+	main := providerBlock(m, "") + fmt.Sprintf(`
+terraform {
+  required_providers {
+    switchyard = { source = %q }
+  }
+}
+
+import {
+  to = switchyard_backend.hand
+  id = %q
+}
+
+import {
+  to = switchyard_frontend.hand
+  id = %q
+}
+
+import {
+  to = switchyard_haproxy.this
+  id = "haproxy"
+}
+`, tfrun.ProviderSource, be, fe)
+	if err := os.WriteFile(filepath.Join(tree, "main.tf"), []byte(main), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	w, err := tfrun.NewWorkspace(ctx, tree, ".", tfrun.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	editConfig(t, m, func(cfg string) (string, error) { return cfg + hand, nil })
+	before, err := readConfig(m)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := w.Plan(ctx, "-generate-config-out=generated.tf"); err != nil {
+		t.Fatalf("plan -generate-config-out: %v", err)
+	}
+	generated, err := os.ReadFile(filepath.Join(w.Dir, "generated.tf"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Logf("generated.tf:\n%s", generated)
+	if r, err := w.Run(ctx, "validate", "-no-color"); err != nil || r.ExitCode != 0 {
+		t.Fatalf("the generated configuration does not validate: %v\n%s", err, r)
+	}
+	plan, err := w.Plan(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(plan.Changed) != 0 || !strings.Contains(plan.Stdout, "3 to import, 0 to add, 0 to change, 0 to destroy") {
+		t.Fatalf("the generated configuration plans more than the import: %v\n%s", plan.Changed, plan.Stdout)
+	}
+	if _, err := w.Apply(ctx); err != nil {
+		t.Fatal(err)
+	}
+	if plan, err = w.Plan(ctx); err != nil || plan.ExitCode != 0 {
+		t.Fatalf("after the import, the plan is not empty (%v):\n%s", err, plan.Stdout)
+	}
+	after, err := readConfig(m)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if diff := cmp.Diff(inhSections(before), inhSections(after)); diff != "" {
+		t.Errorf("the import changed %s (-before +after):\n%s", labConfigFile, diff)
+	}
+	// Terraform owns the sections now; switchyard_haproxy's destroy leaves
+	// HAProxy as it is.
+	if _, err := w.Destroy(ctx); err != nil {
+		t.Error(err)
+	}
+}
+
+// A machine whose workers run as `haproxy` (Debian's stock global) is
+// adopted as it is: run_as_root reads false and a configuration that
+// leaves it out plans no change to `user` and `group`.
+func TestAccInherited_haproxyUserKept(t *testing.T) {
+	m := testMachine(t)
+	keepGlobalAndDefaults(t, m)
+	config := providerBlock(m, "") + `
+resource "switchyard_haproxy" "this" {}
+`
+	resource.Test(t, resource.TestCase{
+		ProtoV6ProviderFactories: testAccProtoV6ProviderFactories,
+		Steps: []resource.TestStep{
+			{
+				PreConfig: func() {
+					editConfig(t, m, func(cfg string) (string, error) {
+						i := strings.Index(cfg, "\nglobal\n")
+						if i < 0 {
+							return "", fmt.Errorf("no global section")
+						}
+						i += len("\nglobal\n")
+						return cfg[:i] + "    user haproxy\n    group haproxy\n" + cfg[i:], nil
+					})
+				},
+				Config: config, ResourceName: "switchyard_haproxy.this",
+				ImportState: true, ImportStateId: haproxyInstanceID, ImportStatePersist: true,
+			},
+			{
+				Config: config,
+				ConfigPlanChecks: resource.ConfigPlanChecks{
+					PreApply: []plancheck.PlanCheck{plancheck.ExpectEmptyPlan()},
+				},
+				ConfigStateChecks: []statecheck.StateCheck{
+					statecheck.ExpectKnownValue("switchyard_haproxy.this", tfjsonpath.New("run_as_root"), knownvalue.Bool(false)),
+				},
+				Check: testCheckConfigHas(m, "global", "user haproxy", "group haproxy"),
 			},
 		},
 	})

@@ -3,6 +3,7 @@ package provider
 import (
 	"cmp"
 	"context"
+	"errors"
 	"fmt"
 	"maps"
 	"math"
@@ -182,7 +183,7 @@ func backendBaseSchema() schema.Schema {
 			},
 			"mode": schema.StringAttribute{
 				MarkdownDescription: "Proxy mode: " + quotedList(backendModes) + ". " +
-					"In `tcp` mode, `http_request`, `retry_on` and servers' `observe = \"layer7\"`, which HAProxy ignores or refuses there, are refused at plan time. " +
+					"In `tcp` mode, `http_request`, `http_response`, `http_after_response`, `retry_on` and servers' `observe = \"layer7\"`, which HAProxy ignores or refuses there, are refused at plan time. " +
 					inheritedDescription("mode", defaultMode, "the mode of the `defaults` section, else HAProxy's own default, `tcp`"),
 				Optional:      true,
 				Computed:      true,
@@ -598,6 +599,15 @@ func (r *backendResource) ModifyPlan(ctx context.Context, req resource.ModifyPla
 	if resp.Diagnostics.HasError() {
 		return
 	}
+	validateInheritedMode(ctx, req.Config, req.Plan, &resp.Diagnostics, "backend", plan.Name.ValueString(), backendHTTPOnly,
+		func() (string, error) {
+			if r.machine == nil {
+				return "", errors.New("not configured") // the apply reports it
+			}
+			var got api.Backend
+			err := r.machine.Call(ctx, api.MethodBackendGet, api.BackendRef{Name: plan.Name.ValueString()}, &got)
+			return got.InheritedMode, err
+		})
 	reasons := reloadReasons(backendToAPI(state), backendToAPI(plan))
 	if len(reasons) == 0 {
 		return

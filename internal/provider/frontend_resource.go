@@ -2,6 +2,7 @@ package provider
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"strings"
 
@@ -137,7 +138,7 @@ func frontendSchema() schema.Schema {
 			},
 			"mode": schema.StringAttribute{
 				MarkdownDescription: "Proxy mode: " + quotedList(backendModes) + ". " +
-					"In `tcp` mode, `http_request`, `forwardfor` and `httplog`, which HAProxy ignores there with only a warning, are refused at plan time. " +
+					"In `tcp` mode, `http_request`, `http_response`, `http_after_response`, `forwardfor` and `httplog`, which HAProxy ignores there with only a warning, are refused at plan time. " +
 					inheritedDescription("mode", defaultMode, "the mode of the `defaults` section, else HAProxy's own default, `tcp`"),
 				Optional:      true,
 				Computed:      true,
@@ -326,6 +327,28 @@ func condTestValidator() stringCheck {
 			return err
 		},
 	}
+}
+
+var _ resource.ResourceWithModifyPlan = (*frontendResource)(nil)
+
+// ModifyPlan refuses http-only settings on an adopted frontend that
+// inherits tcp mode (see validateInheritedMode); ValidateConfig cannot, as
+// only the machine knows the inherited mode.
+func (r *frontendResource) ModifyPlan(ctx context.Context, req resource.ModifyPlanRequest, resp *resource.ModifyPlanResponse) {
+	if req.State.Raw.IsNull() || req.Plan.Raw.IsNull() {
+		return
+	}
+	var name types.String
+	resp.Diagnostics.Append(req.Plan.GetAttribute(ctx, path.Root("name"), &name)...)
+	validateInheritedMode(ctx, req.Config, req.Plan, &resp.Diagnostics, "frontend", name.ValueString(), frontendHTTPOnly,
+		func() (string, error) {
+			if r.machine == nil {
+				return "", errors.New("not configured") // the apply reports it
+			}
+			var got api.Frontend
+			err := r.machine.Call(ctx, api.MethodFrontendGet, api.FrontendRef{Name: name.ValueString()}, &got)
+			return got.InheritedMode, err
+		})
 }
 
 func (r *frontendResource) ValidateConfig(ctx context.Context, req resource.ValidateConfigRequest, resp *resource.ValidateConfigResponse) {

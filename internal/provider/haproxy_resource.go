@@ -182,10 +182,12 @@ func haproxySchema() schema.Schema {
 				MarkdownDescription: "Whether HAProxy's workers keep running as root. `true` removes `user` and `group` from `global`; " +
 					"`false` sets `user haproxy` and `group haproxy`. HAProxy 2.6 workers need root to connect into or listen in a " +
 					"network namespace (`namespace` on servers and binds): as `haproxy` such connections fail with \"Cannot get a server socket\". " +
-					"Any other `user` counts as `false`. Defaults to `true`, so that namespaces work.",
-				Optional: true,
-				Computed: true,
-				Default:  booldefault.StaticBool(true),
+					"Any other `user` counts as `false`. Left out, a switchyard_haproxy that is created makes it `true`, so that namespaces work; " +
+					"an imported one (a machine being adopted) keeps what its `global` says, so adopting a machine whose workers run as `haproxy` " +
+					"plans no change to `user` and `group`. Defaults to `true` on create and to the machine's own setting on import.",
+				Optional:      true,
+				Computed:      true,
+				PlanModifiers: []planmodifier.Bool{inheritedOrDefaultBool(true)},
 			},
 			"runtime_socket": schema.StringAttribute{
 				MarkdownDescription: "Path of the admin runtime socket kept in `global`, from the provider's settings; empty when a " +

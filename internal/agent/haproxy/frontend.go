@@ -83,12 +83,16 @@ func (m *Manager) UpdateFrontend(f api.Frontend) (api.Frontend, error) {
 		if err := cl.EditFrontend(f.Name, cur, tx, 0); err != nil {
 			return err
 		}
+		unnamed := unnamedBinds(cl, f.Name, tx)
 		if err := clearFrontendChildren(cl, f.Name, tx); err != nil {
 			return err
 		}
 		// Recreating an unchanged list renders the same text, and then
 		// the pipeline sees no change and does not reload.
 		if err := children.create(cl, f.Name, tx); err != nil {
+			return err
+		}
+		if err := dropGeneratedBindNames(cl, f.Name, tx, unnamed); err != nil {
 			return err
 		}
 		if err := writeExtraLines(cl, tx, parser.Frontends, f.Name, f.ExtraLines); err != nil {
@@ -239,6 +243,9 @@ func readFrontend(cl configuration.Configuration, name, tx string) (api.Frontend
 		HTTPRequest:    []string{},
 		HTTPResponse:   []string{},
 		UseBackends:    []api.UseBackend{},
+	}
+	if out.Mode == "" {
+		out.InheritedMode = inheritedMode(cl, parser.Frontends, name, tx)
 	}
 	_, binds, err := cl.GetBinds(parentFrontend, name, tx)
 	if err != nil {
