@@ -335,3 +335,77 @@ func TestAccNamespace_deletedByHandDoesNotBlockChanges(t *testing.T) {
 		},
 	})
 }
+
+// TestAccNamespace_boot: boot = false keeps a namespace made by hand as it
+// is (imported as false, no unit of ours enabled); flipping boot either way
+// by hand on the machine is drift, and apply repairs it; boot = true after
+// an adoption gives it the boot unit and HAProxy's ordering.
+func TestAccNamespace_boot(t *testing.T) {
+	m := testMachine(t)
+	ns := acctest.RandomWithPrefix("acc-nsboot")
+	unit := "switchyard-netns@" + ns + ".service"
+	cfg := func(boot bool) string {
+		return providerBlock(m, "") + fmt.Sprintf("\nresource \"switchyard_namespace\" \"hand\" {\n  name = %q\n  boot = %t\n}\n", ns, boot)
+	}
+	notEnabled := testCheckFails(m, "the boot unit must not be enabled", "systemctl", "is-enabled", "--quiet", unit)
+	emptyAfterApply := resource.ConfigPlanChecks{PostApplyPostRefresh: []plancheck.PlanCheck{plancheck.ExpectEmptyPlan()}}
+	resource.Test(t, resource.TestCase{
+		ProtoV6ProviderFactories: testAccProtoV6ProviderFactories,
+		CheckDestroy:             testCheckFails(m, "namespace deleted", "test", "-e", "/run/netns/"+ns),
+		Steps: []resource.TestStep{
+			{
+				// Made by hand, as the article does, then adopted.
+				PreConfig: func() {
+					mustRun(t, m, "ip", "netns", "add", ns)
+					mustRun(t, m, "ip", "-n", ns, "link", "set", "lo", "up")
+				},
+				Config: cfg(false), ResourceName: "switchyard_namespace.hand", ImportState: true, ImportStateId: ns,
+				ImportStatePersist: true,
+				ImportStateCheck: func(s []*terraform.InstanceState) error {
+					if len(s) != 1 || s[0].Attributes["boot"] != "false" {
+						return fmt.Errorf("imported %v, want boot = false", s)
+					}
+					return nil
+				},
+			},
+			{
+				Config:           cfg(false),
+				ConfigPlanChecks: resource.ConfigPlanChecks{PreApply: []plancheck.PlanCheck{plancheck.ExpectEmptyPlan()}},
+				Check:            notEnabled,
+			},
+			// Drift: someone enables the boot unit by hand.
+			{
+				PreConfig: func() { mustRun(t, m, "systemctl", "enable", unit) },
+				Config:    cfg(false), PlanOnly: true, ExpectNonEmptyPlan: true,
+			},
+			{
+				Config: cfg(false), ConfigPlanChecks: emptyAfterApply,
+				Check: resource.ComposeAggregateTestCheckFunc(notEnabled,
+					func(*terraform.State) error { _, err := mustRunErr(m, "test", "-e", "/run/netns/"+ns); return err }),
+			},
+			// Switchyard takes over the boot.
+			{
+				Config: cfg(true), ConfigPlanChecks: emptyAfterApply,
+				Check: resource.ComposeAggregateTestCheckFunc(
+					func(*terraform.State) error {
+						_, err := mustRunErr(m, "systemctl", "is-enabled", "--quiet", unit)
+						return err
+					},
+					func(*terraform.State) error {
+						dropIn, err := mustRunErr(m, "cat", "/etc/systemd/system/haproxy.service.d/switchyard-netns.conf")
+						if err != nil || !regexp.MustCompile(`(?m)^After=.*\b`+regexp.QuoteMeta(unit)+`\b`).MatchString(dropIn) {
+							return fmt.Errorf("HAProxy's drop-in does not order it after %s (%v):\n%s", unit, err, dropIn)
+						}
+						return nil
+					},
+				),
+			},
+			// Drift: the boot unit disabled by hand reads as boot = false.
+			{
+				PreConfig: func() { mustRun(t, m, "systemctl", "disable", unit) },
+				Config:    cfg(true), PlanOnly: true, ExpectNonEmptyPlan: true,
+			},
+			{Config: cfg(true), ConfigPlanChecks: emptyAfterApply},
+		},
+	})
+}
