@@ -13,7 +13,6 @@ import (
 	"github.com/hashicorp/terraform-plugin-testing/helper/acctest"
 	"github.com/hashicorp/terraform-plugin-testing/helper/resource"
 	"github.com/hashicorp/terraform-plugin-testing/knownvalue"
-	"github.com/hashicorp/terraform-plugin-testing/plancheck"
 	"github.com/hashicorp/terraform-plugin-testing/statecheck"
 	"github.com/hashicorp/terraform-plugin-testing/terraform"
 	"github.com/hashicorp/terraform-plugin-testing/tfjsonpath"
@@ -86,7 +85,7 @@ backend %[1]s
 frontend %[2]s
     mode http
     bind 127.0.0.1:18471
-    default_backend %[1]s
+    http-request return status 200
 
 listen %[3]s
     mode http
@@ -186,17 +185,16 @@ func testCheckNotInSet(addr, attr, name string) resource.TestCheckFunc {
 }
 
 // TestAccInventory_importForEach adopts the hand-written backend with an
-// import block whose for_each is the data source's list (Terraform 1.7+):
-// the plan imports it with no change, and the adopted backend serves.
+// import block whose for_each is the data source's list (Terraform 1.7+),
+// through the real CLI: plugin-testing's legacy state shim refuses
+// for_each addresses. The plan imports it with no change, the adopted
+// backend serves, a second plan is empty and destroy removes it.
 func TestAccInventory_importForEach(t *testing.T) {
 	m := testMachine(t)
 	h := inventoryByHand(t, m)
-
-	resource.Test(t, resource.TestCase{
-		ProtoV6ProviderFactories: testAccProtoV6ProviderFactories,
-		CheckDestroy:             testCheckBackendsGone(m, h.backend),
-		Steps: []resource.TestStep{{
-			Config: providerBlock(m, "") + fmt.Sprintf(`
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Minute)
+	defer cancel()
+	w := inventoryWorkspace(ctx, t, m, fmt.Sprintf(`
 data "switchyard_inventory" "this" {}
 
 locals {
@@ -215,28 +213,39 @@ resource "switchyard_backend" "adopted" {
   name     = each.key
   servers  = %s
 }
-`, h.backend, labServers(8080)),
-			ConfigPlanChecks: resource.ConfigPlanChecks{
-				PreApply: []plancheck.PlanCheck{
-					plancheck.ExpectResourceAction(fmt.Sprintf("switchyard_backend.adopted[%q]", h.backend), plancheck.ResourceActionNoop),
-				},
-				PostApplyPostRefresh: []plancheck.PlanCheck{plancheck.ExpectEmptyPlan()},
-			},
-			Check: testCheckServedBy(m, h.backend, 8080),
-		}},
-	})
+`, h.backend, labServers(8080)))
+	plan, err := w.Plan(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !strings.Contains(plan.Stdout, "Plan: 1 to import, 0 to add, 0 to change, 0 to destroy.") {
+		t.Fatalf("plan is not exactly one import:\n%s", plan.Result)
+	}
+	if _, err := w.Apply(ctx); err != nil {
+		t.Fatal(err)
+	}
+	if err := testCheckServedBy(m, h.backend, 8080)(nil); err != nil {
+		t.Error(err)
+	}
+	again, err := w.Plan(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if again.ExitCode != 0 {
+		t.Errorf("plan after the import is not empty:\n%s", again.Result)
+	}
+	if _, err := w.Destroy(ctx); err != nil {
+		t.Fatal(err)
+	}
+	if err := testCheckBackendsGone(m, h.backend)(nil); err != nil {
+		t.Errorf("after destroy: %v", err)
+	}
 }
 
-// TestAccInventory_warning runs the real CLI, as a user would, and checks
-// that the plan warns about each unsupported object by name, and that the
-// two-step flow (an output rendering import blocks, since Terraform refuses
-// -generate-config-out with for_each imports) gives an import block for the
-// hand-written backend.
-func TestAccInventory_warning(t *testing.T) {
-	m := testMachine(t)
-	h := inventoryByHand(t, m)
-	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Minute)
-	defer cancel()
+// inventoryWorkspace is a tfrun workspace whose root module is body with
+// the provider pointed at m.
+func inventoryWorkspace(ctx context.Context, t *testing.T, m lab.Machine, body string) *tfrun.Workspace {
+	t.Helper()
 	tree := t.TempDir()
 	main := `
 terraform {
@@ -244,14 +253,7 @@ terraform {
     switchyard = { source = "` + tfrun.ProviderSource + `" }
   }
 }
-` + providerBlock(m, "") + `
-data "switchyard_inventory" "this" {}
-
-output "import_blocks" {
-  value = join("", [for b in data.switchyard_inventory.this.backends :
-    "import {\n  to = switchyard_backend.${replace(b, "-", "_")}\n  id = \"${b}\"\n}\n"])
-}
-`
+` + providerBlock(m, "") + body
 	if err := os.WriteFile(filepath.Join(tree, "main.tf"), []byte(main), 0o644); err != nil {
 		t.Fatal(err)
 	}
@@ -259,6 +261,27 @@ output "import_blocks" {
 	if err != nil {
 		t.Fatal(err)
 	}
+	return w
+}
+
+// TestAccInventory_warning runs the real CLI, as a user would, and checks
+// that reading the data source warns about each unsupported object by
+// name, and that the two-step flow (an output rendering import blocks,
+// since Terraform refuses -generate-config-out with for_each imports)
+// gives an import block for the hand-written backend.
+func TestAccInventory_warning(t *testing.T) {
+	m := testMachine(t)
+	h := inventoryByHand(t, m)
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Minute)
+	defer cancel()
+	w := inventoryWorkspace(ctx, t, m, `
+data "switchyard_inventory" "this" {}
+
+output "import_blocks" {
+  value = join("", [for b in data.switchyard_inventory.this.backends :
+    "import {\n  to = switchyard_backend.${replace(b, "-", "_")}\n  id = \"${b}\"\n}\n"])
+}
+`)
 	r, err := w.Apply(ctx)
 	if err != nil {
 		t.Fatal(err)
