@@ -29,15 +29,26 @@ type BackendRef struct {
 // Backend is an HAProxy backend section with its servers, in HAProxy's own
 // vocabulary. Empty strings and nil pointers mean "not set in the config".
 type Backend struct {
-	Name    string   `json:"name"`
-	Mode    string   `json:"mode,omitempty"`    // http or tcp
-	Balance string   `json:"balance,omitempty"` // roundrobin, leastconn, …
-	Servers []Server `json:"servers"`
+	Name string `json:"name"`
+	Mode string `json:"mode,omitempty"` // http or tcp
+	// InheritedMode is, in a result for a section without its own mode,
+	// the mode of the defaults section it uses ("" when that has none
+	// either: HAProxy's tcp). Ignored in requests.
+	InheritedMode string   `json:"inherited_mode,omitempty"`
+	Balance       string   `json:"balance,omitempty"` // roundrobin, leastconn, …
+	Servers       []Server `json:"servers"`
 	// HTTPRequest is the section's http-request rule lines, without the
 	// keyword. nil: not managed (left as it is); read back always set.
 	HTTPRequest *[]string `json:"http_request,omitempty"`
 	// HTTPResponse is the same for http-response rules.
 	HTTPResponse *[]string `json:"http_response,omitempty"`
+	// TCPRequest, TCPResponse and HTTPAfterResponse are the section's
+	// tcp-request (content and inspect-delay only), tcp-response and
+	// http-after-response rule lines, without the keyword. nil: not
+	// managed; read back as nil when the section has none.
+	TCPRequest        *[]string `json:"tcp_request,omitempty"`
+	TCPResponse       *[]string `json:"tcp_response,omitempty"`
+	HTTPAfterResponse *[]string `json:"http_after_response,omitempty"`
 	// HTTPCheck is `option httpchk METHOD URI`. nil: not managed.
 	HTTPCheck *HTTPCheck `json:"http_check,omitempty"`
 	// StickTable nil: the section has none.

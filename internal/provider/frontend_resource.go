@@ -2,6 +2,7 @@ package provider
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"strings"
 
@@ -15,7 +16,6 @@ import (
 	"github.com/hashicorp/terraform-plugin-framework/resource/schema/booldefault"
 	"github.com/hashicorp/terraform-plugin-framework/resource/schema/listdefault"
 	"github.com/hashicorp/terraform-plugin-framework/resource/schema/planmodifier"
-	"github.com/hashicorp/terraform-plugin-framework/resource/schema/stringdefault"
 	"github.com/hashicorp/terraform-plugin-framework/resource/schema/stringplanmodifier"
 	"github.com/hashicorp/terraform-plugin-framework/schema/validator"
 	"github.com/hashicorp/terraform-plugin-framework/types"
@@ -58,7 +58,8 @@ var frontendKind = kind[frontendModel, api.Frontend]{
 			prior = &frontendModel{}
 		}
 		m := frontendFromAPI(got, *prior)
-		m.TCPRequest = tcpRequestState(imported, prior.TCPRequest, got.TCPRequest)
+		m.TCPRequest = tcpRequestKind.state(grammar.SectionFrontend, imported, prior.TCPRequest, got.TCPRequest)
+		m.HTTPAfterResponse = httpAfterResponseKind.state(grammar.SectionFrontend, imported, prior.HTTPAfterResponse, got.HTTPAfterResponse)
 		m.ExtraLines = extraLinesState(imported, prior.ExtraLines != nil, got.ExtraLines)
 		return m, nil
 	},
@@ -82,6 +83,8 @@ type frontendModel struct {
 	DefaultBackend types.String      `tfsdk:"default_backend"`
 	SharedBinds    types.Bool        `tfsdk:"shared_binds"`
 	TCPRequest     []types.String    `tfsdk:"tcp_request"` // nil: not managed
+	// HTTPAfterResponse nil: not managed.
+	HTTPAfterResponse []types.String `tfsdk:"http_after_response"`
 
 	// Traffic policies (issue 12).
 	StickTable *stickTableModel `tfsdk:"stick_table"`
@@ -135,12 +138,12 @@ func frontendSchema() schema.Schema {
 			},
 			"mode": schema.StringAttribute{
 				MarkdownDescription: "Proxy mode: " + quotedList(backendModes) + ". " +
-					"In `tcp` mode, `http_request`, `forwardfor` and `httplog`, which HAProxy ignores there with only a warning, are refused at plan time. " +
-					"Defaults to `" + defaultMode + "`.",
-				Optional:   true,
-				Computed:   true,
-				Default:    stringdefault.StaticString(defaultMode),
-				Validators: []validator.String{stringvalidator.OneOf(backendModes...)},
+					"In `tcp` mode, `http_request`, `http_response`, `http_after_response`, `forwardfor` and `httplog`, which HAProxy ignores there with only a warning, are refused at plan time. " +
+					inheritedDescription("mode", defaultMode, "the mode of the `defaults` section, else HAProxy's own default, `tcp`"),
+				Optional:      true,
+				Computed:      true,
+				Validators:    []validator.String{stringvalidator.OneOf(backendModes...)},
+				PlanModifiers: []planmodifier.String{inheritedOrDefault(defaultMode)},
 			},
 			"maxconn": schema.Int64Attribute{
 				MarkdownDescription: "Most concurrent connections the frontend accepts (`maxconn`), from 1 to 1000000. " +
@@ -176,8 +179,9 @@ func frontendSchema() schema.Schema {
 					Attributes: map[string]schema.Attribute{
 						"address": schema.StringAttribute{
 							MarkdownDescription: "Address to listen on: `*` for every address, or " + addressValidator().description +
-								". It is required and has no default.",
-							Required:   true,
+								". Defaults to none, `bind :PORT`, which also listens on every address: it is how many hand-written files say it, " +
+								"and an imported `bind :80` reads back as null while `bind *:80` reads back as `*`, so neither plans a change.",
+							Optional:   true,
 							Validators: []validator.String{bindAddressValidator()},
 						},
 						"port": schema.Int64Attribute{
@@ -220,8 +224,9 @@ func frontendSchema() schema.Schema {
 				Default:     emptyStrings,
 				Validators:  []validator.List{ruleListValidator("each element is an ACL line", normalizeACL)},
 			},
-			"tcp_request": tcpRequestAttribute(),
-			"extra_lines": extraLinesAttribute(grammar.SectionFrontend),
+			"tcp_request":         tcpRequestKind.attribute(grammar.SectionFrontend),
+			"http_after_response": httpAfterResponseKind.attribute(grammar.SectionFrontend),
+			"extra_lines":         extraLinesAttribute(grammar.SectionFrontend),
 			"http_request": schema.ListAttribute{
 				MarkdownDescription: "`http-request` rules in order, each a line without the keyword, as in " +
 					"`auth realm Members unless { http_auth(mycredentials) }`, or `redirect scheme https code 301 unless { ssl_fc }` " +
@@ -324,6 +329,28 @@ func condTestValidator() stringCheck {
 	}
 }
 
+var _ resource.ResourceWithModifyPlan = (*frontendResource)(nil)
+
+// ModifyPlan refuses http-only settings on an adopted frontend that
+// inherits tcp mode (see validateInheritedMode); ValidateConfig cannot, as
+// only the machine knows the inherited mode.
+func (r *frontendResource) ModifyPlan(ctx context.Context, req resource.ModifyPlanRequest, resp *resource.ModifyPlanResponse) {
+	if req.State.Raw.IsNull() || req.Plan.Raw.IsNull() {
+		return
+	}
+	var name types.String
+	resp.Diagnostics.Append(req.Plan.GetAttribute(ctx, path.Root("name"), &name)...)
+	validateInheritedMode(ctx, req.Config, req.Plan, &resp.Diagnostics, "frontend", name.ValueString(), frontendHTTPOnly,
+		func() (string, error) {
+			if r.machine == nil {
+				return "", errors.New("not configured") // the apply reports it
+			}
+			var got api.Frontend
+			err := r.machine.Call(ctx, api.MethodFrontendGet, api.FrontendRef{Name: name.ValueString()}, &got)
+			return got.InheritedMode, err
+		})
+}
+
 func (r *frontendResource) ValidateConfig(ctx context.Context, req resource.ValidateConfigRequest, resp *resource.ValidateConfigResponse) {
 	validateBindTLS(ctx, req, resp)
 	validateTCPMode(ctx, req.Config, &resp.Diagnostics, "frontend", frontendHTTPOnly)
@@ -350,21 +377,22 @@ func (r *frontendResource) ValidateConfig(ctx context.Context, req resource.Vali
 
 func frontendToAPI(m frontendModel) api.Frontend {
 	f := api.Frontend{
-		Name:           m.Name.ValueString(),
-		Mode:           m.Mode.ValueString(),
-		Maxconn:        m.Maxconn.ValueInt64Pointer(),
-		Forwardfor:     m.Forwardfor.ValueBool(),
-		Httplog:        m.Httplog.ValueBool(),
-		DefaultBackend: m.DefaultBackend.ValueString(),
-		SharedBinds:    m.SharedBinds.ValueBool(),
-		Binds:          []api.Bind{},
-		ACLs:           strs(m.ACLs),
-		HTTPRequest:    strs(m.HTTPRequest),
-		HTTPResponse:   strs(m.HTTPResponse),
-		UseBackends:    []api.UseBackend{},
-		TCPRequest:     tcpRequestToAPI(m.TCPRequest),
-		StickTable:     stickTableToAPI(m.StickTable),
-		ExtraLines:     extraLinesToAPI(m.ExtraLines),
+		Name:              m.Name.ValueString(),
+		Mode:              m.Mode.ValueString(),
+		Maxconn:           m.Maxconn.ValueInt64Pointer(),
+		Forwardfor:        m.Forwardfor.ValueBool(),
+		Httplog:           m.Httplog.ValueBool(),
+		DefaultBackend:    m.DefaultBackend.ValueString(),
+		SharedBinds:       m.SharedBinds.ValueBool(),
+		Binds:             []api.Bind{},
+		ACLs:              strs(m.ACLs),
+		HTTPRequest:       strs(m.HTTPRequest),
+		HTTPResponse:      strs(m.HTTPResponse),
+		UseBackends:       []api.UseBackend{},
+		TCPRequest:        rulesToAPI(m.TCPRequest),
+		HTTPAfterResponse: rulesToAPI(m.HTTPAfterResponse),
+		StickTable:        stickTableToAPI(m.StickTable),
+		ExtraLines:        extraLinesToAPI(m.ExtraLines),
 	}
 	for _, b := range m.Binds {
 		f.Binds = append(f.Binds, api.Bind{
@@ -406,7 +434,7 @@ func frontendFromAPI(f api.Frontend, prior frontendModel) frontendModel {
 	}
 	for _, b := range f.Binds {
 		m.Binds = append(m.Binds, bindModel{
-			Address:        types.StringValue(b.Address),
+			Address:        stringOrNull(b.Address),
 			Port:           types.Int64PointerValue(b.Port),
 			Namespace:      stringOrNull(b.Namespace),
 			SSLCertificate: stringOrNull(b.SSLCertificate),
