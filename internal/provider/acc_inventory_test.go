@@ -13,6 +13,7 @@ import (
 	"github.com/hashicorp/terraform-plugin-testing/helper/acctest"
 	"github.com/hashicorp/terraform-plugin-testing/helper/resource"
 	"github.com/hashicorp/terraform-plugin-testing/knownvalue"
+	"github.com/hashicorp/terraform-plugin-testing/plancheck"
 	"github.com/hashicorp/terraform-plugin-testing/statecheck"
 	"github.com/hashicorp/terraform-plugin-testing/terraform"
 	"github.com/hashicorp/terraform-plugin-testing/tfjsonpath"
@@ -301,4 +302,46 @@ output "import_blocks" {
 	if !strings.Contains(string(outputs["import_blocks"]), block) {
 		t.Errorf("import_blocks output lacks %s:\n%s", block, outputs["import_blocks"])
 	}
+}
+
+// TestAccInventory_serviceImportIsStrict: the unit the inventory reports as
+// unsupported is refused by switchyard_service's import with the same
+// reason, and the one it lists imports.
+func TestAccInventory_serviceImportIsStrict(t *testing.T) {
+	m := testMachine(t)
+	h := inventoryByHand(t, m)
+	svc := func(name string) string {
+		return fmt.Sprintf(`
+import {
+  to = switchyard_service.adopted
+  id = %[1]q
+}
+
+resource "switchyard_service" "adopted" {
+  name        = %[1]q
+  description = "inventory test"
+  exec_start  = ["/bin/sleep", "1000"]
+  enabled     = false
+  running     = false
+}
+`, name)
+	}
+
+	resource.Test(t, resource.TestCase{
+		ProtoV6ProviderFactories: testAccProtoV6ProviderFactories,
+		Steps: []resource.TestStep{
+			{
+				Config:      providerBlock(m, "") + svc(h.handUnit),
+				PlanOnly:    true,
+				ExpectError: regexp.MustCompile(words(fmt.Sprintf(`service "%s" cannot be imported: /etc/systemd/system/%s.service: line`, h.handUnit, h.handUnit))),
+			},
+			{
+				Config:   providerBlock(m, "") + svc(h.goodUnit),
+				PlanOnly: true,
+				ConfigPlanChecks: resource.ConfigPlanChecks{PreApply: []plancheck.PlanCheck{
+					plancheck.ExpectResourceAction("switchyard_service.adopted", plancheck.ResourceActionNoop),
+				}},
+			},
+		},
+	})
 }

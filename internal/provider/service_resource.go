@@ -49,8 +49,11 @@ func NewServiceResource() resource.Resource {
 var serviceKind = kind[serviceModel, api.Service]{
 	title: "Service", noun: "service",
 	typeName: "_service", schema: serviceSchema,
-	id:        func(m serviceModel) string { return m.Name.ValueString() },
-	ref:       func(m serviceModel) any { return api.ServiceRef{Name: m.Name.ValueString()} },
+	id:  func(m serviceModel) string { return m.Name.ValueString() },
+	ref: func(m serviceModel) any { return api.ServiceRef{Name: m.Name.ValueString()} },
+	// Import is strict: a unit with lines the resource does not model is
+	// refused rather than adopted and rewritten (systemd.Importable).
+	importRef: func(m serviceModel) any { return api.ServiceRef{Name: m.Name.ValueString(), Import: true} },
 	getMethod: api.MethodServiceGet, createMethod: api.MethodServiceApply,
 	updateMethod: api.MethodServiceApply, deleteMethod: api.MethodServiceDelete,
 	toWire: func(_ context.Context, w write[serviceModel]) (any, diag.Diagnostics, error) {
