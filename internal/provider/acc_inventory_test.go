@@ -336,11 +336,13 @@ resource "switchyard_service" "adopted" {
 				ExpectError: regexp.MustCompile(words(fmt.Sprintf(`service "%s" cannot be imported: /etc/systemd/system/%s.service: line`, h.handUnit, h.handUnit))),
 			},
 			{
-				Config:   providerBlock(m, "") + svc(h.goodUnit),
-				PlanOnly: true,
-				ConfigPlanChecks: resource.ConfigPlanChecks{PreApply: []plancheck.PlanCheck{
-					plancheck.ExpectResourceAction("switchyard_service.adopted", plancheck.ResourceActionNoop),
-				}},
+				Config: providerBlock(m, "") + svc(h.goodUnit),
+				ConfigPlanChecks: resource.ConfigPlanChecks{
+					PreApply: []plancheck.PlanCheck{
+						plancheck.ExpectResourceAction("switchyard_service.adopted", plancheck.ResourceActionNoop),
+					},
+					PostApplyPostRefresh: []plancheck.PlanCheck{plancheck.ExpectEmptyPlan()},
+				},
 			},
 		},
 	})
