@@ -83,8 +83,7 @@ func inventoryConfig(p parser.Parser, inv *api.Inventory) error {
 			*lists[s.kind] = append(*lists[s.kind], name)
 			for _, line := range unprocessedLines(p, s.section, name) {
 				inv.Unsupported = append(inv.Unsupported, api.InventoryItem{Kind: s.kind + "_line", Name: name + ": " + line,
-					Reason: fmt.Sprintf("client-native does not parse this line, so no attribute of switchyard_%s models it; "+
-						"import would drop it. Move it into the resource's extra_lines", s.kind)})
+					Reason: lineReason(s.kind, line)})
 			}
 		}
 	}
@@ -99,6 +98,22 @@ func inventoryConfig(p parser.Parser, inv *api.Inventory) error {
 		}
 	}
 	return nil
+}
+
+// lineReason says why a line client-native does not parse is reported:
+// no attribute models it, so an imported resource neither shows nor
+// manages it (it stays in the file as written); and whether the
+// resource's extra_lines could own it instead.
+func lineReason(kind, line string) string {
+	why := fmt.Sprintf("client-native does not parse this line, so no attribute of switchyard_%s models it and Terraform would not manage it", kind)
+	switch kind {
+	case grammar.SectionBackend, grammar.SectionFrontend:
+		if err := grammar.ExtraLine(kind, line); err != nil {
+			return why + "; extra_lines cannot own it either: " + err.Error()
+		}
+		return why + "; to manage it, move it into the resource's extra_lines"
+	}
+	return why + "; switchyard_" + kind + " has no extra_lines"
 }
 
 // sectionNames returns the sorted names of sections of type s; none is an

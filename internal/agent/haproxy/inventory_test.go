@@ -102,6 +102,9 @@ cache small
 		if it.Reason == "" {
 			t.Errorf("%s %s has no reason", it.Kind, it.Name)
 		}
+		if it.Kind == "frontend_line" && !strings.Contains(it.Reason, "move it into the resource's extra_lines") {
+			t.Errorf("the unparsed frontend line's reason does not point at extra_lines: %s", it.Reason)
+		}
 	}
 	slices.Sort(got)
 	want := []string{"frontend_line web: frobnicate yes", "listen stats", "resolvers dns"}

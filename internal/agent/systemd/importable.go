@@ -50,6 +50,25 @@ func Importable(data []byte) error {
 	return fmt.Errorf("the unit differs from what switchyard_service would write")
 }
 
+// CheckImportable applies Importable to the unit of service name: nil when
+// switchyard_service can adopt it, CodeInvalid naming the file and the
+// first line it cannot represent otherwise (CodeNotFound without a file).
+func (v *Services) CheckImportable(name string) error {
+	data, err := os.ReadFile(v.unitPath(name))
+	if errors.Is(err, fs.ErrNotExist) {
+		return api.Errorf(api.CodeNotFound, "service %q does not exist (%s)", name, v.unitPath(name))
+	}
+	if err != nil {
+		return err
+	}
+	if err := Importable(data); err != nil {
+		return api.Errorf(api.CodeInvalid, "service %q cannot be imported: %s: %v. "+
+			"Importing it would drop what the resource does not model at the next apply; "+
+			"leave it unmanaged, or remove it and create it with switchyard_service", name, v.unitPath(name), err)
+	}
+	return nil
+}
+
 func at(lines []string, i int) string {
 	if i < len(lines) {
 		return lines[i]
@@ -85,6 +104,7 @@ func (v *Services) Inventory() (names []string, unsupported []api.InventoryItem,
 		if err != nil {
 			return nil, nil, err
 		}
+		// The same rule as CheckImportable, so a listed service imports.
 		if err := Importable(data); err != nil {
 			bad(fmt.Sprintf("%s: %v", filepath.Join(v.unitDir(), file), err))
 			continue

@@ -1,6 +1,7 @@
 package systemd
 
 import (
+	"errors"
 	"os"
 	"path/filepath"
 	"strings"
@@ -120,5 +121,37 @@ func TestServicesInventory(t *testing.T) {
 	}
 	if len(bad) != 1 || bad[0].Name != "hand" || bad[0].Kind != "service" || !strings.Contains(bad[0].Reason, "hand.service") {
 		t.Errorf("unsupported = %+v, want only service hand with its path", bad)
+	}
+}
+
+func TestCheckImportable(t *testing.T) {
+	dir := t.TempDir()
+	good, err := Render(api.Service{Description: "ok", ExecStart: []string{"/bin/true"}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(filepath.Join(dir, "good.service"), good, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	// A unit written by hand with a line the resource does not model.
+	if err := os.WriteFile(filepath.Join(dir, "hand.service"), []byte("[Service]\nExecStart=/bin/true\nLimitNOFILE=4096\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	// One written by hand with only modelled and ordering lines.
+	if err := os.WriteFile(filepath.Join(dir, "byhand.service"), []byte("[Unit]\nAfter=network.target\n[Service]\nExecStart=/bin/true\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	v := &Services{UnitDir: dir}
+	for _, name := range []string{"good", "byhand"} {
+		if err := v.CheckImportable(name); err != nil {
+			t.Errorf("%s: %v", name, err)
+		}
+	}
+	err = v.CheckImportable("hand")
+	if !errors.Is(err, api.ErrInvalid) || !strings.Contains(err.Error(), "cannot be imported") || !strings.Contains(err.Error(), "hand.service") {
+		t.Errorf("hand: got %v, want CodeInvalid naming the file", err)
+	}
+	if err := v.CheckImportable("none"); !errors.Is(err, api.ErrNotFound) {
+		t.Errorf("none: got %v, want CodeNotFound", err)
 	}
 }

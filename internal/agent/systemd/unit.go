@@ -117,7 +117,7 @@ func handWrittenImportable(data []byte, s api.Service) error {
 		if keptOption(o) || modelled(o, s) {
 			continue
 		}
-		return fmt.Errorf("[%s] %s=%s: switchyard_service does not model it, so the next apply would lose it", o.Section, o.Name, o.Value)
+		return fmt.Errorf("line %q in [%s]: switchyard_service does not model it, so the next apply would lose it", o.Name+"="+o.Value, o.Section)
 	}
 	return nil
 }
