@@ -37,7 +37,6 @@ func keepStyle(orig, before, after string) (out string, notes []string) {
 
 	var res []string
 	res = append(res, o.pre...)
-	emitted := map[string]bool{}
 	// A new section goes after the file's last section of its kind (the
 	// file's own grouping; client-native sorts some kinds by name), or,
 	// when the file has none of its kind, after the section canonical
@@ -79,7 +78,6 @@ func keepStyle(orig, before, after string) (out string, notes []string) {
 			res = append(res, prefix...)
 			res = append(res, s.header)
 			res = append(res, s.body...)
-			emitted[s.key] = true
 		}
 	}
 	emitNew(leading)
