@@ -145,8 +145,13 @@ func serviceSchema() schema.Schema {
 				Optional:            true, Computed: true,
 				Default: mapdefault.StaticValue(types.MapValueMust(types.StringType, map[string]attr.Value{})),
 			},
-			"user": optString("User the program runs as (`User=`). Defaults to a dynamic user allocated when the service starts (`DynamicUser=yes`). "+
-				"A unit written by hand with neither `User=` nor `DynamicUser=yes` runs as root, and reads (and imports) as `root`.", unitNameValidator()),
+			"user": schema.StringAttribute{
+				MarkdownDescription: "User the program runs as (`User=`). Left out, a service Switchyard creates runs as a dynamic user allocated when it starts (`DynamicUser=yes`). " +
+					"A unit written by hand with neither `User=` nor `DynamicUser=yes` runs as root and reads (and imports) as `root`; left out on such an imported unit, " +
+					"it stays `root`, so importing it plans no rewrite. Defaults to a dynamic user on create and to what the unit has on import.",
+				Optional: true, Computed: true, Validators: []validator.String{unitNameValidator()},
+				PlanModifiers: []planmodifier.String{inheritedOrNull{}},
+			},
 			"namespace": optString("Name of a `switchyard_namespace` to run the service in (`NetworkNamespacePath=/run/netns/<name>`); the unit requires and starts after the namespace's unit. "+
 				"Reference the namespace resource's `name` so it is created first. Defaults to the machine's own network.", unitWordValidator("namespace")),
 			"private_network": optBool("Whether the service gets a fresh network namespace of its own with only loopback (`PrivateNetwork=yes`). Defaults to `false`.", false),
@@ -305,4 +310,26 @@ func serviceFromAPI(s api.Service, readiness types.Int64) serviceModel {
 		m.Environment[k] = types.StringValue(v)
 	}
 	return m
+}
+
+// inheritedOrNull plans a left-out attribute as null (the resource's own
+// default, such as a dynamic user) on an object Switchyard creates, and as
+// what the machine has on an imported one, like inheritedOrDefault for an
+// attribute whose default is the absence of a line.
+type inheritedOrNull struct{}
+
+func (inheritedOrNull) Description(context.Context) string {
+	return "left out: null on an object Switchyard creates, what the machine has on an imported one"
+}
+
+func (m inheritedOrNull) MarkdownDescription(ctx context.Context) string { return m.Description(ctx) }
+
+func (inheritedOrNull) PlanModifyString(ctx context.Context, req planmodifier.StringRequest, resp *planmodifier.StringResponse) {
+	if !req.ConfigValue.IsNull() {
+		return
+	}
+	creating := req.State.Raw.IsNull()
+	adopted, diags := isAdopted(ctx, req.Private)
+	resp.Diagnostics.Append(diags...)
+	resp.PlanValue = inheritedPlan(types.StringNull(), req.StateValue, creating, adopted, !creating)
 }
