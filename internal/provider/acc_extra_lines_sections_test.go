@@ -219,6 +219,9 @@ resource "switchyard_cache" "c" {
 `, name, lines)
 	}
 	good := config(hclList(owned...))
+	// The same lines in the file's order: from the third step on, what the
+	// state holds, so that only drift can make a plan.
+	fileOrder := config(hclList("max-secondary-entries 4", "process-vary on"))
 
 	resource.Test(t, resource.TestCase{
 		ProtoV6ProviderFactories: testAccProtoV6ProviderFactories,
@@ -241,10 +244,9 @@ resource "switchyard_cache" "c" {
 			},
 			{
 				// The import reads them back in the file's order.
-				ResourceName:                         addr,
-				ImportState:                          true,
-				ImportStateId:                        name,
-				ImportStateVerifyIdentifierAttribute: "name",
+				ResourceName:  addr,
+				ImportState:   true,
+				ImportStateId: name,
 				ImportStateCheck: func(states []*terraform.InstanceState) error {
 					if len(states) != 1 {
 						return fmt.Errorf("%d imported states, want 1", len(states))
@@ -258,13 +260,13 @@ resource "switchyard_cache" "c" {
 			},
 			{
 				// In that order, an import verifies exactly.
-				Config: config(hclList("max-secondary-entries 4", "process-vary on")),
+				Config: fileOrder,
 				ConfigPlanChecks: resource.ConfigPlanChecks{
 					PreApply: []plancheck.PlanCheck{plancheck.ExpectResourceAction(addr, plancheck.ResourceActionUpdate)},
 				},
 			},
 			{
-				Config:            config(hclList("max-secondary-entries 4", "process-vary on")),
+				Config:            fileOrder,
 				ResourceName:      addr,
 				ImportState:       true,
 				ImportStateId:     name,
@@ -273,7 +275,7 @@ resource "switchyard_cache" "c" {
 			{
 				// A hand edit is drift.
 				PreConfig:          func() { replaceLineInSection(t, m, header, "max-secondary-entries 4", "max-secondary-entries 5") },
-				Config:             good,
+				Config:             fileOrder,
 				PlanOnly:           true,
 				ExpectNonEmptyPlan: true,
 				ConfigPlanChecks: resource.ConfigPlanChecks{
@@ -281,7 +283,7 @@ resource "switchyard_cache" "c" {
 				},
 			},
 			{
-				Config: good,
+				Config: fileOrder,
 				ConfigPlanChecks: resource.ConfigPlanChecks{
 					PreApply:             []plancheck.PlanCheck{plancheck.ExpectResourceAction(addr, plancheck.ResourceActionUpdate)},
 					PostApplyPostRefresh: []plancheck.PlanCheck{plancheck.ExpectEmptyPlan()},
@@ -303,7 +305,7 @@ resource "switchyard_cache" "c" {
 			},
 			{
 				// Nothing changed, and the machine serves.
-				Config: good,
+				Config: fileOrder,
 				ConfigPlanChecks: resource.ConfigPlanChecks{
 					PreApply: []plancheck.PlanCheck{plancheck.ExpectEmptyPlan()},
 				},
