@@ -203,7 +203,7 @@ resource "switchyard_haproxy" "this" {
 
 func TestAccExtraLines_cache(t *testing.T) {
 	m := testMachine(t)
-	name := acctest.RandomWithPrefix("acc-cache-extra")
+	name := acctest.RandomWithPrefix("acc-cx") // HAProxy truncates cache names at 32 characters
 	addr := "switchyard_cache.c"
 	header := "cache " + name
 	// Not in the order client-native writes them: the state keeps the
