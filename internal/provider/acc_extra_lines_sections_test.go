@@ -333,3 +333,40 @@ resource "switchyard_cache" "c" {
 		},
 	})
 }
+
+// A userlist has the attribute but takes no line: refused at plan time,
+// saying why; an empty list applies and imports as the userlist it is.
+func TestAccExtraLines_userlist(t *testing.T) {
+	m := testMachine(t)
+	name := acctest.RandomWithPrefix("acc-ul-extra")
+	config := func(lines string) string {
+		return providerBlock(m, "") + fmt.Sprintf(`
+resource "switchyard_userlist" "u" {
+  name        = %q
+  users       = [{ name = "john", password_hash = "$6$saltsalt$0123456789abcdef" }]
+  extra_lines = %s
+}
+`, name, lines)
+	}
+	resource.Test(t, resource.TestCase{
+		ProtoV6ProviderFactories: testAccProtoV6ProviderFactories,
+		Steps: []resource.TestStep{
+			{
+				Config:   config(hclList("group admins")),
+				PlanOnly: true,
+				ExpectError: regexp.MustCompile(`(?s)switchyard_userlist\.u.*` +
+					words("extra_lines[0]: \"group admins\": a userlist takes no extra lines")),
+			},
+			{
+				Config: config("[]"),
+				ConfigPlanChecks: resource.ConfigPlanChecks{
+					PostApplyPostRefresh: []plancheck.PlanCheck{plancheck.ExpectEmptyPlan()},
+				},
+				Check: resource.ComposeAggregateTestCheckFunc(
+					testCheckConfigHas(m, "userlist "+name, "user john password $6$saltsalt$0123456789abcdef"),
+					testCheckServing(m),
+				),
+			},
+		},
+	})
+}
