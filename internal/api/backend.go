@@ -38,6 +38,13 @@ type Backend struct {
 	HTTPRequest *[]string `json:"http_request,omitempty"`
 	// HTTPResponse is the same for http-response rules.
 	HTTPResponse *[]string `json:"http_response,omitempty"`
+	// TCPRequest, TCPResponse and HTTPAfterResponse are the section's
+	// tcp-request (content and inspect-delay only), tcp-response and
+	// http-after-response rule lines, without the keyword. nil: not
+	// managed; read back as nil when the section has none.
+	TCPRequest        *[]string `json:"tcp_request,omitempty"`
+	TCPResponse       *[]string `json:"tcp_response,omitempty"`
+	HTTPAfterResponse *[]string `json:"http_after_response,omitempty"`
 	// HTTPCheck is `option httpchk METHOD URI`. nil: not managed.
 	HTTPCheck *HTTPCheck `json:"http_check,omitempty"`
 	// StickTable nil: the section has none.

@@ -53,6 +53,8 @@ type Frontend struct {
 	// `inspect-delay 5s`). nil: not managed (left as they are); read back
 	// as nil when the section has none.
 	TCPRequest *[]string `json:"tcp_request,omitempty"`
+	// HTTPAfterResponse is the same for http-after-response rules.
+	HTTPAfterResponse *[]string `json:"http_after_response,omitempty"`
 	// ExtraLines are whole configuration lines the frontend owns beyond
 	// its typed attributes (grammar.ExtraLine). nil: not managed; read
 	// back as nil when the section has none.

@@ -30,13 +30,14 @@ var firstClass = map[string]map[string]string{
 		"option httpchk": "http_check", "stick-table": "stick_table",
 		"retries": "retries", "retry-on": "retry_on", "option redispatch": "redispatch",
 		"timeout server": "timeout_server", "timeout connect": "timeout_connect", "timeout queue": "timeout_queue",
+		"tcp-request": "tcp_request", "tcp-response": "tcp_response", "http-after-response": "http_after_response",
 	},
 	SectionFrontend: {
 		"mode": "mode", "maxconn": "maxconn", "bind": "binds", "acl": "acls",
 		"http-request": "http_request", "http-response": "http_response",
 		"use_backend": "use_backend", "default_backend": "default_backend",
 		"option forwardfor": "forwardfor", "option httplog": "httplog",
-		"stick-table": "stick_table", "tcp-request": "tcp_request",
+		"stick-table": "stick_table", "tcp-request": "tcp_request", "http-after-response": "http_after_response",
 	},
 	// switchyard_haproxy's global_extra_lines and defaults_extra_lines.
 	SectionGlobal: {

@@ -13,6 +13,9 @@ func TestExtraLineBackend(t *testing.T) {
 		{"timeout tunnel 1h", ""}, // timeout, but not one the backend types
 		{"option httplog", ""},    // a frontend attribute, not a backend one
 		{"no option http-buffer-request", ""},
+		{"tcp-request content accept", "tcp_request attribute"},
+		{"tcp-response content accept", "tcp_response attribute"},
+		{"http-after-response del-header Server", "http_after_response attribute"},
 		{"", "must not be empty"},
 		{"   ", "must not be empty"},
 		{" http-reuse always", "starts or ends with spaces"},
@@ -51,6 +54,7 @@ func TestExtraLineFrontend(t *testing.T) {
 		{"default_backend b", "default_backend attribute"},
 		{"option forwardfor", "forwardfor attribute"},
 		{"tcp-request content accept", "tcp_request attribute"},
+		{"http-after-response set-header X-A b", "http_after_response attribute"},
 		{"maxconn 10", "maxconn attribute"},
 		{"listen x", `new "listen" section`},
 	})

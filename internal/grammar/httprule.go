@@ -14,10 +14,13 @@ import (
 const (
 	HTTPRequest  = "http-request"
 	HTTPResponse = "http-response"
+	// HTTPAfterResponse rules run after http-response ones, also on
+	// responses HAProxy generates itself (a deny, a redirect, a 401).
+	HTTPAfterResponse = "http-after-response"
 )
 
-// HTTPRule parses an http-request or http-response rule line (keyword is
-// HTTPRequest or HTTPResponse), given without its keyword, with the
+// HTTPRule parses an http-request, http-response or http-after-response
+// rule line (keyword is HTTPRequest, HTTPResponse or HTTPAfterResponse), given without its keyword, with the
 // configuration parser client-native writes haproxy.cfg with. It fails when
 // the parser does not know the action, or reads the line differently from
 // how it was written: the parser silently drops words it does not expect
@@ -42,6 +45,8 @@ func HTTPRule(keyword, line string) (types.Action, error) {
 		p = &http.Requests{}
 	case HTTPResponse:
 		p = &http.Responses{}
+	case HTTPAfterResponse:
+		p = &http.AfterResponses{}
 	default:
 		return nil, fmt.Errorf("%q is not an HTTP rule keyword", keyword)
 	}

@@ -1,10 +1,14 @@
 package provider
 
-// Acceptance tests of switchyard_cache (issue 12). The http-response rule
-// `cache-store` has no attribute on this branch yet (http_response rules
-// arrive with issue 11's branch), so the tests write it into the backend by
-// hand: a backend manages its http-request rules and keeps the section's
-// http-response rules as they are. The frontend binds port 8162.
+// Acceptance tests of switchyard_cache (issue 12). The caching backend
+// uses the cache through its own first-class rules (`http_request`
+// cache-use, `http_response` cache-store) and touches no header: whether a
+// response may be stored is the origin's word, as in production. The origin
+// is a second frontend on the same HAProxy (127.0.0.1:8163, in front of the
+// lab app) that says Cache-Control max-age=60, or no-store under /nostore,
+// since the lab app sends neither and HAProxy 2.6 stores only responses
+// with an explicit lifetime or a validator. The caching frontend binds port
+// 8162.
 
 import (
 	"fmt"
@@ -15,7 +19,6 @@ import (
 
 	"github.com/hashicorp/terraform-plugin-testing/helper/acctest"
 	"github.com/hashicorp/terraform-plugin-testing/helper/resource"
-	"github.com/hashicorp/terraform-plugin-testing/plancheck"
 	"github.com/hashicorp/terraform-plugin-testing/terraform"
 
 	"github.com/switchyard/terraform-provider-switchyard/internal/lab"
@@ -41,6 +44,15 @@ func cacheCheckServed(m lab.Machine, port int, path string, cached bool) resourc
 		if hdr1.Get("Age") != "" {
 			return fmt.Errorf("GET %s: the first answer already has Age %q: a cache from an earlier run?", url, hdr1.Get("Age"))
 		}
+		// The origin's word reached the client: the verdict is HAProxy
+		// honouring it, not a rule of the caching layer.
+		want := "max-age=60"
+		if strings.HasPrefix(path, "/nostore/") {
+			want = "no-store"
+		}
+		if hdr1.Get("Cache-Control") != want {
+			return fmt.Errorf("GET %s: Cache-Control %q, want the origin's %q", url, hdr1.Get("Cache-Control"), want)
+		}
 		if got := hdr2.Get("Age") != ""; got != cached {
 			return fmt.Errorf("GET %s: the second answer has Age %q (from the cache: %t), want from the cache: %t (Cache-Control %q)",
 				url, hdr2.Get("Age"), got, cached, hdr2.Get("Cache-Control"))
@@ -54,7 +66,7 @@ func TestAccCache_basic(t *testing.T) {
 	cache := acctest.RandomWithPrefix("acc-cache")
 	be := acctest.RandomWithPrefix("acc-cache")
 	fe := acctest.RandomWithPrefix("acc-cache")
-	const port = 8162
+	const port, originPort = 8162, 8163
 	run := acctest.RandString(6) // paths of their own: nothing cached by an earlier run
 	cacheBlock := func(extra string) string {
 		return fmt.Sprintf(`
@@ -66,15 +78,31 @@ resource "switchyard_cache" "static" {
 }
 `, cache, extra)
 	}
-	rest := fmt.Sprintf(`
-resource "switchyard_backend" "web" {
-  name         = %q
-  servers      = %s
-  http_request = [
-    "set-var(txn.nostore) bool(true) if { path_beg /nostore }",
-    "cache-use %s",
+	origin := fmt.Sprintf(`
+resource "switchyard_backend" "origin" {
+  name    = "%[4]s-origin"
+  servers = %[2]s
+}
+
+resource "switchyard_frontend" "origin" {
+  name            = "%[1]s-origin"
+  binds           = [{ address = "127.0.0.1", port = %[3]d }]
+  http_request    = ["set-var(txn.nostore) bool(true) if { path_beg /nostore }"]
+  http_response   = [
+    "set-header Cache-Control no-store if { var(txn.nostore) -m bool }",
+    "set-header Cache-Control max-age=60 unless { var(txn.nostore) -m bool }",
   ]
-  depends_on   = [switchyard_cache.static]
+  default_backend = switchyard_backend.origin.name
+}
+`, fe, labServers(8080), originPort, be)
+	web := func(responses string) string {
+		return fmt.Sprintf(`
+resource "switchyard_backend" "web" {
+  name          = %q
+  servers       = [{ name = "origin", address = "127.0.0.1", port = %d }]
+  http_request  = ["cache-use %s"]
+  http_response = %s
+  depends_on    = [switchyard_cache.static, switchyard_frontend.origin]
 }
 
 resource "switchyard_frontend" "web" {
@@ -82,13 +110,17 @@ resource "switchyard_frontend" "web" {
   binds           = [{ address = %q, port = %d }]
   default_backend = switchyard_backend.web.name
 }
-`, be, labServers(8080), cache, fe, m.Address, port)
+`, be, originPort, cache, responses, fe, m.Address, port)
+	}
+	rest := origin + web(fmt.Sprintf("[\"cache-store %s\"]", cache))
 	base := providerBlock(m, "")
 	config := base + cacheBlock("") + rest
+	useOnly := base + cacheBlock("") + origin + web("[]")
 	resource.Test(t, resource.TestCase{
 		ProtoV6ProviderFactories: testAccProtoV6ProviderFactories,
 		CheckDestroy: resource.ComposeAggregateTestCheckFunc(
-			feTestCheckFrontendGone(m, fe), testCheckBackendsGone(m, be), cacheCheckGone(m, cache)),
+			feTestCheckFrontendGone(m, fe), feTestCheckFrontendGone(m, fe+"-origin"),
+			testCheckBackendsGone(m, be, be+"-origin"), cacheCheckGone(m, cache)),
 		Steps: []resource.TestStep{
 			{
 				Config:      base + cacheBlock("max_object_size = 3000000") + rest,
@@ -96,7 +128,7 @@ resource "switchyard_frontend" "web" {
 				ExpectError: regexp.MustCompile(`(?s)switchyard_cache\.static.*` + words("max_object_size 3000000 is more than half of total_max_size")),
 			},
 			{
-				Config: config,
+				Config: useOnly,
 				Check: resource.ComposeAggregateTestCheckFunc(
 					rlCheckConfigContains(m, fmt.Sprintf("\ncache %s\n  total-max-size 4\n  max-age 60\n", cache),
 						"http-request cache-use "+cache+"\n"),
@@ -105,26 +137,20 @@ resource "switchyard_frontend" "web" {
 				),
 			},
 			{
-				// cache-store by hand. The lab app sends neither
-				// Cache-Control nor a validator, and HAProxy 2.6 stores only
-				// responses with an explicit lifetime or a validator: the
-				// backend gives them one, and no-store on /nostore.
-				PreConfig: func() {
-					editSection(t, m, be, func(lines []string) ([]string, error) {
-						return append(lines,
-							"  http-response set-header Cache-Control max-age=60 unless { var(txn.nostore) -m bool }",
-							"  http-response set-header Cache-Control no-store if { var(txn.nostore) -m bool }",
-							"  http-response cache-store "+cache), nil
-					})
-				},
+				// The backend's http_response stores; the origin's
+				// no-store is honoured.
 				Config: config,
-				ConfigPlanChecks: resource.ConfigPlanChecks{
-					PreApply: []plancheck.PlanCheck{plancheck.ExpectEmptyPlan()},
-				},
 				Check: resource.ComposeAggregateTestCheckFunc(
+					rlCheckConfigContains(m, "http-response cache-store "+cache+"\n"),
 					cacheCheckServed(m, port, "/c/"+run+"/page", true),
 					cacheCheckServed(m, port, "/nostore/"+run+"/page", false),
 				),
+			},
+			{
+				ResourceName:      "switchyard_backend.web",
+				ImportState:       true,
+				ImportStateId:     be,
+				ImportStateVerify: true,
 			},
 			{
 				ResourceName:      "switchyard_cache.static",
@@ -150,9 +176,9 @@ resource "switchyard_frontend" "web" {
 			{
 				// Destroying the cache while the backend's rule uses it is
 				// refused, naming the rules; the cache stays.
-				Config: base + strings.Replace(rest, "  depends_on   = [switchyard_cache.static]\n", "", 1),
+				Config: base + strings.Replace(rest, "switchyard_cache.static, ", "", 1),
 				ExpectError: regexp.MustCompile(`(?s)` + words("Unable to Delete Cache") + `.*` +
-					words(fmt.Sprintf(`backend "%s" http-request 1, backend "%s" http-response 2`, be, be))),
+					words(fmt.Sprintf(`backend "%s" http-request 0, backend "%s" http-response 0`, be, be))),
 			},
 			{
 				Config: config,

@@ -172,7 +172,6 @@ func TestAccExtraLines_frontend(t *testing.T) {
 	fe := acctest.RandomWithPrefix("acc-extra-fe")
 	const port = 8193
 	addr := "switchyard_frontend.web"
-	url := feFrontendURL(m, port, "/")
 	config := func(lines string) string {
 		return providerBlock(m, "") + backendBlock("web", be, "", 8080) + fmt.Sprintf(`
 resource "switchyard_frontend" "web" {
@@ -183,16 +182,19 @@ resource "switchyard_frontend" "web" {
 }
 `, fe, m.Address, port, lines)
 	}
-	// The owned line's effect is visible on the wire: HAProxy adds the
-	// header to every answer.
-	header := func(want string) resource.TestCheckFunc {
+	// The owned line's effect is visible on the wire: with monitor-uri,
+	// HAProxy answers that path itself ("Service ready") instead of the
+	// backend. (http-after-response, which this test used before, is an
+	// attribute now.)
+	monitor := feFrontendURL(m, port, "/swx-extra-monitor")
+	answered := func(byHAProxy bool) resource.TestCheckFunc {
 		return func(*terraform.State) error {
-			status, body, hdr, err := feFetch(url, "", "")
+			status, body, _, err := feFetch(monitor, "", "")
 			if err != nil {
 				return err
 			}
-			if status != http.StatusOK || hdr.Get("X-Switchyard-Extra") != want {
-				return fmt.Errorf("GET %s: %d, X-Switchyard-Extra %q, want 200 and %q (body %q)", url, status, hdr.Get("X-Switchyard-Extra"), want, body)
+			if status != http.StatusOK || strings.Contains(body, "Service ready") != byHAProxy {
+				return fmt.Errorf("GET %s: %d %q, want 200 answered by HAProxy itself: %v", monitor, status, body, byHAProxy)
 			}
 			return nil
 		}
@@ -203,8 +205,8 @@ resource "switchyard_frontend" "web" {
 		CheckDestroy:             feTestCheckFrontendGone(m, fe),
 		Steps: []resource.TestStep{
 			{
-				Config: config(hclList("http-after-response set-header X-Switchyard-Extra on", "timeout client 30s")),
-				Check:  header("on"),
+				Config: config(hclList("monitor-uri /swx-extra-monitor", "timeout client 30s")),
+				Check:  answered(true),
 			},
 			{
 				ResourceName:      addr,
@@ -218,13 +220,13 @@ resource "switchyard_frontend" "web" {
 				ExpectError: regexp.MustCompile(words("the frontend's binds attribute manages")),
 			},
 			{
-				Config: config(hclList("http-after-response frobnicate")),
+				Config: config(hclList("option frobnicate")),
 				ExpectError: regexp.MustCompile(`(?s)` + words("Unable to Update Frontend") + `.*` + regexp.QuoteMeta(fe) +
-					`.*` + words("http-after-response")),
+					`.*` + words("frobnicate")),
 			},
 			{
 				Config: config("[]"),
-				Check:  header(""),
+				Check:  answered(false),
 			},
 		},
 	})

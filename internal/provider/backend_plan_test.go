@@ -59,6 +59,9 @@ func TestReloadReasons(t *testing.T) {
 		"http_request taken":        {func(b *api.Backend) { b.HTTPRequest = &[]string{"deny"} }, []string{"http_request"}},
 		"http_response set":         {func(b *api.Backend) { b.HTTPResponse = &[]string{"del-header Server"} }, []string{"http_response"}},
 		"drain_timeout":             {func(b *api.Backend) { b.DrainTimeout = w(1000) }, nil},
+		"tcp_request set":           {func(b *api.Backend) { b.TCPRequest = &[]string{"inspect-delay 1000"} }, []string{"tcp_request"}},
+		"tcp_response set":          {func(b *api.Backend) { b.TCPResponse = &[]string{"content accept"} }, []string{"tcp_response"}},
+		"http_after_response set":   {func(b *api.Backend) { b.HTTPAfterResponse = &[]string{"del-header Server"} }, []string{"http_after_response"}},
 		"extra_lines set":           {func(b *api.Backend) { b.ExtraLines = &[]string{"http-reuse always"} }, []string{"extra_lines"}},
 	} {
 		t.Run(name, func(t *testing.T) {

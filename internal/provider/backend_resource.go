@@ -99,6 +99,10 @@ type backendModel struct {
 	HTTPRequest  types.List      `tfsdk:"http_request"`
 	HTTPResponse types.List      `tfsdk:"http_response"`
 	HTTPCheck    *httpCheckModel `tfsdk:"http_check"`
+	// Optional rule lists (rulekinds.go), nil: not managed.
+	TCPRequest        []types.String `tfsdk:"tcp_request"`
+	TCPResponse       []types.String `tfsdk:"tcp_response"`
+	HTTPAfterResponse []types.String `tfsdk:"http_after_response"`
 	// DrainTimeout is the agent's behaviour, not haproxy.cfg's: a read
 	// keeps the state's value, an import gets the default.
 	DrainTimeout types.String `tfsdk:"drain_timeout"`
@@ -308,6 +312,9 @@ func backendBaseSchema() schema.Schema {
 				Optional:    true,
 				Validators:  []validator.List{ruleListValidator("each element is an http-response rule", normalizeResponseRule)},
 			},
+			"tcp_request":         tcpRequestKind.attribute(grammar.SectionBackend),
+			"tcp_response":        tcpResponseKind.attribute(grammar.SectionBackend),
+			"http_after_response": httpAfterResponseKind.attribute(grammar.SectionBackend),
 			"http_check": schema.SingleNestedAttribute{
 				MarkdownDescription: "HTTP health check of the servers that have `check` (`option httpchk METHOD URI`). " +
 					"Removing the block stops managing it rather than removing it. " +
@@ -392,6 +399,9 @@ func managedBackend(prior *backendModel, live backendModel) backendModel {
 	live.ExtraLines = extraLinesState(false, prior.ExtraLines != nil, extraLinesToAPI(live.ExtraLines))
 	live.HTTPRequest = managedRules(prior.HTTPRequest, live.HTTPRequest, normalizeRequestRule)
 	live.HTTPResponse = managedRules(prior.HTTPResponse, live.HTTPResponse, normalizeResponseRule)
+	live.TCPRequest = tcpRequestKind.state(grammar.SectionBackend, false, prior.TCPRequest, rulesToAPI(live.TCPRequest))
+	live.TCPResponse = tcpResponseKind.state(grammar.SectionBackend, false, prior.TCPResponse, rulesToAPI(live.TCPResponse))
+	live.HTTPAfterResponse = httpAfterResponseKind.state(grammar.SectionBackend, false, prior.HTTPAfterResponse, rulesToAPI(live.HTTPAfterResponse))
 	if prior.HTTPCheck == nil {
 		live.HTTPCheck = nil
 	}
@@ -490,6 +500,9 @@ func backendToAPI(m backendModel) api.Backend {
 		lines := listStrings(m.HTTPResponse)
 		b.HTTPResponse = &lines
 	}
+	b.TCPRequest = rulesToAPI(m.TCPRequest)
+	b.TCPResponse = rulesToAPI(m.TCPResponse)
+	b.HTTPAfterResponse = rulesToAPI(m.HTTPAfterResponse)
 	if c := m.HTTPCheck; c != nil {
 		b.HTTPCheck = &api.HTTPCheck{Method: c.Method.ValueString(), URI: c.URI.ValueString()}
 	}
@@ -538,6 +551,10 @@ func backendFromAPI(b api.Backend) backendModel {
 	if b.HTTPResponse != nil {
 		m.HTTPResponse = stringList(*b.HTTPResponse)
 	}
+	// As imported: what the section has is managed, none is not managed.
+	m.TCPRequest = tcpRequestKind.state(grammar.SectionBackend, true, nil, b.TCPRequest)
+	m.TCPResponse = tcpResponseKind.state(grammar.SectionBackend, true, nil, b.TCPResponse)
+	m.HTTPAfterResponse = httpAfterResponseKind.state(grammar.SectionBackend, true, nil, b.HTTPAfterResponse)
 	if c := b.HTTPCheck; c != nil {
 		m.HTTPCheck = &httpCheckModel{Method: types.StringValue(c.Method), URI: types.StringValue(c.URI)}
 	}
@@ -608,6 +625,18 @@ func reloadReasons(from, to api.Backend) []string {
 	}
 	if !reflect.DeepEqual(from.HTTPResponse, to.HTTPResponse) {
 		out = append(out, "http_response")
+	}
+	for _, r := range []struct {
+		attr     string
+		from, to *[]string
+	}{
+		{tcpRequestKind.attr, from.TCPRequest, to.TCPRequest},
+		{tcpResponseKind.attr, from.TCPResponse, to.TCPResponse},
+		{httpAfterResponseKind.attr, from.HTTPAfterResponse, to.HTTPAfterResponse},
+	} {
+		if r.to != nil && !reflect.DeepEqual(r.from, r.to) {
+			out = append(out, r.attr)
+		}
 	}
 	if !reflect.DeepEqual(from.HTTPCheck, to.HTTPCheck) {
 		out = append(out, "http_check")

@@ -18,7 +18,7 @@ import (
 func extraLinesAttribute(section string) schema.ListAttribute {
 	examples := "`option http-keep-alive`, `http-reuse always` or `compression algo gzip`"
 	if section == grammar.SectionFrontend {
-		examples = "`option http-keep-alive`, `timeout client 30s` or `http-after-response set-header X-Served-By edge`"
+		examples = "`option http-keep-alive`, `timeout client 30s` or `monitor-uri /healthz`"
 	}
 	return schema.ListAttribute{
 		MarkdownDescription: "Extra configuration lines of the " + section + " that no attribute covers, each a whole line in HAProxy's " +

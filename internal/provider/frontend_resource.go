@@ -58,7 +58,8 @@ var frontendKind = kind[frontendModel, api.Frontend]{
 			prior = &frontendModel{}
 		}
 		m := frontendFromAPI(got, *prior)
-		m.TCPRequest = tcpRequestState(imported, prior.TCPRequest, got.TCPRequest)
+		m.TCPRequest = tcpRequestKind.state(grammar.SectionFrontend, imported, prior.TCPRequest, got.TCPRequest)
+		m.HTTPAfterResponse = httpAfterResponseKind.state(grammar.SectionFrontend, imported, prior.HTTPAfterResponse, got.HTTPAfterResponse)
 		m.ExtraLines = extraLinesState(imported, prior.ExtraLines != nil, got.ExtraLines)
 		return m, nil
 	},
@@ -82,6 +83,8 @@ type frontendModel struct {
 	DefaultBackend types.String      `tfsdk:"default_backend"`
 	SharedBinds    types.Bool        `tfsdk:"shared_binds"`
 	TCPRequest     []types.String    `tfsdk:"tcp_request"` // nil: not managed
+	// HTTPAfterResponse nil: not managed.
+	HTTPAfterResponse []types.String `tfsdk:"http_after_response"`
 
 	// Traffic policies (issue 12).
 	StickTable *stickTableModel `tfsdk:"stick_table"`
@@ -220,8 +223,9 @@ func frontendSchema() schema.Schema {
 				Default:     emptyStrings,
 				Validators:  []validator.List{ruleListValidator("each element is an ACL line", normalizeACL)},
 			},
-			"tcp_request": tcpRequestAttribute(),
-			"extra_lines": extraLinesAttribute(grammar.SectionFrontend),
+			"tcp_request":         tcpRequestKind.attribute(grammar.SectionFrontend),
+			"http_after_response": httpAfterResponseKind.attribute(grammar.SectionFrontend),
+			"extra_lines":         extraLinesAttribute(grammar.SectionFrontend),
 			"http_request": schema.ListAttribute{
 				MarkdownDescription: "`http-request` rules in order, each a line without the keyword, as in " +
 					"`auth realm Members unless { http_auth(mycredentials) }`, or `redirect scheme https code 301 unless { ssl_fc }` " +
@@ -350,21 +354,22 @@ func (r *frontendResource) ValidateConfig(ctx context.Context, req resource.Vali
 
 func frontendToAPI(m frontendModel) api.Frontend {
 	f := api.Frontend{
-		Name:           m.Name.ValueString(),
-		Mode:           m.Mode.ValueString(),
-		Maxconn:        m.Maxconn.ValueInt64Pointer(),
-		Forwardfor:     m.Forwardfor.ValueBool(),
-		Httplog:        m.Httplog.ValueBool(),
-		DefaultBackend: m.DefaultBackend.ValueString(),
-		SharedBinds:    m.SharedBinds.ValueBool(),
-		Binds:          []api.Bind{},
-		ACLs:           strs(m.ACLs),
-		HTTPRequest:    strs(m.HTTPRequest),
-		HTTPResponse:   strs(m.HTTPResponse),
-		UseBackends:    []api.UseBackend{},
-		TCPRequest:     tcpRequestToAPI(m.TCPRequest),
-		StickTable:     stickTableToAPI(m.StickTable),
-		ExtraLines:     extraLinesToAPI(m.ExtraLines),
+		Name:              m.Name.ValueString(),
+		Mode:              m.Mode.ValueString(),
+		Maxconn:           m.Maxconn.ValueInt64Pointer(),
+		Forwardfor:        m.Forwardfor.ValueBool(),
+		Httplog:           m.Httplog.ValueBool(),
+		DefaultBackend:    m.DefaultBackend.ValueString(),
+		SharedBinds:       m.SharedBinds.ValueBool(),
+		Binds:             []api.Bind{},
+		ACLs:              strs(m.ACLs),
+		HTTPRequest:       strs(m.HTTPRequest),
+		HTTPResponse:      strs(m.HTTPResponse),
+		UseBackends:       []api.UseBackend{},
+		TCPRequest:        rulesToAPI(m.TCPRequest),
+		HTTPAfterResponse: rulesToAPI(m.HTTPAfterResponse),
+		StickTable:        stickTableToAPI(m.StickTable),
+		ExtraLines:        extraLinesToAPI(m.ExtraLines),
 	}
 	for _, b := range m.Binds {
 		f.Binds = append(f.Binds, api.Bind{

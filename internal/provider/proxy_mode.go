@@ -22,8 +22,8 @@ type httpOnly struct {
 }
 
 var (
-	frontendHTTPOnly = httpOnly{lists: []string{"http_request", "http_response"}, bools: []string{"forwardfor", "httplog"}}
-	backendHTTPOnly  = httpOnly{lists: []string{"http_request", "http_response"}}
+	frontendHTTPOnly = httpOnly{lists: []string{"http_request", "http_response", "http_after_response"}, bools: []string{"forwardfor", "httplog"}}
+	backendHTTPOnly  = httpOnly{lists: []string{"http_request", "http_response", "http_after_response"}}
 )
 
 // validateTCPMode adds an error for each of h's attributes that config sets

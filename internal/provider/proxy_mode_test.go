@@ -41,6 +41,12 @@ func TestValidateTCPMode(t *testing.T) {
 		"tcp frontend, http_response": {frontend("tcp", func(m *frontendModel) {
 			m.HTTPResponse = []types.String{types.StringValue("set-header X a")}
 		}), false, []string{"http_response"}},
+		"tcp frontend, http_after_response": {frontend("tcp", func(m *frontendModel) {
+			m.HTTPAfterResponse = []types.String{types.StringValue("set-header X a")}
+		}), false, []string{"http_after_response"}},
+		"tcp frontend, tcp_request": {frontend("tcp", func(m *frontendModel) {
+			m.TCPRequest = []types.String{types.StringValue("content accept")}
+		}), false, nil},
 		"tcp frontend, empty rules": {frontend("tcp", func(m *frontendModel) { m.HTTPRequest = []types.String{} }), false, nil},
 		"tcp frontend, options": {frontend("tcp", func(m *frontendModel) {
 			m.Forwardfor, m.Httplog = types.BoolValue(true), types.BoolValue(true)
@@ -55,6 +61,13 @@ func TestValidateTCPMode(t *testing.T) {
 		"tcp backend, http_response": {backend("tcp", func(m *backendModel) {
 			m.HTTPResponse = stringList([]string{"set-header X a"})
 		}), true, []string{"http_response"}},
+		"tcp backend, http_after_response": {backend("tcp", func(m *backendModel) {
+			m.HTTPAfterResponse = []types.String{types.StringValue("set-header X a")}
+		}), true, []string{"http_after_response"}},
+		"tcp backend, tcp rules": {backend("tcp", func(m *backendModel) {
+			m.TCPRequest = []types.String{types.StringValue("content accept")}
+			m.TCPResponse = []types.String{types.StringValue("content accept")}
+		}), true, nil},
 		"http backend, http_request": {backend("http", func(m *backendModel) {
 			m.HTTPRequest = stringList([]string{"set-header X a"})
 		}), true, nil},

@@ -16,24 +16,25 @@ import (
 // What only HAProxy can judge (an unknown fetch, a missing backend or
 // userlist) is left to `haproxy -c` on the machine at apply time.
 
-// normalizeRequestRule returns an http-request rule line as HAProxy's
-// configuration parser writes it back (grammar.HTTPRule says when a line is
-// refused).
-func normalizeRequestRule(line string) (string, error) {
-	a, err := grammar.HTTPRule(grammar.HTTPRequest, line)
+// normalizeHTTPRule returns an HTTP rule line (keyword grammar.HTTPRequest,
+// HTTPResponse or HTTPAfterResponse) as HAProxy's configuration parser
+// writes it back (grammar.HTTPRule says when a line is refused).
+func normalizeHTTPRule(keyword, line string) (string, error) {
+	a, err := grammar.HTTPRule(keyword, line)
 	if err != nil {
 		return "", err
 	}
 	return a.String(), nil
 }
 
-// normalizeResponseRule is normalizeRequestRule for http-response rules.
+// normalizeRequestRule is normalizeHTTPRule for http-request rules.
+func normalizeRequestRule(line string) (string, error) {
+	return normalizeHTTPRule(grammar.HTTPRequest, line)
+}
+
+// normalizeResponseRule is normalizeHTTPRule for http-response rules.
 func normalizeResponseRule(line string) (string, error) {
-	a, err := grammar.HTTPRule(grammar.HTTPResponse, line)
-	if err != nil {
-		return "", err
-	}
-	return a.String(), nil
+	return normalizeHTTPRule(grammar.HTTPResponse, line)
 }
 
 // normalizeACL returns an ACL line (`name criterion [value…]`) with single

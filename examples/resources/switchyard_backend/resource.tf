@@ -33,3 +33,16 @@ resource "switchyard_backend" "shop" {
     { name = "standby", address = "10.0.1.7", port = 8080, backup = true },
   ]
 }
+
+# TLS passed through to a server that terminates it: wait up to 5 seconds
+# for the client's first bytes and refuse a connection that does not start
+# with a TLS ClientHello; drop a server answer that is not a ServerHello.
+resource "switchyard_backend" "tls_passthrough" {
+  name = "tls_passthrough"
+  mode = "tcp"
+
+  tcp_request  = ["inspect-delay 5s", "content reject unless { req.ssl_hello_type 1 }"]
+  tcp_response = ["inspect-delay 5s", "content reject unless { res.ssl_hello_type 2 }"]
+
+  servers = [{ name = "tls1", address = "127.0.0.1", port = 8443 }]
+}

@@ -25,6 +25,12 @@ resource "switchyard_frontend" "www" {
     "auth realm Members unless { http_auth(${switchyard_userlist.members.name}) }",
   ]
 
+  # After http-response rules, and also on HAProxy's own answers, such as
+  # the 401 of the auth rule above.
+  http_after_response = [
+    "set-header X-Content-Type-Options nosniff",
+  ]
+
   use_backend = [
     { backend = switchyard_backend.app3.name, cond = "if", cond_test = "is_app3" },
     { backend = switchyard_backend.deluxe.name, cond = "if", cond_test = "is_gold" },

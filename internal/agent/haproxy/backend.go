@@ -2,7 +2,6 @@ package haproxy
 
 import (
 	"context"
-	"fmt"
 	"slices"
 	"strings"
 
@@ -72,6 +71,10 @@ func (m *Manager) CreateBackend(ctx context.Context, b api.Backend) (api.Backend
 	if err != nil {
 		return api.Backend{}, err
 	}
+	optional, err := parseSectionRules(grammar.SectionBackend, b.TCPRequest, b.TCPResponse, b.HTTPAfterResponse)
+	if err != nil {
+		return api.Backend{}, api.Errorf(api.CodeInvalid, "%s: %v", label("backend", b.Name), err)
+	}
 	lbl := label("backend", b.Name)
 	create := func(cl configuration.Configuration, tx string) error {
 		model := &models.Backend{Name: b.Name}
@@ -88,10 +91,14 @@ func (m *Manager) CreateBackend(ctx context.Context, b api.Backend) (api.Backend
 				return err
 			}
 		}
-		if err := createRequestRules(cl, b.Name, requests, tx); err != nil {
+		// nil (not managed) writes nothing: a new section has no rules.
+		if err := httpRequestList.write(cl, parentBackend, b.Name, &requests, tx); err != nil {
 			return err
 		}
-		if err := createResponseRules(cl, parentBackend, b.Name, responses, tx); err != nil {
+		if err := httpResponseList.write(cl, parentBackend, b.Name, &responses, tx); err != nil {
+			return err
+		}
+		if err := optional.write(cl, parentBackend, b.Name, tx); err != nil {
 			return err
 		}
 		return writeExtraLines(cl, tx, parser.Backends, b.Name, b.ExtraLines)
@@ -122,6 +129,10 @@ func (m *Manager) UpdateBackend(ctx context.Context, b api.Backend) (api.Backend
 	if err != nil {
 		return api.Backend{}, err
 	}
+	optional, err := parseSectionRules(grammar.SectionBackend, b.TCPRequest, b.TCPResponse, b.HTTPAfterResponse)
+	if err != nil {
+		return api.Backend{}, api.Errorf(api.CodeInvalid, "%s: %v", label("backend", b.Name), err)
+	}
 	lbl := label("backend", b.Name)
 	update := func(mask bool) applyFunc {
 		return func(cl configuration.Configuration, tx string) error {
@@ -129,6 +140,12 @@ func (m *Manager) UpdateBackend(ctx context.Context, b api.Backend) (api.Backend
 				return err
 			}
 			if err := updateResponseRules(cl, tx, b, responses); err != nil {
+				return err
+			}
+			// Like http-response rules, HAProxy cannot change these at
+			// runtime: written in the masked transaction too, a change
+			// reloads.
+			if err := optional.write(cl, parentBackend, b.Name, tx); err != nil {
 				return err
 			}
 			// Written in the masked transaction too: HAProxy cannot
@@ -185,18 +202,7 @@ func updateBackend(cl configuration.Configuration, tx string, b api.Backend, req
 	if b.HTTPRequest == nil {
 		return nil // rules not managed: left as they are
 	}
-	// Rules are deleted from the front, since indexes shift after
-	// each delete, then written in the requested order.
-	_, reqs, err := cl.GetHTTPRequestRules(parentBackend, b.Name, tx)
-	if err != nil {
-		return err
-	}
-	for range reqs {
-		if err := cl.DeleteHTTPRequestRule(0, parentBackend, b.Name, tx, 0); err != nil {
-			return err
-		}
-	}
-	return createRequestRules(cl, b.Name, requests, tx)
+	return httpRequestList.write(cl, parentBackend, b.Name, &requests, tx)
 }
 
 // maskedServers are the server lines updateBackend writes for want over
@@ -290,24 +296,25 @@ func readBackend(cl configuration.Configuration, name, tx string) (api.Backend, 
 		return api.Backend{}, err
 	}
 	out := backendFromModels(b, servers)
-	_, reqs, err := cl.GetHTTPRequestRules(parentBackend, name, tx)
+	requests, err := httpRequestList.readLines(cl, parentBackend, name, tx)
 	if err != nil {
 		return api.Backend{}, err
 	}
-	lines := []string{}
-	for _, r := range reqs {
-		line, err := requestRuleLine(*r)
-		if err != nil {
-			return api.Backend{}, fmt.Errorf("http-request rule %d: %w", *r.Index, err)
-		}
-		lines = append(lines, line)
-	}
-	out.HTTPRequest = &lines
-	responses, err := readResponseRules(cl, parentBackend, name, tx)
+	out.HTTPRequest = &requests
+	responses, err := httpResponseList.readLines(cl, parentBackend, name, tx)
 	if err != nil {
 		return api.Backend{}, err
 	}
 	out.HTTPResponse = &responses
+	if out.TCPRequest, err = tcpRequestList.read(cl, parentBackend, name, tx); err != nil {
+		return api.Backend{}, err
+	}
+	if out.TCPResponse, err = tcpResponseList.read(cl, parentBackend, name, tx); err != nil {
+		return api.Backend{}, err
+	}
+	if out.HTTPAfterResponse, err = httpAfterResponseList.read(cl, parentBackend, name, tx); err != nil {
+		return api.Backend{}, err
+	}
 	out.ExtraLines, err = readExtraLines(cl, tx, parser.Backends, name)
 	if err != nil {
 		return api.Backend{}, err
@@ -322,10 +329,7 @@ func updateResponseRules(cl configuration.Configuration, tx string, b api.Backen
 	if b.HTTPResponse == nil {
 		return nil // not managed: left as they are
 	}
-	if err := clearResponseRules(cl, parentBackend, b.Name, tx); err != nil {
-		return err
-	}
-	return createResponseRules(cl, parentBackend, b.Name, rules, tx)
+	return httpResponseList.write(cl, parentBackend, b.Name, &rules, tx)
 }
 
 // backendResponseRules parses the http-response rules before anything is
@@ -334,7 +338,7 @@ func backendResponseRules(b api.Backend) ([]*models.HTTPResponseRule, error) {
 	if b.HTTPResponse == nil {
 		return nil, nil
 	}
-	rules, err := responseRuleModels(*b.HTTPResponse)
+	rules, err := httpResponseList.list(grammar.SectionBackend, *b.HTTPResponse)
 	if err != nil {
 		return nil, api.Errorf(api.CodeInvalid, "%s: %v", label("backend", b.Name), err)
 	}
@@ -371,24 +375,11 @@ func backendRequestRules(b api.Backend) ([]*models.HTTPRequestRule, error) {
 	if b.HTTPRequest == nil {
 		return nil, nil
 	}
-	var out []*models.HTTPRequestRule
-	for i, line := range *b.HTTPRequest {
-		r, err := requestRuleModel(line, int64(i))
-		if err != nil {
-			return nil, api.Errorf(api.CodeInvalid, "%s: %v", lbl, err)
-		}
-		out = append(out, r)
+	out, err := httpRequestList.list(grammar.SectionBackend, *b.HTTPRequest)
+	if err != nil {
+		return nil, api.Errorf(api.CodeInvalid, "%s: %v", lbl, err)
 	}
 	return out, nil
-}
-
-func createRequestRules(cl configuration.Configuration, name string, rules []*models.HTTPRequestRule, tx string) error {
-	for _, r := range rules {
-		if err := cl.CreateHTTPRequestRule(parentBackend, name, r, tx, 0); err != nil {
-			return err
-		}
-	}
-	return nil
 }
 
 // defaultsFor picks the `from` of a new proxy so that it follows the

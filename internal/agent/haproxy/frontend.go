@@ -121,7 +121,7 @@ type frontendParts struct {
 	requests  []*models.HTTPRequestRule
 	responses []*models.HTTPResponseRule
 	switches  []*models.BackendSwitchingRule
-	tcp       *[]*models.TCPRequestRule // nil: not managed
+	optional  sectionRules // tcp-request, http-after-response
 }
 
 func frontendChildren(f api.Frontend) (frontendParts, error) {
@@ -144,23 +144,16 @@ func frontendChildren(f api.Frontend) (frontendParts, error) {
 		}
 		p.acls = append(p.acls, a)
 	}
-	for i, line := range f.HTTPRequest {
-		r, err := requestRuleModel(line, int64(i))
-		if err != nil {
-			return p, invalid(err)
-		}
-		p.requests = append(p.requests, r)
-	}
-	responses, err := responseRuleModels(f.HTTPResponse)
-	if err != nil {
+	var err error
+	if p.requests, err = httpRequestList.list(grammar.SectionFrontend, f.HTTPRequest); err != nil {
 		return p, invalid(err)
 	}
-	p.responses = responses
-	tcpRules, err := tcpRequestRules(f)
-	if err != nil {
+	if p.responses, err = httpResponseList.list(grammar.SectionFrontend, f.HTTPResponse); err != nil {
 		return p, invalid(err)
 	}
-	p.tcp = tcpRules
+	if p.optional, err = parseSectionRules(grammar.SectionFrontend, f.TCPRequest, nil, f.HTTPAfterResponse); err != nil {
+		return p, invalid(err)
+	}
 	for i, u := range f.UseBackends {
 		idx := int64(i)
 		p.switches = append(p.switches, &models.BackendSwitchingRule{Name: u.Backend, Cond: u.Cond, CondTest: u.CondTest, Index: &idx})
@@ -179,12 +172,10 @@ func (p frontendParts) create(cl configuration.Configuration, name, tx string) e
 			return err
 		}
 	}
-	for _, r := range p.requests {
-		if err := cl.CreateHTTPRequestRule(parentFrontend, name, r, tx, 0); err != nil {
-			return err
-		}
+	if err := httpRequestList.write(cl, parentFrontend, name, &p.requests, tx); err != nil {
+		return err
 	}
-	if err := createResponseRules(cl, parentFrontend, name, p.responses, tx); err != nil {
+	if err := httpResponseList.write(cl, parentFrontend, name, &p.responses, tx); err != nil {
 		return err
 	}
 	for _, s := range p.switches {
@@ -192,7 +183,7 @@ func (p frontendParts) create(cl configuration.Configuration, name, tx string) e
 			return err
 		}
 	}
-	return writeTCPRequestRules(cl, name, p.tcp, tx)
+	return p.optional.write(cl, parentFrontend, name, tx)
 }
 
 // clearFrontendChildren deletes the binds and the managed rule lists.
@@ -216,18 +207,8 @@ func clearFrontendChildren(cl configuration.Configuration, name, tx string) erro
 			return err
 		}
 	}
-	_, reqs, err := cl.GetHTTPRequestRules(parentFrontend, name, tx)
-	if err != nil {
-		return err
-	}
-	for range reqs {
-		if err := cl.DeleteHTTPRequestRule(0, parentFrontend, name, tx, 0); err != nil {
-			return err
-		}
-	}
-	if err := clearResponseRules(cl, parentFrontend, name, tx); err != nil {
-		return err
-	}
+	// The rule lists are cleared by frontendParts.create, each by its
+	// ruleList.
 	_, sws, err := cl.GetBackendSwitchingRules(name, tx)
 	if err != nil {
 		return err
@@ -274,18 +255,10 @@ func readFrontend(cl configuration.Configuration, name, tx string) (api.Frontend
 	for _, a := range acls {
 		out.ACLs = append(out.ACLs, aclLine(*a))
 	}
-	_, reqs, err := cl.GetHTTPRequestRules(parentFrontend, name, tx)
-	if err != nil {
+	if out.HTTPRequest, err = httpRequestList.readLines(cl, parentFrontend, name, tx); err != nil {
 		return api.Frontend{}, err
 	}
-	for _, r := range reqs {
-		line, err := requestRuleLine(*r)
-		if err != nil {
-			return api.Frontend{}, fmt.Errorf("http-request rule %d: %w", *r.Index, err)
-		}
-		out.HTTPRequest = append(out.HTTPRequest, line)
-	}
-	if out.HTTPResponse, err = readResponseRules(cl, parentFrontend, name, tx); err != nil {
+	if out.HTTPResponse, err = httpResponseList.readLines(cl, parentFrontend, name, tx); err != nil {
 		return api.Frontend{}, err
 	}
 	_, sws, err := cl.GetBackendSwitchingRules(name, tx)
@@ -295,7 +268,10 @@ func readFrontend(cl configuration.Configuration, name, tx string) (api.Frontend
 	for _, s := range sws {
 		out.UseBackends = append(out.UseBackends, api.UseBackend{Backend: s.Name, Cond: s.Cond, CondTest: s.CondTest})
 	}
-	if out.TCPRequest, err = readTCPRequestRules(cl, name, tx); err != nil {
+	if out.TCPRequest, err = tcpRequestList.read(cl, parentFrontend, name, tx); err != nil {
+		return api.Frontend{}, err
+	}
+	if out.HTTPAfterResponse, err = httpAfterResponseList.read(cl, parentFrontend, name, tx); err != nil {
 		return api.Frontend{}, err
 	}
 	out.ExtraLines, err = readExtraLines(cl, tx, parser.Frontends, name)
@@ -393,99 +369,6 @@ func splitLine(keyword, line string) ([]string, error) {
 		return nil, fmt.Errorf("%s rule: %w", keyword, err)
 	}
 	return parts, nil
-}
-
-// requestRuleModel parses one http-request rule line.
-func requestRuleModel(line string, index int64) (*models.HTTPRequestRule, error) {
-	a, err := grammar.HTTPRule(grammar.HTTPRequest, line)
-	if err != nil {
-		return nil, err
-	}
-	rule, err := configuration.ParseHTTPRequestRule(a)
-	if err != nil {
-		return nil, fmt.Errorf("http-request rule %q: %w", line, err)
-	}
-	rule.Index = &index
-	return rule, nil
-}
-
-// requestRuleLine renders a rule model the way it is written to the file,
-// without the `http-request` keyword.
-func requestRuleLine(rule models.HTTPRequestRule) (string, error) {
-	a, err := configuration.SerializeHTTPRequestRule(rule)
-	if err != nil {
-		return "", err
-	}
-	return a.String(), nil
-}
-
-// responseRuleModel parses one http-response rule line.
-func responseRuleModel(line string, index int64) (*models.HTTPResponseRule, error) {
-	a, err := grammar.HTTPRule(grammar.HTTPResponse, line)
-	if err != nil {
-		return nil, err
-	}
-	rule := configuration.ParseHTTPResponseRule(a)
-	if rule == nil {
-		return nil, fmt.Errorf("http-response rule %q: client-native has no model for it", line)
-	}
-	rule.Index = &index
-	return rule, nil
-}
-
-// responseRuleModels parses a list of http-response rule lines.
-func responseRuleModels(lines []string) ([]*models.HTTPResponseRule, error) {
-	var out []*models.HTTPResponseRule
-	for i, line := range lines {
-		r, err := responseRuleModel(line, int64(i))
-		if err != nil {
-			return nil, err
-		}
-		out = append(out, r)
-	}
-	return out, nil
-}
-
-// readResponseRules returns the section's http-response rules as lines
-// without the keyword.
-func readResponseRules(cl configuration.Configuration, parentType, name, tx string) ([]string, error) {
-	_, rules, err := cl.GetHTTPResponseRules(parentType, name, tx)
-	if err != nil {
-		return nil, err
-	}
-	lines := []string{}
-	for _, r := range rules {
-		a, err := configuration.SerializeHTTPResponseRule(*r)
-		if err != nil {
-			return nil, fmt.Errorf("http-response rule %d: %w", *r.Index, err)
-		}
-		lines = append(lines, a.String())
-	}
-	return lines, nil
-}
-
-// clearResponseRules deletes the section's http-response rules, from the
-// front, since indexes shift after each delete.
-func clearResponseRules(cl configuration.Configuration, parentType, name, tx string) error {
-	_, rules, err := cl.GetHTTPResponseRules(parentType, name, tx)
-	if err != nil {
-		return err
-	}
-	for range rules {
-		if err := cl.DeleteHTTPResponseRule(0, parentType, name, tx, 0); err != nil {
-			return err
-		}
-	}
-	return nil
-}
-
-func createResponseRules(cl configuration.Configuration, parentType, name string, rules []*models.HTTPResponseRule, tx string) error {
-	for _, r := range rules {
-		if err := cl.CreateHTTPResponseRule(parentType, name, r, tx, 0); err != nil {
-			return err
-		}
-	}
-	return nil
 }
 
 // aclModel parses one ACL line, `name criterion [value…]`.
