@@ -33,6 +33,9 @@ func TestInstanceExtraLines(t *testing.T) {
 		snippetBegin + "  tune.bufsize 32768\n  stats timeout 30s\n" + snippetEnd,
 		snippetBegin + "  timeout http-request 10s\n  option dontlognull\n" + snippetEnd,
 	} {
+		// The fixture's global and defaults are indented with tabs, which
+		// the commit keeps (keepstyle.go).
+		block = strings.ReplaceAll(block, "  ", "\t")
 		if !strings.Contains(file, block) {
 			t.Errorf("config file lacks the owned block %q:\n%s", block, file)
 		}
