@@ -77,15 +77,13 @@ variable "changed" {
   default = false
 }
 
-locals {
-  servers = %[3]s
-  changed = [for s in local.servers : merge(s, { port = %[4]d })]
-}
-
 resource "switchyard_backend" "b" {
-  count   = %[2]d
-  name    = format("%[1]s%%04d", count.index)
-  servers = count.index == 0 && var.changed ? local.changed : local.servers
+  count = %[2]d
+  name  = format("%[1]s%%04d", count.index)
+  servers = [
+    for i, port in [8080, 8081, 8082] :
+    { name = "app${i + 1}", address = "127.0.0.1", port = count.index == 0 && var.changed ? %[3]d : port }
+  ]
 }
 
 resource "switchyard_map" "routes" {
@@ -99,7 +97,7 @@ resource "switchyard_map_entry" "e" {
   key   = format("%[1]s%%04d", count.index)
   value = format("v%%04d", count.index)
 }
-`, prefix, n, serversHCL, changedPort)
+`, prefix, n, changedPort)
 	return b.String()
 }
 

@@ -210,7 +210,7 @@ func (r *Row) CountsVary() []string {
 }
 
 func (r *Row) label() string {
-	if r.N == 0 {
+	if r.N == 0 && r.Entries > 1 {
 		return fmt.Sprintf("%s, %d entries", r.Name, r.Entries)
 	}
 	return r.Name
@@ -227,6 +227,8 @@ func mib(ks []int64) string {
 	}
 	return fmt.Sprintf("%.0f", float64(m)/1024)
 }
+
+func ms(d time.Duration) string { return fmt.Sprintf("%.1f", float64(d)/float64(time.Millisecond)) }
 
 // row is one table row.
 func (r *Row) row() []string {
@@ -271,8 +273,10 @@ func (r *Row) row() []string {
 				missed++
 			}
 		}
-		if st := statOf(ds); st.N > 0 {
-			live = fmt.Sprintf("%d (%d–%d)", st.Median.Milliseconds(), st.Min.Milliseconds(), st.Max.Milliseconds())
+		if st := statOf(ds); st.N == 1 {
+			live = ms(st.Median)
+		} else if st.N > 1 {
+			live = fmt.Sprintf("%s (%s–%s)", ms(st.Median), ms(st.Min), ms(st.Max))
 		}
 		if missed > 0 {
 			live += fmt.Sprintf(" %d not live", missed)
@@ -433,30 +437,14 @@ func (r *Report) notes() []string {
 				row.label(), row.Verified, row.Entries, strings.Join(spans, ", "), row.WorkersKept))
 		}
 	}
-	var dirs []string
-	for _, row := range r.Rows {
-		if row.N == 0 {
-			continue
-		}
-		for _, ref := range []struct {
-			name string
-			ss   []Sample
-		}{{"switchyard", row.Switchyard}, {"framework", row.Framework}} {
-			for i, s := range ref.ss {
-				if s.ProfileDir != "" {
-					dirs = append(dirs, fmt.Sprintf("N=%d %s %s #%d: %s", row.N, row.Name, ref.name, i+1, s.ProfileDir))
-				}
-			}
-		}
-	}
-	if len(dirs) > 0 {
-		out = append(out, "provider profiles (go tool pprof -top <binary> <dir>/cpu-<pid>.pprof; one set per provider process): "+strings.Join(dirs, "; "))
+	if r.ProfileRoot != "" {
+		out = append(out, fmt.Sprintf("provider profiles of every run: %s/n=<N>-<command>-<switchyard|framework>-r<repeat>/cpu-<pid>.pprof (and heap-<pid>.pprof, mem-<pid>.txt; one set per provider process, i.e. per graph walk): go tool pprof -top <provider binary> <file>", r.ProfileRoot))
 	}
 	out = append(out,
 		fmt.Sprintf("machine %s, terraform -parallelism=%d, each command %d× interleaved floor/framework/switchyard; times: median (min–max) in seconds", r.Machine, r.Parallelism, r.Repeat),
 		"floor = the same number of terraform_data resources (2N+1: N backends + N map entries + 1 map); framework = the same Switchyard configuration on the null provider (Switchyard's schemas, validators and plan modifiers, no remote work); ratio = switchyard/floor, framework ratio = framework/floor (medians)",
 		"ssh = connections sshd accepted with the run's own key; sessions = agent sessions found in the session log for them (one per provider process, i.e. per terraform graph walk); counts as a range over the repeats when they differ",
-		"provider MiB = the largest peak RSS (VmHWM) of the command's provider processes (SWITCHYARD_PPROF), agent MiB = the largest of its agent sessions (session log), worst over the repeats; live after = ms from the apply's end until the machine's HAProxy served the changed backend (median (min–max))",
+		"provider MiB = the largest peak RSS (VmHWM) of the command's provider processes (SWITCHYARD_PPROF), agent MiB = the largest of its agent sessions (session log), worst over the repeats; live after = ms from the apply's end until the machine's HAProxy served the changed backend (the first of 3 answers in a row from the new port; 0.x: already live at the first request), median (min–max)",
 	)
 	return out
 }

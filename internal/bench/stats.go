@@ -140,7 +140,7 @@ func durationTarget(name string, ds []time.Duration, bound time.Duration) Target
 	}
 	st := statOf(ds)
 	t.Known = true
-	t.Measured = fmt.Sprintf("median %dms, worst %dms", st.Median.Milliseconds(), st.Max.Milliseconds())
+	t.Measured = fmt.Sprintf("median %sms, worst %sms", ms(st.Median), ms(st.Max))
 	if st.Max <= bound {
 		t.Met, t.Verdict = true, "met"
 		return t

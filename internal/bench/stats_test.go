@@ -75,7 +75,7 @@ func TestTargets(t *testing.T) {
 	}
 	// The worst repeat decides a time bound, not the median.
 	d := durationTarget("live", []time.Duration{100 * time.Millisecond, 200 * time.Millisecond, 1300 * time.Millisecond}, s)
-	if d.Met || d.Verdict != "missed by 300ms (worst)" || !strings.Contains(d.Measured, "median 200ms") {
+	if d.Met || d.Verdict != "missed by 300ms (worst)" || !strings.Contains(d.Measured, "median 200.0ms") {
 		t.Errorf("duration: %+v", d)
 	}
 }
