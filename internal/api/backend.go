@@ -29,10 +29,14 @@ type BackendRef struct {
 // Backend is an HAProxy backend section with its servers, in HAProxy's own
 // vocabulary. Empty strings and nil pointers mean "not set in the config".
 type Backend struct {
-	Name    string   `json:"name"`
-	Mode    string   `json:"mode,omitempty"`    // http or tcp
-	Balance string   `json:"balance,omitempty"` // roundrobin, leastconn, …
-	Servers []Server `json:"servers"`
+	Name string `json:"name"`
+	Mode string `json:"mode,omitempty"` // http or tcp
+	// InheritedMode is, in a result for a section without its own mode,
+	// the mode of the defaults section it uses ("" when that has none
+	// either: HAProxy's tcp). Ignored in requests.
+	InheritedMode string   `json:"inherited_mode,omitempty"`
+	Balance       string   `json:"balance,omitempty"` // roundrobin, leastconn, …
+	Servers       []Server `json:"servers"`
 	// HTTPRequest is the section's http-request rule lines, without the
 	// keyword. nil: not managed (left as it is); read back always set.
 	HTTPRequest *[]string `json:"http_request,omitempty"`

@@ -31,8 +31,10 @@ type FrontendRef struct {
 // an ACL is `name criterion value…`, an http-request rule is
 // `action args… [if|unless cond]`, and so is an http-response rule.
 type Frontend struct {
-	Name           string       `json:"name"`
-	Mode           string       `json:"mode,omitempty"`
+	Name string `json:"name"`
+	Mode string `json:"mode,omitempty"`
+	// InheritedMode: as Backend's.
+	InheritedMode  string       `json:"inherited_mode,omitempty"`
 	Maxconn        *int64       `json:"maxconn,omitempty"`
 	Forwardfor     bool         `json:"forwardfor,omitempty"`
 	Httplog        bool         `json:"httplog,omitempty"`
@@ -86,7 +88,8 @@ type UserlistRef struct {
 }
 
 // Userlist is an HAProxy userlist section. Passwords only ever travel as
-// crypt hashes: the provider hashes write-only plaintext before sending.
+// crypt hashes: the provider hashes write-only plaintext before sending, and
+// the agent never sends the plaintext of an `insecure-password` line.
 type Userlist struct {
 	Name   string   `json:"name"`
 	Groups []string `json:"groups"`
@@ -95,8 +98,15 @@ type Userlist struct {
 
 // User is one `user <name> password <hash> [groups g1,g2]` line. On update,
 // an empty PasswordHash keeps the hash the file has for that user.
+//
+// InsecurePassword is a hand-written `user <name> insecure-password <text>`
+// line. Read sets it with an empty PasswordHash: the plaintext stays on the
+// machine. Sent on update (with an empty PasswordHash) it keeps that line as
+// it is; the agent refuses it for a user whose line is not insecure, since
+// nothing ever writes a new plaintext password.
 type User struct {
-	Name         string   `json:"name"`
-	PasswordHash string   `json:"password_hash"`
-	Groups       []string `json:"groups"`
+	Name             string   `json:"name"`
+	PasswordHash     string   `json:"password_hash"`
+	InsecurePassword bool     `json:"insecure_password,omitempty"`
+	Groups           []string `json:"groups"`
 }

@@ -204,15 +204,13 @@ func TestAccHAProxy_basic(t *testing.T) {
 
 // An existing HAProxy is adopted with an import block, and a configuration
 // that sets only some attributes plans no change to them. The lab's file
-// has no state file and no hard-stop-after, whose defaults are on, so the
-// adoption plans exactly that update (one reload).
+// has no state file and no hard-stop-after: adopted, they read as null and
+// are not forced into global (issue 17), so the adoption is a no-op; the
+// next step turns them on by saying so.
 func TestAccHAProxy_importBlock(t *testing.T) {
 	m := testMachine(t)
 	keepGlobalAndDefaults(t, m)
-	resource.Test(t, resource.TestCase{
-		ProtoV6ProviderFactories: testAccProtoV6ProviderFactories,
-		Steps: []resource.TestStep{{
-			Config: providerBlock(m, "") + `
+	config := providerBlock(m, "") + `
 import {
   to = switchyard_haproxy.this
   id = "haproxy"
@@ -220,13 +218,34 @@ import {
 
 resource "switchyard_haproxy" "this" {
   mode = "http"
+  %s
 }
-`,
+`
+	resource.Test(t, resource.TestCase{
+		ProtoV6ProviderFactories: testAccProtoV6ProviderFactories,
+		Steps: []resource.TestStep{{
+			Config: fmt.Sprintf(config, ""),
+			ConfigPlanChecks: resource.ConfigPlanChecks{
+				PreApply: []plancheck.PlanCheck{
+					plancheck.ExpectResourceAction(haproxyAddr, plancheck.ResourceActionNoop),
+					plancheck.ExpectKnownValue(haproxyAddr, tfjsonpath.New("server_state_file"), knownvalue.Null()),
+					plancheck.ExpectKnownValue(haproxyAddr, tfjsonpath.New("timeout_connect"), knownvalue.StringExact("5s")),
+				},
+				PostApplyPostRefresh: []plancheck.PlanCheck{plancheck.ExpectEmptyPlan()},
+			},
+			ConfigStateChecks: []statecheck.StateCheck{
+				statecheck.ExpectKnownValue(haproxyAddr, tfjsonpath.New("defaults_name"), knownvalue.StringExact("base")),
+				statecheck.ExpectKnownValue(haproxyAddr, tfjsonpath.New("timeout_connect"), knownvalue.StringExact("5s")),
+				statecheck.ExpectKnownValue(haproxyAddr, tfjsonpath.New("hard_stop_after"), knownvalue.Null()),
+			},
+			Check: testCheckConfigLacks(m, "server-state-file", "hard-stop-after"),
+		}, {
+			Config: fmt.Sprintf(config, `server_state_file = "/var/lib/haproxy/server-state"
+  hard_stop_after   = "30m"`),
 			ConfigPlanChecks: resource.ConfigPlanChecks{
 				PreApply: []plancheck.PlanCheck{
 					plancheck.ExpectResourceAction(haproxyAddr, plancheck.ResourceActionUpdate),
 					plancheck.ExpectKnownValue(haproxyAddr, tfjsonpath.New("server_state_file"), knownvalue.StringExact("/var/lib/haproxy/server-state")),
-					plancheck.ExpectKnownValue(haproxyAddr, tfjsonpath.New("timeout_connect"), knownvalue.StringExact("5s")),
 				},
 				PostApplyPostRefresh: []plancheck.PlanCheck{plancheck.ExpectEmptyPlan()},
 			},

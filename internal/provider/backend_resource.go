@@ -3,6 +3,7 @@ package provider
 import (
 	"cmp"
 	"context"
+	"errors"
 	"fmt"
 	"maps"
 	"math"
@@ -182,22 +183,23 @@ func backendBaseSchema() schema.Schema {
 			},
 			"mode": schema.StringAttribute{
 				MarkdownDescription: "Proxy mode: " + quotedList(backendModes) + ". " +
-					"In `tcp` mode, `http_request`, `retry_on` and servers' `observe = \"layer7\"`, which HAProxy ignores or refuses there, are refused at plan time. " +
-					"Defaults to `" + defaultMode + "`.",
-				Optional:   true,
-				Computed:   true,
-				Default:    stringdefault.StaticString(defaultMode),
-				Validators: []validator.String{stringvalidator.OneOf(backendModes...)},
+					"In `tcp` mode, `http_request`, `http_response`, `http_after_response`, `retry_on` and servers' `observe = \"layer7\"`, which HAProxy ignores or refuses there, are refused at plan time. " +
+					inheritedDescription("mode", defaultMode, "the mode of the `defaults` section, else HAProxy's own default, `tcp`"),
+				Optional:      true,
+				Computed:      true,
+				Validators:    []validator.String{stringvalidator.OneOf(backendModes...)},
+				PlanModifiers: []planmodifier.String{inheritedOrDefault(defaultMode)},
 			},
 			"balance": schema.StringAttribute{
 				MarkdownDescription: "Load-balancing algorithm (`balance`): " + quotedList(balanceAlgorithms) + ". " +
 					"Only the algorithm is managed: arguments that a section already has (`hdr(host)`, `url_param userid`, `uri whole`) " +
 					"are kept while the algorithm stays the same, so `hdr` and `url_param`, which HAProxy accepts only with an argument, " +
-					"can be managed on an imported backend but not yet created. Defaults to `" + defaultBalance + "`.",
-				Optional:   true,
-				Computed:   true,
-				Default:    stringdefault.StaticString(defaultBalance),
-				Validators: []validator.String{stringvalidator.OneOf(balanceAlgorithms...)},
+					"can be managed on an imported backend but not yet created. " +
+					inheritedDescription("balance", defaultBalance, "the `balance` of the `defaults` section, else HAProxy's own default, `roundrobin`"),
+				Optional:      true,
+				Computed:      true,
+				Validators:    []validator.String{stringvalidator.OneOf(balanceAlgorithms...)},
+				PlanModifiers: []planmodifier.String{inheritedOrDefault(defaultBalance)},
 			},
 			"drain_timeout": schema.StringAttribute{
 				MarkdownDescription: "How long an update that removes servers without a reload lets their sessions finish, " + haproxyTimeoutValidator().description + ". " +
@@ -237,8 +239,9 @@ func backendBaseSchema() schema.Schema {
 						},
 						"port": schema.Int64Attribute{
 							MarkdownDescription: "TCP port of the server, from 1 to 65535. A change of port, or of an IP `address`, of a server that stays goes live " +
-								"through the runtime API (`set server … addr`), without a reload. It is required and has no default.",
-							Required:   true,
+								"through the runtime API (`set server … addr`), without a reload. " +
+								"Defaults to none: a `server` line without a port (`server s1 10.0.0.1`), which HAProxy connects to on the port the client connected to.",
+							Optional:   true,
 							Validators: []validator.Int64{int64validator.Between(1, 65535)},
 						},
 						"check": schema.BoolAttribute{
@@ -322,18 +325,20 @@ func backendBaseSchema() schema.Schema {
 				Optional: true,
 				Attributes: map[string]schema.Attribute{
 					"method": schema.StringAttribute{
-						MarkdownDescription: "HTTP method of the check: " + quotedList(api.HTTPCheckMethods) + ". Defaults to `" + defaultCheckMethod + "`.",
-						Optional:            true,
-						Computed:            true,
-						Default:             stringdefault.StaticString(defaultCheckMethod),
-						Validators:          []validator.String{stringvalidator.OneOf(api.HTTPCheckMethods...)},
+						MarkdownDescription: "HTTP method of the check: " + quotedList(api.HTTPCheckMethods) + ". " +
+							inheritedDescription("method", defaultCheckMethod, "HAProxy's own default, `OPTIONS`"),
+						Optional:      true,
+						Computed:      true,
+						Validators:    []validator.String{stringvalidator.OneOf(api.HTTPCheckMethods...)},
+						PlanModifiers: []planmodifier.String{inheritedOrDefault(defaultCheckMethod)},
 					},
 					"uri": schema.StringAttribute{
-						MarkdownDescription: "Path the check requests, starting with `/` and without spaces. Defaults to `" + defaultCheckURI + "`.",
-						Optional:            true,
-						Computed:            true,
-						Default:             stringdefault.StaticString(defaultCheckURI),
-						Validators:          []validator.String{checkURIValidator()},
+						MarkdownDescription: "Path the check requests, starting with `/` and without spaces. " +
+							inheritedDescription("uri", defaultCheckURI, "HAProxy's own default, `/`"),
+						Optional:      true,
+						Computed:      true,
+						Validators:    []validator.String{checkURIValidator()},
+						PlanModifiers: []planmodifier.String{inheritedOrDefault(defaultCheckURI)},
 					},
 				},
 			},
@@ -517,8 +522,8 @@ func backendToAPI(m backendModel) api.Backend {
 
 // backendFromAPI is the inverse of backendToAPI: a keyword missing from the
 // section is null, except the booleans, whose absence is false. A section
-// without `mode` or `balance` (written by hand) therefore reads as null, and
-// the plan shows that Terraform will write the default explicitly.
+// without `mode` or `balance` (written by hand) therefore reads as null: on
+// an imported backend the plan keeps it so (see inheritedOrDefault).
 func backendFromAPI(b api.Backend) backendModel {
 	m := backendModel{
 		ID:      types.StringValue(b.Name),
@@ -556,7 +561,8 @@ func backendFromAPI(b api.Backend) backendModel {
 	m.TCPResponse = tcpResponseKind.state(grammar.SectionBackend, true, nil, b.TCPResponse)
 	m.HTTPAfterResponse = httpAfterResponseKind.state(grammar.SectionBackend, true, nil, b.HTTPAfterResponse)
 	if c := b.HTTPCheck; c != nil {
-		m.HTTPCheck = &httpCheckModel{Method: types.StringValue(c.Method), URI: types.StringValue(c.URI)}
+		// `option httpchk` alone says neither: null, HAProxy's own defaults.
+		m.HTTPCheck = &httpCheckModel{Method: stringOrNull(c.Method), URI: stringOrNull(c.URI)}
 	}
 	m.StickTable = stickTableFromAPI(nil, b.StickTable)
 	m.ExtraLines = extraLinesState(true, false, b.ExtraLines)
@@ -593,6 +599,15 @@ func (r *backendResource) ModifyPlan(ctx context.Context, req resource.ModifyPla
 	if resp.Diagnostics.HasError() {
 		return
 	}
+	validateInheritedMode(ctx, req.Config, req.Plan, &resp.Diagnostics, "backend", plan.Name.ValueString(), backendHTTPOnly,
+		func() (string, error) {
+			if r.machine == nil {
+				return "", errors.New("not configured") // the apply reports it
+			}
+			var got api.Backend
+			err := r.machine.Call(ctx, api.MethodBackendGet, api.BackendRef{Name: plan.Name.ValueString()}, &got)
+			return got.InheritedMode, err
+		})
 	reasons := reloadReasons(backendToAPI(state), backendToAPI(plan))
 	if len(reasons) == 0 {
 		return

@@ -2,6 +2,7 @@ package provider
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"strings"
 
@@ -15,7 +16,6 @@ import (
 	"github.com/hashicorp/terraform-plugin-framework/resource/schema/booldefault"
 	"github.com/hashicorp/terraform-plugin-framework/resource/schema/listdefault"
 	"github.com/hashicorp/terraform-plugin-framework/resource/schema/planmodifier"
-	"github.com/hashicorp/terraform-plugin-framework/resource/schema/stringdefault"
 	"github.com/hashicorp/terraform-plugin-framework/resource/schema/stringplanmodifier"
 	"github.com/hashicorp/terraform-plugin-framework/schema/validator"
 	"github.com/hashicorp/terraform-plugin-framework/types"
@@ -138,12 +138,12 @@ func frontendSchema() schema.Schema {
 			},
 			"mode": schema.StringAttribute{
 				MarkdownDescription: "Proxy mode: " + quotedList(backendModes) + ". " +
-					"In `tcp` mode, `http_request`, `forwardfor` and `httplog`, which HAProxy ignores there with only a warning, are refused at plan time. " +
-					"Defaults to `" + defaultMode + "`.",
-				Optional:   true,
-				Computed:   true,
-				Default:    stringdefault.StaticString(defaultMode),
-				Validators: []validator.String{stringvalidator.OneOf(backendModes...)},
+					"In `tcp` mode, `http_request`, `http_response`, `http_after_response`, `forwardfor` and `httplog`, which HAProxy ignores there with only a warning, are refused at plan time. " +
+					inheritedDescription("mode", defaultMode, "the mode of the `defaults` section, else HAProxy's own default, `tcp`"),
+				Optional:      true,
+				Computed:      true,
+				Validators:    []validator.String{stringvalidator.OneOf(backendModes...)},
+				PlanModifiers: []planmodifier.String{inheritedOrDefault(defaultMode)},
 			},
 			"maxconn": schema.Int64Attribute{
 				MarkdownDescription: "Most concurrent connections the frontend accepts (`maxconn`), from 1 to 1000000. " +
@@ -179,8 +179,9 @@ func frontendSchema() schema.Schema {
 					Attributes: map[string]schema.Attribute{
 						"address": schema.StringAttribute{
 							MarkdownDescription: "Address to listen on: `*` for every address, or " + addressValidator().description +
-								". It is required and has no default.",
-							Required:   true,
+								". Defaults to none, `bind :PORT`, which also listens on every address: it is how many hand-written files say it, " +
+								"and an imported `bind :80` reads back as null while `bind *:80` reads back as `*`, so neither plans a change.",
+							Optional:   true,
 							Validators: []validator.String{bindAddressValidator()},
 						},
 						"port": schema.Int64Attribute{
@@ -328,6 +329,28 @@ func condTestValidator() stringCheck {
 	}
 }
 
+var _ resource.ResourceWithModifyPlan = (*frontendResource)(nil)
+
+// ModifyPlan refuses http-only settings on an adopted frontend that
+// inherits tcp mode (see validateInheritedMode); ValidateConfig cannot, as
+// only the machine knows the inherited mode.
+func (r *frontendResource) ModifyPlan(ctx context.Context, req resource.ModifyPlanRequest, resp *resource.ModifyPlanResponse) {
+	if req.State.Raw.IsNull() || req.Plan.Raw.IsNull() {
+		return
+	}
+	var name types.String
+	resp.Diagnostics.Append(req.Plan.GetAttribute(ctx, path.Root("name"), &name)...)
+	validateInheritedMode(ctx, req.Config, req.Plan, &resp.Diagnostics, "frontend", name.ValueString(), frontendHTTPOnly,
+		func() (string, error) {
+			if r.machine == nil {
+				return "", errors.New("not configured") // the apply reports it
+			}
+			var got api.Frontend
+			err := r.machine.Call(ctx, api.MethodFrontendGet, api.FrontendRef{Name: name.ValueString()}, &got)
+			return got.InheritedMode, err
+		})
+}
+
 func (r *frontendResource) ValidateConfig(ctx context.Context, req resource.ValidateConfigRequest, resp *resource.ValidateConfigResponse) {
 	validateBindTLS(ctx, req, resp)
 	validateTCPMode(ctx, req.Config, &resp.Diagnostics, "frontend", frontendHTTPOnly)
@@ -411,7 +434,7 @@ func frontendFromAPI(f api.Frontend, prior frontendModel) frontendModel {
 	}
 	for _, b := range f.Binds {
 		m.Binds = append(m.Binds, bindModel{
-			Address:        types.StringValue(b.Address),
+			Address:        stringOrNull(b.Address),
 			Port:           types.Int64PointerValue(b.Port),
 			Namespace:      stringOrNull(b.Namespace),
 			SSLCertificate: stringOrNull(b.SSLCertificate),

@@ -18,7 +18,6 @@ import (
 	"github.com/hashicorp/terraform-plugin-framework/resource/schema/int64planmodifier"
 	"github.com/hashicorp/terraform-plugin-framework/resource/schema/listplanmodifier"
 	"github.com/hashicorp/terraform-plugin-framework/resource/schema/planmodifier"
-	"github.com/hashicorp/terraform-plugin-framework/resource/schema/stringdefault"
 	"github.com/hashicorp/terraform-plugin-framework/resource/schema/stringplanmodifier"
 	"github.com/hashicorp/terraform-plugin-framework/schema/validator"
 	"github.com/hashicorp/terraform-plugin-framework/types"
@@ -183,10 +182,12 @@ func haproxySchema() schema.Schema {
 				MarkdownDescription: "Whether HAProxy's workers keep running as root. `true` removes `user` and `group` from `global`; " +
 					"`false` sets `user haproxy` and `group haproxy`. HAProxy 2.6 workers need root to connect into or listen in a " +
 					"network namespace (`namespace` on servers and binds): as `haproxy` such connections fail with \"Cannot get a server socket\". " +
-					"Any other `user` counts as `false`. Defaults to `true`, so that namespaces work.",
-				Optional: true,
-				Computed: true,
-				Default:  booldefault.StaticBool(true),
+					"Any other `user` counts as `false`. Left out, a switchyard_haproxy that is created makes it `true`, so that namespaces work; " +
+					"an imported one (a machine being adopted) keeps what its `global` says, so adopting a machine whose workers run as `haproxy` " +
+					"plans no change to `user` and `group`. Defaults to `true` on create and to the machine's own setting on import.",
+				Optional:      true,
+				Computed:      true,
+				PlanModifiers: []planmodifier.Bool{inheritedOrDefaultBool(true)},
 			},
 			"runtime_socket": schema.StringAttribute{
 				MarkdownDescription: "Path of the admin runtime socket kept in `global`, from the provider's settings; empty when a " +
@@ -202,24 +203,24 @@ func haproxySchema() schema.Schema {
 					"taking requests until its checks fail again. HAProxy takes a server's address and port from the file too, so " +
 					"servers whose address or port the reload changes are left out of it and start as configured. The file is removed " +
 					"once the new workers run, so a reload or restart done by hand never loads an old state. An absolute path; `\"\"` " +
-					"turns the state file off (both lines removed). Defaults to `\"" + defaultServerStateFile + "\"`.",
-				Optional:   true,
-				Computed:   true,
-				Default:    stringdefault.StaticString(defaultServerStateFile),
-				Validators: []validator.String{serverStateFileValidator()},
+					"turns the state file off (both lines removed). " + adoptedGlobalDescription("server-state-file", defaultServerStateFile),
+				Optional:      true,
+				Computed:      true,
+				Validators:    []validator.String{serverStateFileValidator()},
+				PlanModifiers: []planmodifier.String{inheritedOrDefault(defaultServerStateFile)},
 			},
 			"hard_stop_after": schema.StringAttribute{
 				MarkdownDescription: "`hard-stop-after` of `global`: how long the old workers of a reload may keep serving the " +
 					"connections they have before HAProxy closes them, " + hardStopAfterValidator().description + "; `\"\"` removes " +
 					"it, and old workers then live as long as their longest connection. Compared in milliseconds like the timeouts; after " +
 					"an import it reads back in its largest whole unit (`\"30m\"`, `\"2h\"`, `\"90s\"`). " +
-					"Defaults to `\"" + defaultHardStopAfter + "\"`: long enough for long downloads, long polls and WebSocket sessions " +
-					"of ordinary length to finish after a reload, short enough that repeated applies never keep old workers for hours.",
+					"The default, `\"" + defaultHardStopAfter + "\"`, is long enough for long downloads, long polls and WebSocket sessions " +
+					"of ordinary length to finish after a reload, short enough that repeated applies never keep old workers for hours. " +
+					adoptedGlobalDescription("hard-stop-after", defaultHardStopAfter),
 				Optional:      true,
 				Computed:      true,
-				Default:       stringdefault.StaticString(defaultHardStopAfter),
 				Validators:    []validator.String{hardStopAfterValidator()},
-				PlanModifiers: []planmodifier.String{equivalentTimeout{}},
+				PlanModifiers: []planmodifier.String{inheritedOrDefault(defaultHardStopAfter), equivalentTimeout{}},
 			},
 			"defaults_name": schema.StringAttribute{
 				MarkdownDescription: "Name of the `defaults` section these settings are read from and written to: the one the proxies " +
@@ -349,6 +350,7 @@ func (r *haproxyResource) ImportState(ctx context.Context, req resource.ImportSt
 		return
 	}
 	resp.Diagnostics.Append(resp.State.SetAttribute(ctx, path.Root("id"), haproxyInstanceID)...)
+	resp.Diagnostics.Append(markAdopted(ctx, resp.Private)...)
 }
 
 // haproxyToAPI turns the configured (non-null) attributes into a request.
@@ -426,7 +428,17 @@ func setHAProxyState(ctx context.Context, state stateSetter, prior instanceModel
 		Enabled:        types.BoolPointerValue(got.Enabled),
 		Running:        types.BoolPointerValue(got.Running),
 	}
-	if got.ServerStateFile != nil {
+	// A setting the state never had (an import; an adopted machine whose
+	// global does not say it) reads as null when the machine does not
+	// say it either: not managed, so nothing is forced into global.
+	if prior.StateFile.IsNull() {
+		m.StateFile = types.StringNull()
+	}
+	if prior.HardStopAfter.IsNull() {
+		m.HardStopAfter = types.StringNull()
+	}
+	// The agent says "" for a state file that is off.
+	if got.ServerStateFile != nil && (*got.ServerStateFile != "" || !prior.StateFile.IsNull()) {
 		m.StateFile = types.StringValue(*got.ServerStateFile)
 	}
 	if got.HardStopAfter != nil {

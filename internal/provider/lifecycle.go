@@ -287,6 +287,7 @@ func (l *lifecycle[M, W]) ImportState(ctx context.Context, req resource.ImportSt
 		resp.Diagnostics.Append(resp.State.SetAttribute(ctx, path.Root(name), v)...)
 	}
 	resp.Diagnostics.Append(resp.Private.SetKey(ctx, importedKey, importedValue)...)
+	resp.Diagnostics.Append(markAdopted(ctx, resp.Private)...)
 }
 
 // syncState records what the machine reported. Create, Update and Read all

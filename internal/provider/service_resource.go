@@ -141,9 +141,15 @@ func serviceSchema() schema.Schema {
 			"namespace": optString("Name of a `switchyard_namespace` to run the service in (`NetworkNamespacePath=/run/netns/<name>`); the unit requires and starts after the namespace's unit. "+
 				"Reference the namespace resource's `name` so it is created first. Defaults to the machine's own network.", unitWordValidator("namespace")),
 			"private_network": optBool("Whether the service gets a fresh network namespace of its own with only loopback (`PrivateNetwork=yes`). Defaults to `false`.", false),
-			"sandbox": optBool("Whether the service is sandboxed: `ProtectSystem=strict`, `ProtectHome=yes`, `PrivateTmp=yes`, `PrivateDevices=yes`, `NoNewPrivileges=yes`, "+
-				"`RestrictAddressFamilies=AF_UNIX AF_INET AF_INET6`, `SystemCallFilter=@system-service` and an empty `CapabilityBoundingSet=`. "+
-				"With the sandbox the file system is read-only except `read_write_paths` and `state_directory`. Defaults to `true`.", true),
+			"sandbox": schema.BoolAttribute{
+				MarkdownDescription: "Whether the service is sandboxed: `ProtectSystem=strict`, `ProtectHome=yes`, `PrivateTmp=yes`, `PrivateDevices=yes`, `NoNewPrivileges=yes`, " +
+					"`RestrictAddressFamilies=AF_UNIX AF_INET AF_INET6`, `SystemCallFilter=@system-service` and an empty `CapabilityBoundingSet=`. " +
+					"With the sandbox the file system is read-only except `read_write_paths` and `state_directory`. " +
+					"Left out, a service Switchyard creates is sandboxed; an imported unit (written by hand) stays as it is, so importing it plans " +
+					"no rewrite and no restart. Defaults to `true` on create and to what the unit has on import.",
+				Optional: true, Computed: true,
+				PlanModifiers: []planmodifier.Bool{inheritedOrDefaultBool(true)},
+			},
 			"read_write_paths": schema.ListAttribute{
 				MarkdownDescription: "Paths the service may write despite the sandbox (`ReadWritePaths=`). Defaults to none.",
 				ElementType:         types.StringType,
@@ -166,8 +172,10 @@ func serviceSchema() schema.Schema {
 				Optional:            true, Validators: []validator.Int64{int64validator.Between(1, 4194304)},
 			},
 			"restart": schema.StringAttribute{
-				MarkdownDescription: "When systemd restarts the service (`Restart=`): " + quotedList(restartPolicies) + ". Defaults to `" + defaultRestart + "`.",
-				Optional:            true, Computed: true, Default: stringdefault.StaticString(defaultRestart),
+				MarkdownDescription: "When systemd restarts the service (`Restart=`): " + quotedList(restartPolicies) + ". " +
+					"Left out, a service Switchyard creates gets `" + defaultRestart + "`; an imported unit without `Restart=` reads as null and stays so " +
+					"(systemd's own default, `no`), so importing it plans no rewrite and no restart. Defaults to `" + defaultRestart + "` on create and to what the unit has on import.",
+				Optional: true, Computed: true, PlanModifiers: []planmodifier.String{inheritedOrDefault(defaultRestart)},
 				Validators: []validator.String{stringvalidator.OneOf(restartPolicies...)},
 			},
 			"readiness_port": schema.Int64Attribute{

@@ -28,6 +28,7 @@ var (
 	_ resource.ResourceWithConfigure      = (*userlistResource)(nil)
 	_ resource.ResourceWithImportState    = (*userlistResource)(nil)
 	_ resource.ResourceWithValidateConfig = (*userlistResource)(nil)
+	_ resource.ResourceWithModifyPlan     = (*userlistResource)(nil)
 )
 
 // userlistResource is switchyard_userlist: one `userlist` section.
@@ -60,7 +61,7 @@ var userlistKind = kind[userlistModel, api.Userlist]{
 
 // userlistWire hashes the write-only passwords that need it: on create all
 // of them; on update only for a new user, a user that had a password_hash
-// before, or a changed password_wo_version.
+// or an insecure password before, or a changed password_wo_version.
 func userlistWire(ctx context.Context, w write[userlistModel]) (any, diag.Diagnostics, error) {
 	plain, diags := passwords(ctx, w.config)
 	if diags.HasError() {
@@ -74,7 +75,7 @@ func userlistWire(ctx context.Context, w write[userlistModel]) (any, diag.Diagno
 		}
 		rehash = func(u userModel) bool {
 			old, ok := before[u.Name.ValueString()]
-			return !ok || !old.PasswordHash.IsNull() || !old.PasswordWOVersion.Equal(u.PasswordWOVersion)
+			return !ok || !old.PasswordHash.IsNull() || old.InsecurePassword.ValueBool() || !old.PasswordWOVersion.Equal(u.PasswordWOVersion)
 		}
 	}
 	body, err := userlistToAPI(w.plan, plain, rehash)
@@ -94,6 +95,7 @@ type userModel struct {
 	PasswordHash      types.String   `tfsdk:"password_hash"`
 	PasswordWO        types.String   `tfsdk:"password_wo"`
 	PasswordWOVersion types.Int64    `tfsdk:"password_wo_version"`
+	InsecurePassword  types.Bool     `tfsdk:"insecure_password"`
 }
 
 func userlistSchema() schema.Schema {
@@ -106,7 +108,9 @@ func userlistSchema() schema.Schema {
 			"before it leaves Terraform: the plaintext never reaches the state, the machine or logs. " +
 			"Drift is detected on the users, their groups and the groups; for a `password_hash` user also on the hash. " +
 			"A password set from `password_wo` is not compared (nothing derived from it is kept in state): " +
-			"change `password_wo_version` to set it again.",
+			"change `password_wo_version` to set it again. " +
+			"A hand-written `insecure-password` line (a plaintext password in haproxy.cfg) is imported as " +
+			"`insecure_password = true`, which keeps the line as it is; its plaintext never leaves the machine.",
 		Attributes: map[string]schema.Attribute{
 			"id": idAttribute("The userlist's name, which identifies it on the machine."),
 			"name": schema.StringAttribute{
@@ -144,7 +148,7 @@ func userlistSchema() schema.Schema {
 						},
 						"password_hash": schema.StringAttribute{
 							MarkdownDescription: "The password as a crypt(3) hash, as `mkpasswd -m sha-512` prints it (`$6$…`). " +
-								"Exactly one of `password_hash` and `password_wo` is set. Defaults to none.",
+								"Exactly one of `password_hash`, `password_wo` and `insecure_password` is set. Defaults to none.",
 							Optional:   true,
 							Sensitive:  true,
 							Validators: []validator.String{cryptHashValidator()},
@@ -159,6 +163,16 @@ func userlistSchema() schema.Schema {
 						},
 						"password_wo_version": schema.Int64Attribute{
 							MarkdownDescription: "Any number; changing it sets the password from `password_wo` again (rotation). " +
+								"Defaults to none.",
+							Optional: true,
+						},
+						"insecure_password": schema.BoolAttribute{
+							MarkdownDescription: "`true` keeps the user's `insecure-password` line (a plaintext password written by hand " +
+								"in haproxy.cfg) exactly as the machine has it; import sets it for such a user. The provider never " +
+								"learns the plaintext, so it is in no state, plan or log, and it never writes one: `true` is refused for " +
+								"a user that has no such line on the machine. Plans warn about every such user; to store the password " +
+								"as a hash, replace `insecure_password` with `password_wo` (and `password_wo_version`) or " +
+								"`password_hash`, and the next apply rewrites the line as `password <hash>`. Only `true` may be set. " +
 								"Defaults to none.",
 							Optional: true,
 						},
@@ -194,14 +208,108 @@ func (r *userlistResource) ValidateConfig(ctx context.Context, req resource.Vali
 		return
 	}
 	for i, u := range users {
-		if u.PasswordHash.IsUnknown() || u.PasswordWO.IsUnknown() {
-			continue
-		}
-		if u.PasswordHash.IsNull() == u.PasswordWO.IsNull() {
-			resp.Diagnostics.AddAttributeError(path.Root("users").AtListIndex(i), "Invalid User",
-				fmt.Sprintf("User %q: set exactly one of password_hash and password_wo.", u.Name.ValueString()))
+		if problem := passwordChoice(u); problem != "" {
+			resp.Diagnostics.AddAttributeError(path.Root("users").AtListIndex(i), "Invalid User", fmt.Sprintf("User %q: %s", u.Name.ValueString(), problem))
 		}
 	}
+}
+
+// passwordChoice checks that a user sets exactly one password form ("" when
+// it does). Unknown values are not judged yet.
+func passwordChoice(u userModel) string {
+	if !u.InsecurePassword.IsNull() && !u.InsecurePassword.IsUnknown() && !u.InsecurePassword.ValueBool() {
+		return "insecure_password can only be true (keep the machine's insecure-password line); remove it instead of setting it to false."
+	}
+	if u.PasswordHash.IsUnknown() || u.PasswordWO.IsUnknown() || u.InsecurePassword.IsUnknown() {
+		return ""
+	}
+	set := 0
+	for _, isSet := range []bool{!u.PasswordHash.IsNull(), !u.PasswordWO.IsNull(), u.InsecurePassword.ValueBool()} {
+		if isSet {
+			set++
+		}
+	}
+	if set != 1 {
+		return "set exactly one of password_hash, password_wo and insecure_password."
+	}
+	return ""
+}
+
+// insecureWarning tells, for every plan and apply, how to move users off
+// their plaintext passwords. It is one warning per userlist naming every
+// such user: Terraform folds warnings of the same summary into one in its
+// output, which would hide the names of all but the first.
+func insecureWarning(list string, users []string) string {
+	quoted := make([]string, len(users))
+	for i, u := range users {
+		quoted[i] = fmt.Sprintf("%q", u)
+	}
+	lines := "line of user"
+	if len(users) > 1 {
+		lines = "lines of users"
+	}
+	return fmt.Sprintf("Userlist %q keeps the insecure-password %s %s in haproxy.cfg (insecure_password = true): "+
+		"those passwords are stored there in plaintext. To store one as a hash instead, replace that user's insecure_password with "+
+		"password_wo = <the same password> and password_wo_version = 1 (the provider hashes it; the plaintext reaches neither the "+
+		"state nor the machine), or with password_hash = <its crypt(3) hash, from mkpasswd -m sha-512>. "+
+		"The next apply then rewrites the line as `user <name> password <hash>`, and the same password keeps working.",
+		list, lines, strings.Join(quoted, ", "))
+}
+
+// ModifyPlan warns about every user kept with insecure_password, in every
+// plan and apply (Terraform plans again when it applies), and refuses it
+// for a user that has no insecure password on the machine, as the last
+// refresh saw it: it can only keep a line, and nothing ever writes a new
+// plaintext password. (The agent checks again when applying, against the
+// file itself.)
+func (r *userlistResource) ModifyPlan(ctx context.Context, req resource.ModifyPlanRequest, resp *resource.ModifyPlanResponse) {
+	if req.Plan.Raw.IsNull() {
+		return // destroy
+	}
+	var planned types.List
+	var list types.String
+	resp.Diagnostics.Append(req.Plan.GetAttribute(ctx, path.Root("users"), &planned)...)
+	resp.Diagnostics.Append(req.Plan.GetAttribute(ctx, path.Root("name"), &list)...)
+	if resp.Diagnostics.HasError() || planned.IsUnknown() || planned.IsNull() {
+		return
+	}
+	var users []userModel
+	resp.Diagnostics.Append(planned.ElementsAs(ctx, &users, true)...)
+	onMachine := map[string]bool{} // users whose line is insecure
+	if !req.State.Raw.IsNull() {
+		var prior userlistModel
+		resp.Diagnostics.Append(req.State.Get(ctx, &prior)...)
+		if prior.Name.Equal(list) { // else a replacement: a new userlist
+			for _, u := range prior.Users {
+				onMachine[u.Name.ValueString()] = u.InsecurePassword.ValueBool()
+			}
+		}
+	}
+	if resp.Diagnostics.HasError() {
+		return
+	}
+	var kept []string
+	for i, u := range users {
+		if problem := keepInsecure(u, onMachine, list.ValueString()); problem != "" {
+			resp.Diagnostics.AddAttributeError(path.Root("users").AtListIndex(i).AtName("insecure_password"), "Invalid User", problem)
+		} else if u.InsecurePassword.ValueBool() {
+			kept = append(kept, u.Name.ValueString())
+		}
+	}
+	if len(kept) > 0 {
+		resp.Diagnostics.AddAttributeWarning(path.Root("users"), "Insecure Password On Machine", insecureWarning(list.ValueString(), kept))
+	}
+}
+
+// keepInsecure is ModifyPlan's check of one planned user; onMachine holds
+// the users of the userlist on the machine and whether each is insecure.
+func keepInsecure(u userModel, onMachine map[string]bool, list string) string {
+	if !u.InsecurePassword.ValueBool() || onMachine[u.Name.ValueString()] {
+		return ""
+	}
+	return fmt.Sprintf("User %q of userlist %q has no insecure-password line on the machine (it is new, or its password is a hash), "+
+		"so insecure_password = true has nothing to keep, and Switchyard never writes a plaintext password. "+
+		"Set password_wo (with password_wo_version) or password_hash instead.", u.Name.ValueString(), list)
 }
 
 // passwords returns, per user name, the plaintext of write-only passwords
@@ -225,6 +333,12 @@ func userlistToAPI(m userlistModel, plain map[string]string, rehash func(userMod
 	out := api.Userlist{Name: m.Name.ValueString(), Groups: strs(m.Groups), Users: []api.User{}}
 	for _, u := range m.Users {
 		au := api.User{Name: u.Name.ValueString(), Groups: strs(u.Groups), PasswordHash: u.PasswordHash.ValueString()}
+		if u.InsecurePassword.ValueBool() {
+			// Keep the machine's line: there is nothing to send.
+			au.InsecurePassword = true
+			out.Users = append(out.Users, au)
+			continue
+		}
 		if u.PasswordHash.IsNull() && rehash(u) {
 			pw, ok := plain[au.Name]
 			if !ok {
@@ -245,7 +359,8 @@ func userlistToAPI(m userlistModel, plain map[string]string, rehash func(userMod
 // its choice: password_hash users get the live hash (so a changed hash is
 // drift), write-only users get no hash at all. A user not known before
 // (import, hand addition) is shown with its hash, the only password form
-// Terraform can hold.
+// Terraform can hold. A user whose line is insecure-password, known or not,
+// is insecure_password = true (the agent sends no plaintext to show).
 func userlistFromAPI(u api.Userlist, prior userlistModel) userlistModel {
 	before := map[string]userModel{}
 	for _, x := range prior.Users {
@@ -264,8 +379,19 @@ func userlistFromAPI(u api.Userlist, prior userlistModel) userlistModel {
 			PasswordHash:      types.StringValue(x.PasswordHash),
 			PasswordWO:        types.StringNull(), // write-only: always null in state
 			PasswordWOVersion: types.Int64Null(),
+			InsecurePassword:  types.BoolNull(),
 		}
-		if old, ok := before[x.Name]; ok && old.PasswordHash.IsNull() {
+		old, known := before[x.Name]
+		switch {
+		case x.InsecurePassword:
+			um.PasswordHash = types.StringNull()
+			um.InsecurePassword = types.BoolValue(true)
+			if known {
+				// A write-only user edited to insecure by hand: only
+				// insecure_password differs, which the plan shows.
+				um.PasswordWOVersion = old.PasswordWOVersion
+			}
+		case known && old.PasswordHash.IsNull() && !old.InsecurePassword.ValueBool():
 			um.PasswordHash = types.StringNull()
 			um.PasswordWOVersion = old.PasswordWOVersion
 		}

@@ -296,6 +296,9 @@ func readBackend(cl configuration.Configuration, name, tx string) (api.Backend, 
 		return api.Backend{}, err
 	}
 	out := backendFromModels(b, servers)
+	if out.Mode == "" {
+		out.InheritedMode = inheritedMode(cl, parser.Backends, name, tx)
+	}
 	requests, err := httpRequestList.readLines(cl, parentBackend, name, tx)
 	if err != nil {
 		return api.Backend{}, err
@@ -357,10 +360,16 @@ func backendRequestRules(b api.Backend) ([]*models.HTTPRequestRule, error) {
 		return nil, err
 	}
 	if c := b.HTTPCheck; c != nil {
-		if !slices.Contains(api.HTTPCheckMethods, c.Method) {
+		// Empty is a word the line does not say (`option httpchk` alone,
+		// or with only a URI): HAProxy's own OPTIONS and /. A method needs
+		// a URI after it, or HAProxy would take the method for the URI.
+		if c.Method != "" && !slices.Contains(api.HTTPCheckMethods, c.Method) {
 			return nil, api.Errorf(api.CodeInvalid, "%s: http_check method %q must be one of %v", lbl, c.Method, api.HTTPCheckMethods)
 		}
-		if !strings.HasPrefix(c.URI, "/") || !oneToken(c.URI) {
+		if c.Method != "" && c.URI == "" {
+			return nil, api.Errorf(api.CodeInvalid, "%s: http_check method %q needs a uri", lbl, c.Method)
+		}
+		if c.URI != "" && (!strings.HasPrefix(c.URI, "/") || !oneToken(c.URI)) {
 			return nil, api.Errorf(api.CodeInvalid, "%s: http_check uri %q must start with '/' and contain no spaces", lbl, c.URI)
 		}
 	}
@@ -398,6 +407,35 @@ func backendRequestRules(b api.Backend) ([]*models.HTTPRequestRule, error) {
 // It asks the parser for each proxy's `from` alone: building every
 // backend's model (GetBackends) for that took most of a batch's time on a
 // configuration of hundreds of backends, once per created proxy.
+// inheritedMode is the mode of the defaults section a proxy uses, named by
+// its `from` or, without one, the defaults section before it in the file
+// (the parser records both); "" when there is none or it says no mode.
+func inheritedMode(cl configuration.Configuration, kind parser.Section, name, tx string) string {
+	p, err := cl.GetParser(tx)
+	if err != nil {
+		return ""
+	}
+	from, err := p.SectionsDefaultsFromGet(kind, name)
+	if err != nil {
+		return ""
+	}
+	if from == "" {
+		// The parser loses a section's implicit defaults once it has
+		// rewritten the file; the rewrite puts every defaults section
+		// first, in order, so the last one is what HAProxy uses.
+		_, all, err := cl.GetDefaultsSections(tx)
+		if err != nil || len(all) == 0 {
+			return ""
+		}
+		return all[len(all)-1].Mode
+	}
+	_, d, err := cl.GetDefaultsSection(from, tx)
+	if err != nil || d == nil {
+		return ""
+	}
+	return d.Mode
+}
+
 func defaultsFor(cl configuration.Configuration, tx string) string {
 	count := map[string]int{}
 	if p, err := cl.GetParser(tx); err == nil {

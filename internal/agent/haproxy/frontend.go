@@ -83,12 +83,16 @@ func (m *Manager) UpdateFrontend(f api.Frontend) (api.Frontend, error) {
 		if err := cl.EditFrontend(f.Name, cur, tx, 0); err != nil {
 			return err
 		}
+		unnamed := unnamedBinds(cl, f.Name, tx)
 		if err := clearFrontendChildren(cl, f.Name, tx); err != nil {
 			return err
 		}
 		// Recreating an unchanged list renders the same text, and then
 		// the pipeline sees no change and does not reload.
 		if err := children.create(cl, f.Name, tx); err != nil {
+			return err
+		}
+		if err := dropGeneratedBindNames(cl, f.Name, tx, unnamed); err != nil {
 			return err
 		}
 		if err := writeExtraLines(cl, tx, parser.Frontends, f.Name, f.ExtraLines); err != nil {
@@ -240,6 +244,9 @@ func readFrontend(cl configuration.Configuration, name, tx string) (api.Frontend
 		HTTPResponse:   []string{},
 		UseBackends:    []api.UseBackend{},
 	}
+	if out.Mode == "" {
+		out.InheritedMode = inheritedMode(cl, parser.Frontends, name, tx)
+	}
 	_, binds, err := cl.GetBinds(parentFrontend, name, tx)
 	if err != nil {
 		return api.Frontend{}, err
@@ -324,8 +331,10 @@ func checkFrontend(f api.Frontend) error {
 	}
 	words := map[string]string{"mode": f.Mode, "default_backend": f.DefaultBackend}
 	for i, b := range f.Binds {
-		if b.Address == "" {
-			return api.Errorf(api.CodeInvalid, "%s: bind %d has no address", lbl, i)
+		// No address is `bind :PORT`, as hand-written files say it; it
+		// needs the port.
+		if b.Address == "" && b.Port == nil {
+			return api.Errorf(api.CodeInvalid, "%s: bind %d has neither address nor port", lbl, i)
 		}
 		words[fmt.Sprintf("bind %d address", i)] = b.Address
 		words[fmt.Sprintf("bind %d namespace", i)] = b.Namespace
