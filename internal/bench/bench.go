@@ -55,9 +55,9 @@ type Options struct {
 	// terraform-provider-switchyard (cmd/switchyard-nullprovider); empty:
 	// Run builds it into a temporary directory.
 	NullProviderDir string
-	// ProfileDir receives one SWITCHYARD_PPROF directory per provider
-	// command, kept after the run for `go tool pprof`; empty: a new
-	// directory under the system's temporary directory.
+	// ProfileDir receives a new directory per run, holding one
+	// SWITCHYARD_PPROF directory per provider command, kept after the run
+	// for `go tool pprof`; empty: the system's temporary directory.
 	ProfileDir string
 	Log        io.Writer // progress lines; default discard
 }
@@ -118,10 +118,16 @@ func Run(ctx context.Context, o Options) (rep *Report, err error) {
 		return r.report, err
 	}
 	defer func() { _ = os.RemoveAll(dir) }()
-	if r.o.ProfileDir == "" {
-		if r.o.ProfileDir, err = os.MkdirTemp("", "switchyard-bench-pprof-"); err != nil {
+	// A directory of the run's own under ProfileDir: the peak RSS of a
+	// command is the largest of its directory's files, which must not mix
+	// with another run's.
+	if r.o.ProfileDir != "" {
+		if err := os.MkdirAll(r.o.ProfileDir, 0o755); err != nil {
 			return r.report, err
 		}
+	}
+	if r.o.ProfileDir, err = os.MkdirTemp(r.o.ProfileDir, "switchyard-bench-pprof-"+r.report.Started.Format("20060102T150405Z")+"-"); err != nil {
+		return r.report, err
 	}
 	r.report.ProfileRoot = r.o.ProfileDir
 	if r.o.NullProviderDir == "" {
@@ -602,7 +608,8 @@ const (
 
 // pollLive sends requests for the changed backend from the apply's end
 // until liveWant answers in a row come from changedPort, and returns the
-// time from its start to the first of them (false: not within liveBound).
+// time from its start until the first of them was received (false: not
+// within liveBound).
 func (r *runner) pollLive(ctx context.Context) (time.Duration, bool) {
 	start := time.Now()
 	client := &http.Client{Timeout: 2 * time.Second, Transport: &http.Transport{DisableKeepAlives: true, Proxy: nil}}
@@ -610,8 +617,10 @@ func (r *runner) pollLive(ctx context.Context) (time.Duration, bool) {
 	streak := 0
 	var first time.Duration
 	for time.Since(start) < liveBound && ctx.Err() == nil {
-		at := time.Since(start)
 		body, err := fetchBody(ctx, client, r.probeURL(), changedBackend(r.o.Prefix))
+		// Taken when the answer is in: an upper bound, one request's round
+		// trip above the moment HAProxy served the change.
+		at := time.Since(start)
 		if err == nil && strings.HasPrefix(body, want) {
 			if streak == 0 {
 				first = at
