@@ -599,7 +599,7 @@ func (r *runner) drift(ctx context.Context) tfCommand {
 
 // liveWant is how many answers in a row from changedPort count as "HAProxy
 // serves the change": round robin over the three old ports gives at most
-// one in a row.
+// one in a row, so two prove it and the third confirms it.
 const (
 	liveWant  = 3
 	livePoll  = 10 * time.Millisecond
@@ -608,24 +608,31 @@ const (
 
 // pollLive sends requests for the changed backend from the apply's end
 // until liveWant answers in a row come from changedPort, and returns the
-// time from its start until the first of them was received (false: not
-// within liveBound).
+// time from its start until the second of them was received, the first
+// that the old configuration cannot have given (false: not within
+// liveBound).
 func (r *runner) pollLive(ctx context.Context) (time.Duration, bool) {
+	return pollLive(ctx, r.probeURL(), changedBackend(r.o.Prefix), changedPort, liveBound)
+}
+
+func pollLive(ctx context.Context, url, backend string, port int, bound time.Duration) (time.Duration, bool) {
 	start := time.Now()
 	client := &http.Client{Timeout: 2 * time.Second, Transport: &http.Transport{DisableKeepAlives: true, Proxy: nil}}
-	want := fmt.Sprintf("lab-app %d ", changedPort)
+	want := fmt.Sprintf("lab-app %d ", port)
 	streak := 0
 	var first time.Duration
-	for time.Since(start) < liveBound && ctx.Err() == nil {
-		body, err := fetchBody(ctx, client, r.probeURL(), changedBackend(r.o.Prefix))
+	for time.Since(start) < bound && ctx.Err() == nil {
+		body, err := fetchBody(ctx, client, url, backend)
 		// Taken when the answer is in: an upper bound, one request's round
 		// trip above the moment HAProxy served the change.
 		at := time.Since(start)
 		if err == nil && strings.HasPrefix(body, want) {
-			if streak == 0 {
+			// The first answer of a streak may still be the old round
+			// robin's turn of that port; the second in a row cannot be.
+			if streak++; streak == 2 {
 				first = at
 			}
-			if streak++; streak == liveWant {
+			if streak == liveWant {
 				return first, true
 			}
 		} else {

@@ -444,7 +444,7 @@ func (r *Report) notes() []string {
 		fmt.Sprintf("machine %s, terraform -parallelism=%d, each command %d× interleaved floor/framework/switchyard; times: median (min–max) in seconds", r.Machine, r.Parallelism, r.Repeat),
 		"floor = the same number of terraform_data resources (2N+1: N backends + N map entries + 1 map); framework = the same Switchyard configuration on the null provider (Switchyard's schemas, validators and plan modifiers, no remote work); ratio = switchyard/floor, framework ratio = framework/floor (medians)",
 		"ssh = connections sshd accepted with the run's own key; sessions = agent sessions found in the session log for them (one per provider process, i.e. per terraform graph walk); counts as a range over the repeats when they differ",
-		"provider MiB = the largest peak RSS (VmHWM) of the command's provider processes (SWITCHYARD_PPROF), agent MiB = the largest of its agent sessions (session log), worst over the repeats; live after = ms from the apply's end until the machine's HAProxy served the changed backend (received the first of 3 answers in a row from the new port: an upper bound by one HTTP round trip), median (min–max)",
+		"provider MiB = the largest peak RSS (VmHWM) of the command's provider processes (SWITCHYARD_PPROF), agent MiB = the largest of its agent sessions (session log), worst over the repeats; live after = ms from the apply's end until the machine's HAProxy served the changed backend (received the second of 3 answers in a row from the new port, the first the old round robin cannot give: an upper bound by one HTTP round trip and one poll), median (min–max)",
 	)
 	return out
 }
