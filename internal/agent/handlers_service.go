@@ -23,6 +23,11 @@ func (s *Server) serviceGet(ctx context.Context, params json.RawMessage) (any, e
 	if err := decodeServiceName(ref.Name); err != nil {
 		return nil, err
 	}
+	if ref.Import {
+		if err := s.services.CheckImportable(ref.Name); err != nil {
+			return nil, err
+		}
+	}
 	return s.services.GetService(ctx, ref.Name)
 }
 

@@ -91,6 +91,8 @@ func (s *Server) handlers() map[string]handler {
 		api.MethodServiceGet:    s.serviceGet,
 		api.MethodServiceApply:  s.serviceApply,
 		api.MethodServiceDelete: s.serviceDelete,
+
+		api.MethodInventory: s.inventory,
 	}
 	for method, f := range s.haproxyHandlers() {
 		h[method] = f

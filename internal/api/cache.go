@@ -28,6 +28,11 @@ type Cache struct {
 	MaxObjectSize *int64 `json:"max_object_size,omitempty"`
 	// MaxAge is how long a response is served from the cache, in seconds.
 	MaxAge *int64 `json:"max_age_s,omitempty"`
+	// ExtraLines are the section's `process-vary` and
+	// `max-secondary-entries` lines (grammar.SectionCache), the keywords
+	// no field covers; nil: not managed, empty: none. In a result nil
+	// means the section has none.
+	ExtraLines *[]string `json:"extra_lines,omitempty"`
 }
 
 // CacheMaxTotalSize is HAProxy's limit on total-max-size, in megabytes.

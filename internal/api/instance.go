@@ -33,6 +33,10 @@ type Instance struct {
 	// HardStopAfter is global `hard-stop-after` in milliseconds; 0 in a
 	// request removes it.
 	HardStopAfter *int64 `json:"hard_stop_after,omitempty"`
+	// GlobalExtraLines are whole lines global owns beyond the fields
+	// above, kept as the agent's marked block; nil: not managed, empty:
+	// none. In a result nil means global has none.
+	GlobalExtraLines *[]string `json:"global_extra_lines,omitempty"`
 
 	// Defaults section: DefaultsName is result only (the section the
 	// proxies use).
@@ -44,6 +48,8 @@ type Instance struct {
 	TimeoutServer  *int64 `json:"timeout_server,omitempty"`
 	Httplog        *bool  `json:"httplog,omitempty"`
 	Forwardfor     *bool  `json:"forwardfor,omitempty"`
+	// DefaultsExtraLines are the defaults section's, as GlobalExtraLines.
+	DefaultsExtraLines *[]string `json:"defaults_extra_lines,omitempty"`
 
 	// Service state of HAProxy's systemd unit.
 	Enabled *bool `json:"enabled,omitempty"`

@@ -58,6 +58,8 @@ var methodTable = []struct {
 	{MethodServiceGet, true},
 	{MethodServiceApply, false},
 	{MethodServiceDelete, false},
+
+	{MethodInventory, true},
 }
 
 var readMethods = func() map[string]bool {

@@ -40,6 +40,10 @@ type Namespace struct {
 // ServiceRef names a service unit, without ".service".
 type ServiceRef struct {
 	Name string `json:"name"`
+	// Import asks get to refuse a unit switchyard_service cannot represent
+	// exactly (the first read after an import), by the rule the inventory
+	// lists services with (systemd.Importable).
+	Import bool `json:"import,omitempty"`
 }
 
 // Service is a service unit the provider writes. Empty strings and nil

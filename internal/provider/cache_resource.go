@@ -44,8 +44,14 @@ var cacheKind = kind[cacheModel, api.Cache]{
 	getMethod: api.MethodCacheGet, createMethod: api.MethodCacheCreate,
 	updateMethod: api.MethodCacheUpdate, deleteMethod: api.MethodCacheDelete,
 	toWire: noWireDiags(func(m cacheModel) any { return cacheToAPI(m) }),
-	fromWire: func(_ context.Context, _ *cacheModel, got api.Cache) (cacheModel, diag.Diagnostics) {
-		return cacheFromAPI(got), nil
+	fromWire: func(_ context.Context, prior *cacheModel, got api.Cache) (cacheModel, diag.Diagnostics) {
+		m := cacheFromAPI(got)
+		if prior == nil {
+			m.ExtraLines = extraLinesState(true, false, got.ExtraLines)
+			return m, nil
+		}
+		m.ExtraLines = keepLineOrder(prior.ExtraLines, extraLinesState(false, prior.ExtraLines != nil, got.ExtraLines))
+		return m, nil
 	},
 	existsHint:  existsHint("a cache of that name already exists on the machine"),
 	goneHint:    goneHint("it was"),
@@ -53,11 +59,12 @@ var cacheKind = kind[cacheModel, api.Cache]{
 }
 
 type cacheModel struct {
-	ID            types.String `tfsdk:"id"`
-	Name          types.String `tfsdk:"name"`
-	TotalMaxSize  types.Int64  `tfsdk:"total_max_size"`
-	MaxObjectSize types.Int64  `tfsdk:"max_object_size"`
-	MaxAge        types.Int64  `tfsdk:"max_age"`
+	ID            types.String   `tfsdk:"id"`
+	Name          types.String   `tfsdk:"name"`
+	TotalMaxSize  types.Int64    `tfsdk:"total_max_size"`
+	MaxObjectSize types.Int64    `tfsdk:"max_object_size"`
+	MaxAge        types.Int64    `tfsdk:"max_age"`
+	ExtraLines    []types.String `tfsdk:"extra_lines"` // nil: not managed
 }
 
 func cacheSchema() schema.Schema {
@@ -98,6 +105,7 @@ func cacheSchema() schema.Schema {
 				Optional:   true,
 				Validators: []validator.Int64{int64validator.AtLeast(1)},
 			},
+			"extra_lines": cacheExtraLinesAttribute(),
 		},
 	}
 }
@@ -123,6 +131,7 @@ func cacheToAPI(m cacheModel) api.Cache {
 		TotalMaxSize:  m.TotalMaxSize.ValueInt64(),
 		MaxObjectSize: m.MaxObjectSize.ValueInt64Pointer(),
 		MaxAge:        m.MaxAge.ValueInt64Pointer(),
+		ExtraLines:    extraLinesToAPI(m.ExtraLines),
 	}
 }
 

@@ -82,6 +82,9 @@ type instanceModel struct {
 	Forwardfor     types.Bool   `tfsdk:"forwardfor"`
 	Enabled        types.Bool   `tfsdk:"enabled"`
 	Running        types.Bool   `tfsdk:"running"`
+	// nil: not managed (extra_lines_sections.go).
+	GlobalExtraLines   []types.String `tfsdk:"global_extra_lines"`
+	DefaultsExtraLines []types.String `tfsdk:"defaults_extra_lines"`
 }
 
 type logTargetModel struct {
@@ -263,6 +266,8 @@ func haproxySchema() schema.Schema {
 				Computed: true,
 				Default:  booldefault.StaticBool(true),
 			},
+			"global_extra_lines":   haproxyExtraLinesAttribute(grammar.SectionGlobal),
+			"defaults_extra_lines": haproxyExtraLinesAttribute(grammar.SectionDefaults),
 		},
 	}
 }
@@ -365,6 +370,9 @@ func haproxyToAPI(ctx context.Context, m instanceModel) (api.Instance, diag.Diag
 		Forwardfor: m.Forwardfor.ValueBoolPointer(),
 		Enabled:    m.Enabled.ValueBoolPointer(),
 		Running:    m.Running.ValueBoolPointer(),
+
+		GlobalExtraLines:   extraLinesToAPI(m.GlobalExtraLines),
+		DefaultsExtraLines: extraLinesToAPI(m.DefaultsExtraLines),
 	}
 	for _, t := range []struct {
 		v   types.String
@@ -441,6 +449,11 @@ func setHAProxyState(ctx context.Context, state stateSetter, prior instanceModel
 	if got.ServerStateFile != nil && (*got.ServerStateFile != "" || !prior.StateFile.IsNull()) {
 		m.StateFile = types.StringValue(*got.ServerStateFile)
 	}
+	// Right after an import prior holds only the id; enabled, which has a
+	// default, is set in every other plan and state.
+	imported := prior.Enabled.IsNull()
+	m.GlobalExtraLines = extraLinesState(imported, prior.GlobalExtraLines != nil, got.GlobalExtraLines)
+	m.DefaultsExtraLines = extraLinesState(imported, prior.DefaultsExtraLines != nil, got.DefaultsExtraLines)
 	if got.HardStopAfter != nil {
 		m.HardStopAfter = durationValue(prior.HardStopAfter, got.HardStopAfter, formatLargestUnit)
 	}

@@ -40,6 +40,9 @@ type kind[M, W any] struct {
 	// id names the object in details; ref is what get and delete take.
 	id  func(M) string
 	ref func(M) any
+	// importRef, if set, replaces ref for the first read after an import,
+	// so the machine can refuse an object the resource cannot represent.
+	importRef func(M) any
 
 	getMethod, createMethod, updateMethod, deleteMethod string
 
@@ -222,8 +225,14 @@ func (l *lifecycle[M, W]) Read(ctx context.Context, req resource.ReadRequest, re
 	k := l.kind
 	id := k.id(state)
 	summary := "Unable to Read " + k.title
+	imported, d := justImported(ctx, req.Private)
+	resp.Diagnostics.Append(d...)
+	ref := k.ref(state)
+	if imported && k.importRef != nil {
+		ref = k.importRef(state)
+	}
 	var got W
-	err := l.machine.Call(ctx, k.getMethod, k.ref(state), &got)
+	err := l.machine.Call(ctx, k.getMethod, ref, &got)
 	if errors.Is(err, api.ErrNotFound) {
 		// Deleted outside Terraform: forgetting it makes the next plan
 		// create it again. Only a definite "not found" does this; an
@@ -235,8 +244,6 @@ func (l *lifecycle[M, W]) Read(ctx context.Context, req resource.ReadRequest, re
 		resp.Diagnostics.AddError(summary, k.detail("read", id, err.Error()))
 		return
 	}
-	imported, d := justImported(ctx, req.Private)
-	resp.Diagnostics.Append(d...)
 	prior := &state
 	if imported {
 		prior = nil

@@ -91,7 +91,7 @@ func (p *switchyardProvider) Resources(context.Context) []func() resource.Resour
 }
 
 func (p *switchyardProvider) DataSources(context.Context) []func() datasource.DataSource {
-	return []func() datasource.DataSource{NewHostDataSource}
+	return []func() datasource.DataSource{NewHostDataSource, NewInventoryDataSource}
 }
 
 // providerModel is the provider block. Nested blocks are types.Object rather

@@ -49,8 +49,11 @@ func NewServiceResource() resource.Resource {
 var serviceKind = kind[serviceModel, api.Service]{
 	title: "Service", noun: "service",
 	typeName: "_service", schema: serviceSchema,
-	id:        func(m serviceModel) string { return m.Name.ValueString() },
-	ref:       func(m serviceModel) any { return api.ServiceRef{Name: m.Name.ValueString()} },
+	id:  func(m serviceModel) string { return m.Name.ValueString() },
+	ref: func(m serviceModel) any { return api.ServiceRef{Name: m.Name.ValueString()} },
+	// Import is strict: a unit with lines the resource does not model is
+	// refused rather than adopted and rewritten (systemd.Importable).
+	importRef: func(m serviceModel) any { return api.ServiceRef{Name: m.Name.ValueString(), Import: true} },
 	getMethod: api.MethodServiceGet, createMethod: api.MethodServiceApply,
 	updateMethod: api.MethodServiceApply, deleteMethod: api.MethodServiceDelete,
 	toWire: func(_ context.Context, w write[serviceModel]) (any, diag.Diagnostics, error) {
@@ -110,7 +113,10 @@ func serviceSchema() schema.Schema {
 			"The unit is written only when it changes, and apply waits (at most 30 seconds) until the service is active and, " +
 			"with `readiness_port`, accepts connections; if it does not start, the error shows `systemctl status` and the last 20 journal lines. " +
 			"A hand-edited unit file, a stopped or a disabled service shows up in the next plan, and apply repairs it; " +
-			"lines of the unit that no attribute manages are not read, so adding one by hand is not seen as a difference.",
+			"lines of the unit that no attribute manages are not read, so adding one by hand is not seen as a difference. " +
+			"Import is strict: it accepts only a unit file that is exactly what the resource would write for it, and otherwise " +
+			"names the first line it cannot represent, so adopting a hand-written unit never drops a line silently " +
+			"(`switchyard_inventory` lists importable services by the same rule).",
 		Attributes: map[string]schema.Attribute{
 			"id": idAttribute("The service's name, which identifies it on the machine."),
 			"name": schema.StringAttribute{

@@ -53,7 +53,9 @@ var userlistKind = kind[userlistModel, api.Userlist]{
 		if prior == nil {
 			prior = &userlistModel{}
 		}
-		return userlistFromAPI(got, *prior), nil
+		m := userlistFromAPI(got, *prior)
+		m.ExtraLines = prior.ExtraLines // only ever empty: nothing is written
+		return m, nil
 	},
 	existsHint:  existsHint("a userlist of that name already exists on the machine"),
 	importState: importName(grammar.ProxyName, "the userlist's name as in haproxy.cfg, as in `terraform import switchyard_userlist.members members`"),
@@ -87,6 +89,8 @@ type userlistModel struct {
 	Name   types.String   `tfsdk:"name"`
 	Groups []types.String `tfsdk:"groups"`
 	Users  []userModel    `tfsdk:"users"`
+	// ExtraLines refuses every line (userlistExtraLinesAttribute).
+	ExtraLines []types.String `tfsdk:"extra_lines"`
 }
 
 type userModel struct {
@@ -179,6 +183,7 @@ func userlistSchema() schema.Schema {
 					},
 				},
 			},
+			"extra_lines": userlistExtraLinesAttribute(),
 		},
 	}
 }

@@ -4,6 +4,10 @@ resource "switchyard_cache" "static" {
   total_max_size  = 64
   max_object_size = 1048576
   max_age         = 300
+
+  # The cache keywords without an attribute of their own; a cache accepts
+  # nothing else, so other lines are refused at plan time.
+  extra_lines = ["process-vary on", "max-secondary-entries 10"]
 }
 
 # The backend serves from the cache with an http-request rule. Storing takes

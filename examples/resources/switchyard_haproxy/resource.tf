@@ -20,4 +20,11 @@ resource "switchyard_haproxy" "this" {
 
   enabled = true
   running = true
+
+  # The escape hatch, for keywords no attribute covers: whole lines the
+  # resource owns at the end of global and of the defaults section, checked
+  # by `haproxy -c`. A keyword that has an attribute (maxconn, timeout
+  # client, ...) is refused here at plan time.
+  global_extra_lines   = ["tune.ssl.default-dh-param 2048"]
+  defaults_extra_lines = ["timeout http-request 10s", "option dontlognull"]
 }

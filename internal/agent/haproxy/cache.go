@@ -43,8 +43,8 @@ func (m *Manager) CreateCache(c api.Cache) (api.Cache, error) {
 	return m.GetCache(c.Name)
 }
 
-// UpdateCache sets the managed keywords; the others (process-vary,
-// max-secondary-entries) are kept.
+// UpdateCache sets the managed keywords; process-vary and
+// max-secondary-entries (the extra lines) are kept when not managed.
 func (m *Manager) UpdateCache(c api.Cache) (api.Cache, error) {
 	if err := checkCache(c); err != nil {
 		return api.Cache{}, err
@@ -56,6 +56,9 @@ func (m *Manager) UpdateCache(c api.Cache) (api.Cache, error) {
 		}
 		want := cacheModel(c)
 		cur.TotalMaxSize, cur.MaxObjectSize, cur.MaxAge = want.TotalMaxSize, want.MaxObjectSize, want.MaxAge
+		if c.ExtraLines != nil {
+			cur.ProcessVary, cur.MaxSecondaryEntries = want.ProcessVary, want.MaxSecondaryEntries
+		}
 		return cl.EditCache(c.Name, cur, tx, 0)
 	})
 	if err != nil {
@@ -147,6 +150,11 @@ func checkCache(c api.Cache) error {
 	if c.MaxAge != nil && *c.MaxAge < 1 {
 		return api.Errorf(api.CodeInvalid, "%s: max_age must be at least 1 second", lbl)
 	}
+	if c.ExtraLines != nil {
+		if err := grammar.ExtraLines(grammar.SectionCache, *c.ExtraLines); err != nil {
+			return api.Errorf(api.CodeInvalid, "%s: %v", lbl, err)
+		}
+	}
 	return nil
 }
 
@@ -159,13 +167,45 @@ func cacheModel(c api.Cache) *models.Cache {
 	if c.MaxAge != nil {
 		m.MaxAge = *c.MaxAge
 	}
+	// A cache's extra lines are typed keywords of client-native's cache
+	// parser, not a raw block (it keeps none in a cache): checkCache has
+	// made each one "process-vary on|off" or "max-secondary-entries <n>".
+	for _, l := range derefLines(c.ExtraLines) {
+		k, v, _ := strings.Cut(l, " ")
+		switch k {
+		case "process-vary":
+			on := v == "on"
+			m.ProcessVary = &on
+		case "max-secondary-entries":
+			m.MaxSecondaryEntries, _ = strconv.ParseInt(v, 10, 64)
+		}
+	}
 	return m
+}
+
+func derefLines(lines *[]string) []string {
+	if lines == nil {
+		return nil
+	}
+	return *lines
 }
 
 func cacheFromModel(c *models.Cache) api.Cache {
 	out := api.Cache{TotalMaxSize: c.TotalMaxSize, MaxObjectSize: positive(c.MaxObjectSize), MaxAge: positive(c.MaxAge)}
 	if c.Name != nil {
 		out.Name = *c.Name
+	}
+	// In the order the parser writes them, which is the file's after a
+	// write; the provider keeps the user's order when the lines are the same.
+	var lines []string
+	if c.MaxSecondaryEntries > 0 {
+		lines = append(lines, "max-secondary-entries "+strconv.FormatInt(c.MaxSecondaryEntries, 10))
+	}
+	if c.ProcessVary != nil {
+		lines = append(lines, "process-vary "+map[bool]string{true: "on", false: "off"}[*c.ProcessVary])
+	}
+	if len(lines) > 0 {
+		out.ExtraLines = &lines
 	}
 	return out
 }

@@ -6,10 +6,12 @@ import (
 	"fmt"
 	"strings"
 
+	parser "github.com/haproxytech/client-native/v5/config-parser"
 	"github.com/haproxytech/client-native/v5/configuration"
 	"github.com/haproxytech/client-native/v5/models"
 
 	"github.com/switchyard/terraform-provider-switchyard/internal/api"
+	"github.com/switchyard/terraform-provider-switchyard/internal/grammar"
 )
 
 // instanceLabel names the singleton in messages.
@@ -124,6 +126,14 @@ func checkInstance(in api.Instance) error {
 			return api.Errorf(api.CodeInvalid, "%s: server_state_file %q must be an absolute path without blanks, or empty", instanceLabel, f)
 		}
 	}
+	for section, lines := range map[string]*[]string{grammar.SectionGlobal: in.GlobalExtraLines, grammar.SectionDefaults: in.DefaultsExtraLines} {
+		if lines == nil {
+			continue
+		}
+		if err := grammar.ExtraLines(section, *lines); err != nil {
+			return api.Errorf(api.CodeInvalid, "%s: %v", instanceLabel, err)
+		}
+	}
 	if in.LogTargets != nil {
 		for _, l := range *in.LogTargets {
 			if l.Address == "" || l.Facility == "" || !oneToken(l.Address) || !oneToken(l.Facility) || !oneToken(l.Level) {
@@ -175,6 +185,11 @@ func applyInstance(cl configuration.Configuration, tx string, in api.Instance, s
 			return err
 		}
 	}
+	// After the push, which leaves the raw block alone (it is no field of
+	// the model).
+	if err := writeExtraLines(cl, tx, parser.Global, parser.GlobalSectionName, in.GlobalExtraLines); err != nil {
+		return err
+	}
 	if !wantsDefaultsOf(in) {
 		return nil
 	}
@@ -187,13 +202,16 @@ func applyInstance(cl configuration.Configuration, tx string, in api.Instance, s
 		return err
 	}
 	applyDefaults(d, in)
-	return cl.EditDefaultsSection(name, d, tx, 0)
+	if err := cl.EditDefaultsSection(name, d, tx, 0); err != nil {
+		return err
+	}
+	return writeExtraLines(cl, tx, parser.Defaults, name, in.DefaultsExtraLines)
 }
 
 // wantsDefaultsOf reports whether in sets anything of the defaults section.
 func wantsDefaultsOf(in api.Instance) bool {
 	return in.Mode != "" || in.ServerStateFile != nil || in.TimeoutConnect != nil || in.TimeoutClient != nil || in.TimeoutServer != nil ||
-		in.Httplog != nil || in.Forwardfor != nil
+		in.Httplog != nil || in.Forwardfor != nil || in.DefaultsExtraLines != nil
 }
 
 func applyDefaults(d *models.Defaults, in api.Instance) {
@@ -337,6 +355,9 @@ func readInstance(cl configuration.Configuration, tx, socket string) (api.Instan
 		targets = append(targets, api.LogTarget{Address: l.Address, Facility: l.Facility, Level: l.Level})
 	}
 	out.LogTargets = &targets
+	if out.GlobalExtraLines, err = readExtraLines(cl, tx, parser.Global, parser.GlobalSectionName); err != nil {
+		return api.Instance{}, err
+	}
 
 	name, err := defaultsSection(cl, tx)
 	var apiErr *api.Error
@@ -357,6 +378,9 @@ func readInstance(cl configuration.Configuration, tx, socket string) (api.Instan
 	out.Mode = d.Mode
 	out.TimeoutConnect, out.TimeoutClient, out.TimeoutServer = d.ConnectTimeout, d.ClientTimeout, d.ServerTimeout
 	out.Httplog, out.Forwardfor = &httplog, &forwardfor
+	if out.DefaultsExtraLines, err = readExtraLines(cl, tx, parser.Defaults, name); err != nil {
+		return api.Instance{}, err
+	}
 	if d.LoadServerStateFromFile == models.DefaultsLoadServerStateFromFileGlobal && strings.HasPrefix(g.ServerStateFile, "/") {
 		out.ServerStateFile = &g.ServerStateFile
 	}
