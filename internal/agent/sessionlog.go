@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/switchyard/terraform-provider-switchyard/internal/api"
+	"github.com/switchyard/terraform-provider-switchyard/internal/profiling"
 )
 
 // methodCounts counts requests per method name.
@@ -38,13 +39,17 @@ func (c *methodCounts) snapshot() map[string]int64 {
 
 // Record is the session's counters so far, as one line of api.SessionLogPath.
 func (s *Server) Record(ended time.Time) api.SessionRecord {
+	// One agent process serves one session, so the process's peak is the
+	// session's (issue 15: the agent's peak memory at N = 500).
+	rss, _ := profiling.PeakRSS()
 	return api.SessionRecord{
-		PID:      os.Getpid(),
-		Started:  s.started.UTC().Format(time.RFC3339Nano),
-		Ended:    ended.UTC().Format(time.RFC3339Nano),
-		Requests: s.requests.Load(),
-		Reloads:  s.reloads.Load(),
-		Methods:  s.methods.snapshot(),
+		PeakRSSKiB: rss,
+		PID:        os.Getpid(),
+		Started:    s.started.UTC().Format(time.RFC3339Nano),
+		Ended:      ended.UTC().Format(time.RFC3339Nano),
+		Requests:   s.requests.Load(),
+		Reloads:    s.reloads.Load(),
+		Methods:    s.methods.snapshot(),
 	}
 }
 

@@ -68,7 +68,7 @@ func TestSessionLog(t *testing.T) {
 	for k := range raw {
 		fields = append(fields, k)
 	}
-	if diff := cmp.Diff([]string{"ended", "methods", "pid", "reloads", "requests", "started"}, fields, cmpopts.SortSlices(func(a, b string) bool { return a < b })); diff != "" {
+	if diff := cmp.Diff([]string{"ended", "methods", "peak_rss_kib", "pid", "reloads", "requests", "started"}, fields, cmpopts.SortSlices(func(a, b string) bool { return a < b })); diff != "" {
 		t.Errorf("fields (-want +got):\n%s", diff)
 	}
 	var got api.SessionRecord
@@ -81,8 +81,12 @@ func TestSessionLog(t *testing.T) {
 		Requests: 3,
 		Methods:  map[string]int64{api.MethodHostInfo: 2, "no.such.method": 1},
 	}
-	if diff := cmp.Diff(want, got, cmpopts.IgnoreFields(api.SessionRecord{}, "Started")); diff != "" {
+	if diff := cmp.Diff(want, got, cmpopts.IgnoreFields(api.SessionRecord{}, "Started", "PeakRSSKiB")); diff != "" {
 		t.Errorf("record (-want +got):\n%s", diff)
+	}
+	// The process's own peak: a Go test binary is megabytes, never 0.
+	if got.PeakRSSKiB < 1024 {
+		t.Errorf("peak_rss_kib %d, want the process's VmHWM (at least 1 MiB)", got.PeakRSSKiB)
 	}
 	started, err := time.Parse(time.RFC3339Nano, got.Started)
 	if err != nil || started.After(ended) {

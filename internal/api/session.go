@@ -14,4 +14,7 @@ type SessionRecord struct {
 	Reloads  int64  `json:"reloads"`  // HAProxy reloads this session performed
 	// Methods counts requests per method name.
 	Methods map[string]int64 `json:"methods"`
+	// PeakRSSKiB is the agent process's peak resident memory (VmHWM) at
+	// the session's end, in KiB; 0 when it could not be read.
+	PeakRSSKiB int64 `json:"peak_rss_kib,omitempty"`
 }

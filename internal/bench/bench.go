@@ -1,10 +1,15 @@
 // Package bench is `make bench`: it measures what a terraform apply, a
-// no-change plan and a destroy cost with Switchyard against a lab machine,
-// next to the same commands on as many terraform_data resources (Terraform's
-// own floor), and what the machine saw: SSH connections, agent sessions,
-// agent requests and HAProxy reloads per command. It also times replacing
-// every entry of a large map and changing one map entry, and runs a request
-// loop against the machine's HAProxy during the largest apply.
+// no-change plan, a drift check, one changed backend and a destroy cost with
+// Switchyard against a lab machine, next to two references: the same
+// commands on as many terraform_data resources (Terraform's own floor) and
+// the same Switchyard configuration on the null provider (the framework's
+// cost: Switchyard's schemas and plan logic without remote work). It reports
+// what the machine saw (SSH connections, agent sessions, agent requests,
+// HAProxy reloads), the provider's and the agent's peak memory, how long a
+// changed backend takes to be served, and issue 15's targets. It also times
+// replacing every entry of a large map and changing one map entry, and runs
+// a request loop against the machine's HAProxy during the largest applies.
+// Every command runs Options.Repeat times, interleaved with its references.
 //
 // Everything it creates is named with its prefix and destroyed at the end,
 // also after a failure.
@@ -21,8 +26,11 @@ import (
 	"net"
 	"net/http"
 	"os"
+	"os/exec"
+	"path/filepath"
 	"slices"
 	"strconv"
+	"strings"
 	"time"
 
 	"github.com/switchyard/terraform-provider-switchyard/internal/lab"
@@ -35,14 +43,23 @@ type Options struct {
 	Sizes       []int // N: backends (and map entries) per configuration; default 10, 100, 500
 	Parallelism int   // terraform -parallelism; default 10
 	MapEntries  int   // entries of the map replaced at once; default 1000
+	Repeat      int   // runs of each command (and of each reference); default 3
 	Prefix      string
-	// Request loop during the largest apply.
+	// Request loop during the applies of the largest N.
 	ProbeClients     int
 	ProbeMaxRequests int64
 	ProbeMaxTime     time.Duration
 	// Passed to tfrun (empty: its defaults).
 	Terraform, ProviderDir string
-	Log                    io.Writer // progress lines; default discard
+	// NullProviderDir holds the null provider built as
+	// terraform-provider-switchyard (cmd/switchyard-nullprovider); empty:
+	// Run builds it into a temporary directory.
+	NullProviderDir string
+	// ProfileDir receives a new directory per run, holding one
+	// SWITCHYARD_PPROF directory per provider command, kept after the run
+	// for `go tool pprof`; empty: the system's temporary directory.
+	ProfileDir string
+	Log        io.Writer // progress lines; default discard
 }
 
 func (o *Options) setDefaults() {
@@ -54,6 +71,9 @@ func (o *Options) setDefaults() {
 	}
 	if o.MapEntries <= 0 {
 		o.MapEntries = 1000
+	}
+	if o.Repeat <= 0 {
+		o.Repeat = 3
 	}
 	if o.Prefix == "" {
 		o.Prefix = "bench-"
@@ -89,7 +109,8 @@ func Run(ctx context.Context, o Options) (rep *Report, err error) {
 	slices.Sort(sizes)
 	o.Sizes = slices.Compact(sizes)
 	r := &runner{o: o, report: &Report{
-		Machine: o.Machine.Name, Parallelism: o.Parallelism, MapEntries: o.MapEntries, Prefix: o.Prefix,
+		Started: time.Now().UTC(), Machine: o.Machine.Name, Parallelism: o.Parallelism, MapEntries: o.MapEntries,
+		Repeat: o.Repeat, Prefix: o.Prefix,
 	}}
 
 	dir, err := os.MkdirTemp("", "switchyard-bench-")
@@ -97,6 +118,24 @@ func Run(ctx context.Context, o Options) (rep *Report, err error) {
 		return r.report, err
 	}
 	defer func() { _ = os.RemoveAll(dir) }()
+	// A directory of the run's own under ProfileDir: the peak RSS of a
+	// command is the largest of its directory's files, which must not mix
+	// with another run's.
+	if r.o.ProfileDir != "" {
+		if err := os.MkdirAll(r.o.ProfileDir, 0o755); err != nil {
+			return r.report, err
+		}
+	}
+	if r.o.ProfileDir, err = os.MkdirTemp(r.o.ProfileDir, "switchyard-bench-pprof-"+r.report.Started.Format("20060102T150405Z")+"-"); err != nil {
+		return r.report, err
+	}
+	r.report.ProfileRoot = r.o.ProfileDir
+	if r.o.NullProviderDir == "" {
+		r.logf("building the null provider")
+		if r.o.NullProviderDir, err = BuildNullProvider(ctx, filepath.Join(dir, "nullprovider")); err != nil {
+			return r.report, err
+		}
+	}
 	r.tree = dir + "/configs"
 	if err := writeTree(r.tree, o.Prefix, o.Sizes); err != nil {
 		return r.report, err
@@ -168,6 +207,23 @@ func Run(ctx context.Context, o Options) (rep *Report, err error) {
 	return r.report, nil
 }
 
+// BuildNullProvider builds cmd/switchyard-nullprovider from this module as
+// dir/terraform-provider-switchyard (the name a dev override looks for) and
+// returns dir. Like tfrun's provider build it needs `make agent` first: the
+// null provider links the real provider's package, which embeds the agents.
+func BuildNullProvider(ctx context.Context, dir string) (string, error) {
+	root, err := tfrun.ModuleRoot()
+	if err != nil {
+		return "", err
+	}
+	cmd := exec.CommandContext(ctx, "go", "build", "-trimpath", "-o", filepath.Join(dir, "terraform-provider-switchyard"), "./internal/bench/cmd/switchyard-nullprovider")
+	cmd.Dir = root
+	if out, err := cmd.CombinedOutput(); err != nil {
+		return "", fmt.Errorf("building the null provider: %v\n%s", err, out)
+	}
+	return dir, nil
+}
+
 func (r *runner) logf(format string, args ...any) {
 	_, _ = fmt.Fprintf(r.o.Log, "%s bench: %s\n", time.Now().UTC().Format("15:04:05"), fmt.Sprintf(format, args...))
 }
@@ -187,6 +243,10 @@ func (r *runner) workspace(ctx context.Context, module string) (*tfrun.Workspace
 	return tfrun.NewWorkspace(ctx, r.tree, module, tfrun.Options{Terraform: r.o.Terraform, ProviderDir: r.o.ProviderDir})
 }
 
+func (r *runner) nullWorkspace(ctx context.Context, module string) (*tfrun.Workspace, error) {
+	return tfrun.NewWorkspace(ctx, r.tree, module, tfrun.Options{Terraform: r.o.Terraform, ProviderDir: r.o.NullProviderDir})
+}
+
 func (r *runner) par() string { return "-parallelism=" + strconv.Itoa(r.o.Parallelism) }
 
 func (r *runner) destroy(ctx context.Context, w *tfrun.Workspace) error {
@@ -194,47 +254,115 @@ func (r *runner) destroy(ctx context.Context, w *tfrun.Workspace) error {
 	return err
 }
 
-// observe runs one Switchyard command and reads what the machine saw.
-func (r *runner) observe(ctx context.Context, name string, run func() (tfrun.Result, error)) (Command, error) {
+// tfCommand is one timed terraform command on a workspace.
+type tfCommand func(w *tfrun.Workspace) (tfrun.Result, error)
+
+// profiled runs cmd with a SWITCHYARD_PPROF directory of its own (named
+// after the row, the reference and the repeat) and reads the peak RSS of
+// the provider processes it started.
+func (r *runner) profiled(label string, w *tfrun.Workspace, cmd tfCommand) (Sample, error) {
+	dir := filepath.Join(r.o.ProfileDir, label)
+	if err := os.MkdirAll(dir, 0o755); err != nil {
+		return Sample{}, err
+	}
+	res, err := cmd(w.WithEnv("SWITCHYARD_PPROF=" + dir))
+	s := Sample{Command: Command{Name: label, Duration: res.Duration}, ProfileDir: dir}
+	s.ProviderRSSKiB = providerPeakRSS(dir)
+	return s, err
+}
+
+// providerPeakRSS is the largest peak_rss_kib of the mem-<pid>.txt files
+// in dir (internal/profiling); 0 when none could be read.
+func providerPeakRSS(dir string) int64 {
+	files, _ := filepath.Glob(filepath.Join(dir, "mem-*.txt"))
+	var peak int64
+	for _, f := range files {
+		b, err := os.ReadFile(f)
+		if err != nil {
+			continue
+		}
+		var kib int64
+		if _, err := fmt.Sscanf(string(b), "peak_rss_kib %d", &kib); err == nil {
+			peak = max(peak, kib)
+		}
+	}
+	return peak
+}
+
+// observe runs one Switchyard command (profiled) and reads what the
+// machine saw.
+func (r *runner) observe(ctx context.Context, label string, w *tfrun.Workspace, cmd tfCommand) (Sample, error) {
 	mk, err := markNow(ctx, r.o.Machine)
 	if err != nil {
-		return Command{Name: name}, err
+		return Sample{Command: Command{Name: label}}, err
 	}
-	res, err := run()
-	c := Command{Name: name, Duration: res.Duration}
+	s, err := r.profiled(label, w, cmd)
 	if err != nil {
-		return c, err
+		return s, err
 	}
 	obs, err := collect(ctx, r.o.Machine, r.key, mk)
 	if err != nil {
-		return c, fmt.Errorf("%s: reading the machine's logs: %w", name, err)
+		return s, fmt.Errorf("%s: reading the machine's logs: %w", label, err)
 	}
-	c.SSH = len(obs.conns)
-	for _, s := range obs.sessions {
-		if s == nil {
-			c.Sessions = append(c.Sessions, nil)
+	// The provider writes its profile files when it exits, which terraform
+	// waits for; read them again in case the last one came late.
+	s.ProviderRSSKiB = max(s.ProviderRSSKiB, providerPeakRSS(s.ProfileDir))
+	s.SSH = len(obs.conns)
+	for _, ses := range obs.sessions {
+		if ses == nil {
+			s.Sessions = append(s.Sessions, nil)
 			continue
 		}
-		rec := s.SessionRecord
-		c.Sessions = append(c.Sessions, &rec)
+		rec := ses.SessionRecord
+		s.Sessions = append(s.Sessions, &rec)
 	}
-	c.SkippedLogLines = obs.skipped
-	r.logf("%s: %s, ssh %d, sessions %s", name, c.Duration.Round(time.Millisecond), c.SSH, c.walks())
-	return c, nil
+	s.SkippedLogLines = obs.skipped
+	r.logf("%s: %s, ssh %d, sessions %s, reloads %d", label, s.Duration.Round(time.Millisecond), s.SSH, s.walks(), s.Reloads())
+	return s, nil
 }
 
-// floor times one terraform_data command.
-func (r *runner) floor(name string, run func() (tfrun.Result, error)) (time.Duration, error) {
-	res, err := run()
+// floor times one terraform_data command (no provider: nothing to profile).
+func (r *runner) floor(label string, w *tfrun.Workspace, cmd tfCommand) (Sample, error) {
+	res, err := cmd(w)
 	if err != nil {
-		return 0, fmt.Errorf("floor %s: %w", name, err)
+		return Sample{}, fmt.Errorf("floor %s: %w", label, err)
 	}
-	r.logf("floor %s: %s", name, res.Duration.Round(time.Millisecond))
-	return res.Duration, nil
+	r.logf("%s: %s", label, res.Duration.Round(time.Millisecond))
+	return Sample{Command: Command{Name: label, Duration: res.Duration}}, nil
+}
+
+// framework times one command on the null provider.
+func (r *runner) framework(label string, w *tfrun.Workspace, cmd tfCommand) (Sample, error) {
+	s, err := r.profiled(label, w, cmd)
+	if err != nil {
+		return s, fmt.Errorf("framework %s: %w", label, err)
+	}
+	r.logf("%s: %s", label, s.Duration.Round(time.Millisecond))
+	return s, nil
+}
+
+func slug(s string) string {
+	out := []rune{}
+	for _, c := range s {
+		switch {
+		case c >= 'a' && c <= 'z', c >= '0' && c <= '9', c == '=':
+			out = append(out, c)
+		default:
+			if len(out) > 0 && out[len(out)-1] != '-' {
+				out = append(out, '-')
+			}
+		}
+	}
+	return strings.Trim(string(out), "-")
+}
+
+func label(n int, cmd, ref string, rep int) string {
+	return slug(fmt.Sprintf("n=%d %s %s r%d", n, cmd, ref, rep+1))
 }
 
 // mapChanges: every entry of the fixture's map replaced in one apply, then
-// one map entry changed, each timed end to end through terraform.
+// one map entry changed, each timed end to end through terraform, Repeat
+// times with a new value each time, next to the floor of one change.
 func (r *runner) mapChanges(ctx context.Context, fixture *tfrun.Workspace, vars func(int, string) error) error {
 	floorW, err := r.workspace(ctx, fixtureFloor)
 	if err != nil {
@@ -244,11 +372,12 @@ func (r *runner) mapChanges(ctx context.Context, fixture *tfrun.Workspace, vars 
 		return fmt.Errorf("floor setup: %w", err)
 	}
 	defer func() { _ = r.destroy(context.WithoutCancel(ctx), floorW) }()
-	floorApply := func(v string) func() (tfrun.Result, error) {
-		return func() (tfrun.Result, error) {
-			return floorW.Apply(ctx, r.par(), "-var", "one_value="+v)
+	floorApply := func(v string) tfCommand {
+		return func(w *tfrun.Workspace) (tfrun.Result, error) {
+			return w.Apply(ctx, r.par(), "-var", "one_value="+v)
 		}
 	}
+	apply := func(w *tfrun.Workspace) (tfrun.Result, error) { return w.Apply(ctx, r.par()) }
 	out, err := fixture.Output(ctx)
 	if err != nil {
 		return err
@@ -257,89 +386,111 @@ func (r *runner) mapChanges(ctx context.Context, fixture *tfrun.Workspace, vars 
 	if err := errors.Join(json.Unmarshal(out["swap_path"], &swapPath), json.Unmarshal(out["entries_path"], &entriesPath)); err != nil {
 		return fmt.Errorf("fixture outputs: %w", err)
 	}
+	sw := &Row{Name: cmdSwap, Resources: 3, Entries: r.o.MapEntries}
+	one := &Row{Name: cmdOneEntry, Resources: 3, Entries: 1}
+	r.report.Rows = append(r.report.Rows, sw, one)
 
-	// Every entry changes value: g0-i -> g1-i.
-	sw := &r.report.Swap
-	sw.Entries = r.o.MapEntries
-	if sw.WorkersBefore, err = workers(ctx, r.o.Machine); err != nil {
-		return err
-	}
-	if err := vars(1, "v0"); err != nil {
-		return err
-	}
-	if sw.Command, err = r.observe(ctx, fmt.Sprintf("map swap, %d entries", sw.Entries), func() (tfrun.Result, error) { return fixture.Apply(ctx, r.par()) }); err != nil {
-		return err
-	}
-	if sw.WorkersAfter, err = workers(ctx, r.o.Machine); err != nil {
-		return err
-	}
-	live, err := runtimeMap(ctx, r.o.Machine, swapPath)
-	if err != nil {
-		return err
-	}
-	for i := range r.o.MapEntries {
-		if live[fmt.Sprintf("k%05d", i)] == fmt.Sprintf("g1-%d", i) {
-			sw.Verified++
+	for rep := range r.o.Repeat {
+		gen := rep + 1
+		// Every entry changes value: g<gen-1>-i -> g<gen>-i.
+		fs, err := r.floor(label(0, cmdSwap, "floor", rep), floorW, floorApply(fmt.Sprintf("s%d", gen)))
+		if err != nil {
+			return err
 		}
-	}
-	if sw.Floor, err = r.floor("one change (map swap)", floorApply("x1")); err != nil {
-		return err
-	}
+		sw.Floor = append(sw.Floor, fs)
+		before, err := workers(ctx, r.o.Machine)
+		if err != nil {
+			return err
+		}
+		if err := vars(gen, fmt.Sprintf("v%d", gen-1)); err != nil {
+			return err
+		}
+		s, err := r.observe(ctx, label(0, cmdSwap, "switchyard", rep), fixture, apply)
+		if err != nil {
+			return err
+		}
+		sw.Switchyard = append(sw.Switchyard, s)
+		after, err := workers(ctx, r.o.Machine)
+		if err != nil {
+			return err
+		}
+		sw.WorkersKept = append(sw.WorkersKept, len(before) > 0 && slices.Equal(before, after))
+		live, err := runtimeMap(ctx, r.o.Machine, swapPath)
+		if err != nil {
+			return err
+		}
+		verified := 0
+		for i := range r.o.MapEntries {
+			if live[fmt.Sprintf("k%05d", i)] == fmt.Sprintf("g%d-%d", gen, i) {
+				verified++
+			}
+		}
+		sw.Verified = append(sw.Verified, verified)
 
-	one := &r.report.OneEntry
-	one.Entries = 1
-	if one.WorkersBefore, err = workers(ctx, r.o.Machine); err != nil {
-		return err
+		// One map entry: v<gen-1> -> v<gen>.
+		fs, err = r.floor(label(0, cmdOneEntry, "floor", rep), floorW, floorApply(fmt.Sprintf("o%d", gen)))
+		if err != nil {
+			return err
+		}
+		one.Floor = append(one.Floor, fs)
+		if before, err = workers(ctx, r.o.Machine); err != nil {
+			return err
+		}
+		value := fmt.Sprintf("v%d", gen)
+		if err := vars(gen, value); err != nil {
+			return err
+		}
+		if s, err = r.observe(ctx, label(0, cmdOneEntry, "switchyard", rep), fixture, apply); err != nil {
+			return err
+		}
+		one.Switchyard = append(one.Switchyard, s)
+		if after, err = workers(ctx, r.o.Machine); err != nil {
+			return err
+		}
+		one.WorkersKept = append(one.WorkersKept, len(before) > 0 && slices.Equal(before, after))
+		if live, err = runtimeMap(ctx, r.o.Machine, entriesPath); err != nil {
+			return err
+		}
+		verified = 0
+		if live[r.o.Prefix+"one"] == value {
+			verified = 1
+		}
+		one.Verified = append(one.Verified, verified)
 	}
-	if err := vars(1, "v1"); err != nil {
-		return err
-	}
-	if one.Command, err = r.observe(ctx, "one map entry", func() (tfrun.Result, error) { return fixture.Apply(ctx, r.par()) }); err != nil {
-		return err
-	}
-	if one.WorkersAfter, err = workers(ctx, r.o.Machine); err != nil {
-		return err
-	}
-	if live, err = runtimeMap(ctx, r.o.Machine, entriesPath); err != nil {
-		return err
-	}
-	if live[r.o.Prefix+"one"] == "v1" {
-		one.Verified = 1
-	}
-	one.Floor, err = r.floor("one change (map entry)", floorApply("x2"))
-	return err
+	return nil
 }
 
-// size runs apply, plan and destroy for N on the floor configuration, then
-// on the Switchyard one (with the request loop during the apply when probe).
+// size runs, Repeat times, apply, plan, drift check, one changed backend
+// and destroy for N, each command on the floor, on the null provider and
+// on Switchyard in turn (with the request loop during the apply when
+// probe).
 func (r *runner) size(ctx context.Context, n int, probe bool) (err error) {
-	s := Size{N: n, Resources: switchyardResources(n), ReloadBound: (n+r.o.Parallelism-1)/r.o.Parallelism + 2}
-	defer func() { r.report.Sizes = append(r.report.Sizes, s) }()
-
+	rows := map[string]*Row{}
+	for _, name := range []string{cmdApply, cmdPlan, cmdDrift, cmdChange, cmdDestroy} {
+		row := &Row{N: n, Resources: switchyardResources(n), Name: name}
+		if name == cmdApply {
+			row.ReloadBound = (n+r.o.Parallelism-1)/r.o.Parallelism + 2
+		}
+		rows[name] = row
+		r.report.Rows = append(r.report.Rows, row)
+	}
 	fw, err := r.workspace(ctx, floorModule(n))
 	if err != nil {
 		return err
 	}
-	if s.Apply.Floor, err = r.floor(fmt.Sprintf("N=%d apply", n), func() (tfrun.Result, error) { return fw.Apply(ctx, r.par()) }); err != nil {
+	nw, err := r.nullWorkspace(ctx, sizeModule(n))
+	if err != nil {
 		return err
 	}
-	if s.Plan.Floor, err = r.floor(fmt.Sprintf("N=%d plan", n), r.plan(ctx, fw)); err != nil {
-		return err
-	}
-	if s.Destroy.Floor, err = r.floor(fmt.Sprintf("N=%d destroy", n), func() (tfrun.Result, error) { return fw.Destroy(ctx, r.par()) }); err != nil {
-		return err
-	}
-
 	w, err := r.workspace(ctx, sizeModule(n))
 	if err != nil {
 		return err
 	}
-	if err := w.WriteVars(r.vars); err != nil {
-		return err
-	}
-	destroyed := false
+	// What is on the machine is destroyed also after a failure; the floor
+	// and the null provider leave only local state.
+	live := false
 	defer func() {
-		if !destroyed {
+		if live {
 			cctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 15*time.Minute)
 			defer cancel()
 			if derr := r.destroy(cctx, w); derr != nil {
@@ -347,25 +498,85 @@ func (r *runner) size(ctx context.Context, n int, probe bool) (err error) {
 			}
 		}
 	}()
+	setChanged := func(changed bool) error {
+		v := r.withVars(map[string]any{"changed": changed})
+		return errors.Join(w.WriteVars(v), nw.WriteVars(v))
+	}
+	apply := func(extra ...string) tfCommand {
+		return func(w *tfrun.Workspace) (tfrun.Result, error) {
+			return w.Apply(ctx, append([]string{r.par()}, extra...)...)
+		}
+	}
+	destroy := func(w *tfrun.Workspace) (tfrun.Result, error) { return w.Destroy(ctx, r.par()) }
+	// step runs one command on the three references in turn.
+	step := func(rep int, name string, floorCmd, cmd, syCmd tfCommand) error {
+		row := rows[name]
+		s, err := r.floor(label(n, name, "floor", rep), fw, floorCmd)
+		if err != nil {
+			return err
+		}
+		row.Floor = append(row.Floor, s)
+		if s, err = r.framework(label(n, name, "framework", rep), nw, cmd); err != nil {
+			return err
+		}
+		row.Framework = append(row.Framework, s)
+		if name == cmdApply {
+			live = true
+		}
+		s, err = r.observe(ctx, label(n, name, "switchyard", rep), w, syCmd)
+		row.Switchyard = append(row.Switchyard, s)
+		return err
+	}
 
-	apply := func() (tfrun.Result, error) { return w.Apply(ctx, r.par()) }
-	if probe {
-		apply = r.withProbe(ctx, &s, apply)
+	for rep := range r.o.Repeat {
+		if err := setChanged(false); err != nil {
+			return err
+		}
+		syApply := apply()
+		var probed *Probe
+		if probe {
+			syApply = r.withProbe(ctx, &probed, syApply)
+		}
+		if err := step(rep, cmdApply, apply(), apply(), syApply); err != nil {
+			return err
+		}
+		last := &rows[cmdApply].Switchyard[len(rows[cmdApply].Switchyard)-1]
+		last.Probe = probed
+		if err := step(rep, cmdPlan, r.plan(ctx), r.plan(ctx), r.plan(ctx)); err != nil {
+			return err
+		}
+		if err := step(rep, cmdDrift, r.drift(ctx), r.drift(ctx), r.drift(ctx)); err != nil {
+			return err
+		}
+		if err := setChanged(true); err != nil {
+			return err
+		}
+		var liveAfter time.Duration
+		liveOK := false
+		syChange := func(w *tfrun.Workspace) (tfrun.Result, error) {
+			res, err := w.Apply(ctx, r.par())
+			if err == nil {
+				liveAfter, liveOK = r.pollLive(ctx)
+			}
+			return res, err
+		}
+		if err := step(rep, cmdChange, apply("-var", fmt.Sprintf("one=b%d", rep)), apply(), syChange); err != nil {
+			return err
+		}
+		last = &rows[cmdChange].Switchyard[len(rows[cmdChange].Switchyard)-1]
+		last.Live, last.LiveOK = liveAfter, liveOK
+		r.logf("N=%d one backend changed: live after %s (%t)", n, liveAfter.Round(time.Millisecond), liveOK)
+		if err := step(rep, cmdDestroy, destroy, destroy, destroy); err != nil {
+			return err
+		}
+		live = false
 	}
-	if s.Apply.Command, err = r.observe(ctx, fmt.Sprintf("N=%d apply", n), apply); err != nil {
-		return err
-	}
-	if s.Plan.Command, err = r.observe(ctx, fmt.Sprintf("N=%d plan", n), r.plan(ctx, w)); err != nil {
-		return err
-	}
-	s.Destroy.Command, err = r.observe(ctx, fmt.Sprintf("N=%d destroy", n), func() (tfrun.Result, error) { return w.Destroy(ctx, r.par()) })
-	destroyed = err == nil
-	return err
+	return nil
 }
 
 // plan runs a plan that must find nothing to do (exit 0).
-func (r *runner) plan(ctx context.Context, w *tfrun.Workspace) func() (tfrun.Result, error) {
-	return func() (tfrun.Result, error) {
+func (r *runner) plan(ctx context.Context) tfCommand {
+	return func(w *tfrun.Workspace) (tfrun.Result, error) {
 		p, err := w.Plan(ctx, r.par())
 		if err == nil && p.ExitCode != 0 {
 			err = fmt.Errorf("the plan after apply is not empty (exit %d): changed %v, drifted %v", p.ExitCode, p.Changed, p.Drifted)
@@ -374,24 +585,82 @@ func (r *runner) plan(ctx context.Context, w *tfrun.Workspace) func() (tfrun.Res
 	}
 }
 
+// drift is the check users schedule: `terraform plan -detailed-exitcode`
+// of the whole configuration, no saved plan; it must exit 0.
+func (r *runner) drift(ctx context.Context) tfCommand {
+	return func(w *tfrun.Workspace) (tfrun.Result, error) {
+		res, err := w.Run(ctx, "plan", "-detailed-exitcode", "-no-color", "-input=false", r.par())
+		if err == nil && res.ExitCode != 0 {
+			err = fmt.Errorf("drift check: exit %d, want 0\n%s", res.ExitCode, res.String())
+		}
+		return res, err
+	}
+}
+
+// liveWant is how many answers in a row from changedPort count as "HAProxy
+// serves the change": round robin over the three old ports gives at most
+// one in a row, so two prove it and the third confirms it.
+const (
+	liveWant  = 3
+	livePoll  = 10 * time.Millisecond
+	liveBound = 10 * time.Second
+)
+
+// pollLive sends requests for the changed backend from the apply's end
+// until liveWant answers in a row come from changedPort, and returns the
+// time from its start until the second of them was received, the first
+// that the old configuration cannot have given (false: not within
+// liveBound).
+func (r *runner) pollLive(ctx context.Context) (time.Duration, bool) {
+	return pollLive(ctx, r.probeURL(), changedBackend(r.o.Prefix), changedPort, liveBound)
+}
+
+func pollLive(ctx context.Context, url, backend string, port int, bound time.Duration) (time.Duration, bool) {
+	start := time.Now()
+	client := &http.Client{Timeout: 2 * time.Second, Transport: &http.Transport{DisableKeepAlives: true, Proxy: nil}}
+	want := fmt.Sprintf("lab-app %d ", port)
+	streak := 0
+	var first time.Duration
+	for time.Since(start) < bound && ctx.Err() == nil {
+		body, err := fetchBody(ctx, client, url, backend)
+		// Taken when the answer is in: an upper bound, one request's round
+		// trip above the moment HAProxy served the change.
+		at := time.Since(start)
+		if err == nil && strings.HasPrefix(body, want) {
+			// The first answer of a streak may still be the old round
+			// robin's turn of that port; the second in a row cannot be.
+			if streak++; streak == 2 {
+				first = at
+			}
+			if streak == liveWant {
+				return first, true
+			}
+		} else {
+			streak = 0
+		}
+		time.Sleep(livePoll)
+	}
+	return time.Since(start), false
+}
+
 func (r *runner) probeURL() string {
 	return "http://" + net.JoinHostPort(r.o.Machine.Address, strconv.Itoa(lab.FrontendPort)) + "/bench"
 }
 
 // withProbe wraps apply with the request loop, which runs from just
 // before the apply starts until it ends (or the loop's own bounds).
-func (r *runner) withProbe(ctx context.Context, s *Size, apply func() (tfrun.Result, error)) func() (tfrun.Result, error) {
-	return func() (tfrun.Result, error) {
+func (r *runner) withProbe(ctx context.Context, out **Probe, apply tfCommand) tfCommand {
+	return func(w *tfrun.Workspace) (tfrun.Result, error) {
 		lctx, stop := context.WithCancel(ctx)
 		done := make(chan Probe, 1)
 		url := r.probeURL()
 		go func() {
 			done <- probeLoop(lctx, url, r.o.Prefix+"probe", r.o.ProbeClients, r.o.ProbeMaxRequests, r.o.ProbeMaxTime)
 		}()
-		res, err := apply()
+		res, err := apply(w)
 		stop()
 		p := <-done
-		s.Probe = &p
+		*out = &p
 		r.logf("request loop: %d sent, %d failed in %s", p.Sent, p.Failed, p.Duration.Round(time.Millisecond))
 		return res, err
 	}

@@ -52,19 +52,38 @@ const serversHCL = `[
     for i, port in [8080, 8081, 8082] : { name = "app${i + 1}", address = "127.0.0.1", port = port }
   ]`
 
+// changedPort is where every server of the changed backend points after
+// the "one backend changed" apply: the lab app on it names its port in
+// its answer, so a request shows whether HAProxy serves the change (before
+// it, round robin over 8080–8082 never answers from 8082 twice in a row).
+const changedPort = 8082
+
+// changedBackend is the backend the "one backend changed" apply changes.
+func changedBackend(prefix string) string { return prefix + "0000" }
+
 // sizeHCL is the Switchyard configuration for n: n backends of three
 // servers, one map (owned by switchyard_map) with n entries routing names
 // to the backends, and n switchyard_map_entry resources in the map the
 // fixture's probe backend uses (so HAProxy has it loaded and each entry is
-// a runtime `add map`, not only a file write).
+// a runtime `add map`, not only a file write). With var.changed the first
+// backend's servers all move to changedPort: a port change HAProxy takes
+// at runtime (`set server … addr`), so the issue expects no reload for it.
 func sizeHCL(prefix string, n int) string {
 	var b strings.Builder
 	b.WriteString(providerHCL)
 	fmt.Fprintf(&b, `
+variable "changed" {
+  type    = bool
+  default = false
+}
+
 resource "switchyard_backend" "b" {
-  count   = %[2]d
-  name    = format("%[1]s%%04d", count.index)
-  servers = %[3]s
+  count = %[2]d
+  name  = format("%[1]s%%04d", count.index)
+  servers = [
+    for i, port in [8080, 8081, 8082] :
+    { name = "app${i + 1}", address = "127.0.0.1", port = count.index == 0 && var.changed ? %[3]d : port }
+  ]
 }
 
 resource "switchyard_map" "routes" {
@@ -78,15 +97,21 @@ resource "switchyard_map_entry" "e" {
   key   = format("%[1]s%%04d", count.index)
   value = format("v%%04d", count.index)
 }
-`, prefix, n, serversHCL)
+`, prefix, n, changedPort)
 	return b.String()
 }
 
-// floorHCL is Terraform's own floor for the same number of resources.
+// floorHCL is Terraform's own floor for the same number of resources; var.one
+// changes one of them (the floor of "one backend changed").
 func floorHCL(resources int) string {
-	return fmt.Sprintf(`resource "terraform_data" "d" {
+	return fmt.Sprintf(`variable "one" {
+  type    = string
+  default = "a"
+}
+
+resource "terraform_data" "d" {
   count = %d
-  input = format("bench-%%04d", count.index)
+  input = count.index == 0 ? var.one : format("bench-%%04d", count.index)
 }
 `, resources)
 }

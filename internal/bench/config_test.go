@@ -31,7 +31,7 @@ func TestWriteTree(t *testing.T) {
 		t.Errorf("the floor for N=500 must have 2N+1 = 1001 resources:\n%s", floor)
 	}
 	sy, _ := os.ReadFile(filepath.Join(root, "switchyard-500/main.tf"))
-	for _, want := range []string{`count   = 500`, `name    = "bench-routes"`, `map   = "bench-entries"`, `format("bench-%04d", count.index)`} {
+	for _, want := range []string{`count = 500`, `name    = "bench-routes"`, `map   = "bench-entries"`, `format("bench-%04d", count.index)`} {
 		if !strings.Contains(string(sy), want) {
 			t.Errorf("switchyard-500 lacks %q:\n%s", want, sy)
 		}

@@ -65,22 +65,29 @@ func probeLoop(ctx context.Context, url, backend string, clients int, maxRequest
 }
 
 func probeOnce(ctx context.Context, client *http.Client, url, backend string) error {
+	_, err := fetchBody(ctx, client, url, backend)
+	return err
+}
+
+// fetchBody sends one request for backend and returns the lab app's
+// answer ("lab-app <port> on <machine> …"); anything else is an error.
+func fetchBody(ctx context.Context, client *http.Client, url, backend string) (string, error) {
 	req, err := http.NewRequestWithContext(ctx, http.MethodGet, url, nil)
 	if err != nil {
-		return err
+		return "", err
 	}
 	req.Header.Set("x-switchyard-backend", backend)
 	resp, err := client.Do(req)
 	if err != nil {
-		return err
+		return "", err
 	}
 	defer func() { _ = resp.Body.Close() }()
 	body, err := io.ReadAll(io.LimitReader(resp.Body, 4096))
 	if err != nil {
-		return err
+		return "", err
 	}
 	if resp.StatusCode != http.StatusOK || !strings.HasPrefix(string(body), "lab-app ") {
-		return fmt.Errorf("status %d, body %q", resp.StatusCode, strings.TrimSpace(string(body)))
+		return "", fmt.Errorf("status %d, body %q", resp.StatusCode, strings.TrimSpace(string(body)))
 	}
-	return nil
+	return string(body), nil
 }

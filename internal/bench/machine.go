@@ -136,7 +136,13 @@ const logSeparator = "--switchyard-bench--"
 // connections (with the lab key, not the run's) are noise in the journal
 // for everyone else.
 func collectOnce(ctx context.Context, m lab.Machine, k runKey, mk mark) (observed, error) {
-	const script = `journalctl -u ssh -o json --no-pager --since "$1" || exit 1
+	// sshd's lines are selected by their syslog identifier, not with
+	// `-u ssh`: journald attributes a line to a unit from the sending
+	// process's cgroup, which it may no longer read when the per-connection
+	// process logs "session closed" and exits at once, so that line (the
+	// close a session is matched by) was sometimes missing from the unit's
+	// view while other tests kept the machine busy.
+	const script = `journalctl SYSLOG_IDENTIFIER=sshd SYSLOG_IDENTIFIER=sshd-session -o json --no-pager --since "$1" || exit 1
 echo "$4"
 if [ "$(stat -c %s "$2" 2>/dev/null || echo 0)" -lt "$3" ]; then cat "$2"; else tail -c +"$(($3 + 1))" "$2"; fi 2>/dev/null || true`
 	since := "@" + strconv.FormatInt(mk.start.Unix()-1, 10)

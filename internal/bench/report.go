@@ -14,39 +14,66 @@ import (
 
 // Report is one run's results.
 type Report struct {
+	Started        time.Time
 	Machine        string
 	Parallelism    int
 	MapEntries     int
+	Repeat         int
 	Prefix         string
 	KeyFingerprint string
-	Sizes          []Size
-	Swap           Change // every entry of one switchyard_map replaced
-	OneEntry       Change // one switchyard_map_entry changed
+	ProfileRoot    string // where every command's provider profiles are kept
+	Rows           []*Row
 }
 
-// Size is apply, plan and destroy for one N.
-type Size struct {
-	N           int
-	Resources   int // of each configuration (Switchyard and floor)
-	ReloadBound int // ceil(N / parallelism) + 2
-	Apply       Timed
-	Plan        Timed
-	Destroy     Timed
-	Probe       *Probe // the request loop, during the apply of the largest N
-}
+// The commands of a size, in the order each repeat runs them.
+const (
+	cmdApply   = "apply"
+	cmdPlan    = "plan"        // no-change plan -detailed-exitcode -out (then show -json, not timed)
+	cmdDrift   = "drift check" // plan -detailed-exitcode of the whole configuration, as a cron job runs it
+	cmdChange  = "one backend changed"
+	cmdDestroy = "destroy"
+	// The fixture's map changes (N = 0 rows).
+	cmdSwap     = "map swap"
+	cmdOneEntry = "one map entry"
+)
 
-// Timed is a Switchyard command next to the same command on the floor.
-type Timed struct {
-	Command
-	Floor time.Duration
-}
-
-// Ratio is Switchyard's time over the floor's.
-func (t Timed) Ratio() float64 {
-	if t.Floor <= 0 {
-		return 0
+// walksOf is how many terraform graph walks (provider processes, so SSH
+// connections at best) a command makes: a plan one, an apply or destroy
+// two (its plan walk and its apply walk).
+func walksOf(cmd string) int {
+	if cmd == cmdPlan || cmd == cmdDrift {
+		return 1
 	}
-	return float64(t.Duration) / float64(t.Floor)
+	return 2
+}
+
+// Row is one command of one N, every repeat of it on the three references.
+type Row struct {
+	N           int // 0: a fixture row (map changes)
+	Resources   int // of each configuration (2N+1, or 3 for the fixture)
+	Name        string
+	ReloadBound int // apply: ceil(N / parallelism) + 2; else 0
+	Floor       []Sample
+	Framework   []Sample // the null provider; empty when not run
+	Switchyard  []Sample
+	// Map changes: entries changed, and per repeat the entries HAProxy has
+	// with the new value and whether its workers were kept (no reload).
+	Entries     int
+	Verified    []int
+	WorkersKept []bool
+}
+
+// Sample is one run of one command.
+type Sample struct {
+	Command
+	ProfileDir     string // SWITCHYARD_PPROF of the run: cpu-/heap-<pid>.pprof, mem-<pid>.txt
+	ProviderRSSKiB int64  // max peak RSS over the run's provider processes; 0: unknown
+	// Live is, for a change HAProxy must serve, the time from the apply's
+	// end until the machine's HAProxy answered with it (LiveOK false: not
+	// within the poll's bound).
+	Live   time.Duration
+	LiveOK bool
+	Probe  *Probe // the request loop during this apply, if one ran
 }
 
 // Command is one Switchyard terraform command and what the machine saw.
@@ -77,6 +104,17 @@ func (c Command) Reloads() int64 {
 	for _, s := range c.Sessions {
 		if s != nil {
 			n += s.Reloads
+		}
+	}
+	return n
+}
+
+// AgentRSSKiB is the largest peak RSS of the command's agent sessions.
+func (c Command) AgentRSSKiB() int64 {
+	var n int64
+	for _, s := range c.Sessions {
+		if s != nil {
+			n = max(n, s.PeakRSSKiB)
 		}
 	}
 	return n
@@ -123,98 +161,300 @@ func (c Command) walks() string {
 	return fmt.Sprintf("%d (%s)", c.Found(), strings.Join(parts, "+"))
 }
 
-// Change is a timed apply that changed map entries without a reload.
-type Change struct {
-	Command
-	Floor                       time.Duration // a terraform_data apply changing one resource of three
-	Entries                     int
-	Verified                    int // entries the running HAProxy has with the new value
-	WorkersBefore, WorkersAfter []int
+func durations(ss []Sample) []time.Duration {
+	out := make([]time.Duration, len(ss))
+	for i, s := range ss {
+		out[i] = s.Duration
+	}
+	return out
 }
 
-// WorkersKept says whether HAProxy's workers are the same processes after
-// the apply: no reload happened (by anyone: other tests reload too).
-func (c Change) WorkersKept() bool {
-	return len(c.WorkersBefore) > 0 && slices.Equal(c.WorkersBefore, c.WorkersAfter)
+func counts(ss []Sample, f func(Sample) int64) (Range, bool) {
+	vs := make([]int64, len(ss))
+	for i, s := range ss {
+		vs[i] = f(s)
+	}
+	return rangeOf(vs)
 }
 
-func secs(d time.Duration) string { return fmt.Sprintf("%.2fs", d.Seconds()) }
+// The row's statistics.
+func (r *Row) floorStat() Stat      { return statOf(durations(r.Floor)) }
+func (r *Row) frameworkStat() Stat  { return statOf(durations(r.Framework)) }
+func (r *Row) switchyardStat() Stat { return statOf(durations(r.Switchyard)) }
 
-// rows is the table: one row per command, then the map changes.
-func (r *Report) rows() (header []string, rows [][]string) {
-	header = []string{"N", "resources", "command", "switchyard", "floor", "ratio", "ssh", "sessions (requests per walk)", "requests", "reloads", "reload bound"}
-	for _, s := range r.Sizes {
-		for _, t := range []Timed{s.Apply, s.Plan, s.Destroy} {
-			if t.Name == "" {
-				continue
-			}
-			bound := "-"
-			if t.Name == s.Apply.Name {
-				bound = strconv.Itoa(s.ReloadBound)
-			}
-			cmd := strings.TrimPrefix(t.Name, fmt.Sprintf("N=%d ", s.N))
-			rows = append(rows, []string{
-				strconv.Itoa(s.N), strconv.Itoa(s.Resources), cmd, secs(t.Duration), secs(t.Floor),
-				fmt.Sprintf("%.2f×", t.Ratio()), strconv.Itoa(t.SSH), t.walks(),
-				strconv.FormatInt(t.Requests(), 10), strconv.FormatInt(t.Reloads(), 10), bound,
-			})
+func (r *Row) ssh() (Range, bool) {
+	return counts(r.Switchyard, func(s Sample) int64 { return int64(s.SSH) })
+}
+func (r *Row) sessions() (Range, bool) {
+	return counts(r.Switchyard, func(s Sample) int64 { return int64(s.Found()) })
+}
+func (r *Row) requests() (Range, bool) {
+	return counts(r.Switchyard, func(s Sample) int64 { return s.Requests() })
+}
+func (r *Row) reloads() (Range, bool) {
+	return counts(r.Switchyard, func(s Sample) int64 { return s.Reloads() })
+}
+
+// CountsVary names the counts that differed between the repeats.
+func (r *Row) CountsVary() []string {
+	var out []string
+	for _, c := range []struct {
+		name string
+		f    func() (Range, bool)
+	}{{"ssh", r.ssh}, {"sessions", r.sessions}, {"requests", r.requests}, {"reloads", r.reloads}} {
+		if rg, ok := c.f(); ok && !rg.Same() {
+			out = append(out, c.name+" "+rg.String())
 		}
 	}
-	for _, c := range []Change{r.Swap, r.OneEntry} {
-		if c.Name == "" {
+	return out
+}
+
+func (r *Row) label() string {
+	if r.N == 0 && r.Entries > 1 {
+		return fmt.Sprintf("%s, %d entries", r.Name, r.Entries)
+	}
+	return r.Name
+}
+
+// mib prints the largest of ks as MiB, "-" when none is known.
+func mib(ks []int64) string {
+	m := int64(0)
+	for _, k := range ks {
+		m = max(m, k)
+	}
+	if m == 0 {
+		return "-"
+	}
+	return fmt.Sprintf("%.0f", float64(m)/1024)
+}
+
+func ms(d time.Duration) string { return fmt.Sprintf("%.1f", float64(d)/float64(time.Millisecond)) }
+
+// row is one table row.
+func (r *Row) row() []string {
+	n, bound := "-", "-"
+	if r.N > 0 {
+		n = strconv.Itoa(r.N)
+	}
+	if r.ReloadBound > 0 {
+		bound = strconv.Itoa(r.ReloadBound)
+	} else if r.N == 0 || r.Name == cmdChange {
+		bound = "0" // runtime changes: no reload at all
+	}
+	rs := func(f func() (Range, bool)) string {
+		if rg, ok := f(); ok {
+			return rg.String()
+		}
+		return "-"
+	}
+	walks := "-"
+	if len(r.Switchyard) > 0 {
+		walks = r.Switchyard[0].walks()
+		for _, s := range r.Switchyard[1:] {
+			if s.walks() != walks {
+				walks += " (varies)"
+				break
+			}
+		}
+	}
+	var prov, agent []int64
+	for _, s := range r.Switchyard {
+		prov = append(prov, s.ProviderRSSKiB)
+		agent = append(agent, s.AgentRSSKiB())
+	}
+	live := "-"
+	if r.Name == cmdChange && len(r.Switchyard) > 0 {
+		var ds []time.Duration
+		missed := 0
+		for _, s := range r.Switchyard {
+			if s.LiveOK {
+				ds = append(ds, s.Live)
+			} else {
+				missed++
+			}
+		}
+		if st := statOf(ds); st.N == 1 {
+			live = ms(st.Median)
+		} else if st.N > 1 {
+			live = fmt.Sprintf("%s (%s–%s)", ms(st.Median), ms(st.Min), ms(st.Max))
+		}
+		if missed > 0 {
+			live += fmt.Sprintf(" %d not live", missed)
+		}
+	}
+	fl, fw, sy := r.floorStat(), r.frameworkStat(), r.switchyardStat()
+	return []string{
+		n, strconv.Itoa(r.Resources), r.label(), sy.String(), fw.String(), fl.String(),
+		ratioString(ratio(sy, fl)), ratioString(ratio(fw, fl)),
+		rs(r.ssh), walks, rs(r.requests), rs(r.reloads), bound, mib(prov), mib(agent), live,
+	}
+}
+
+var header = []string{
+	"N", "resources", "command", "switchyard", "framework", "floor", "ratio", "framework ratio",
+	"ssh", "sessions (requests per walk)", "requests", "reloads", "reload bound",
+	"provider MiB", "agent MiB", "live after (ms)",
+}
+
+// Targets are issue 15's targets, judged at the largest N of the run.
+func (r *Report) Targets() []Target {
+	largest := 0
+	for _, row := range r.Rows {
+		largest = max(largest, row.N)
+	}
+	find := func(n int, name string) *Row {
+		for _, row := range r.Rows {
+			if row.N == n && row.Name == name && len(row.Switchyard) > 0 {
+				return row
+			}
+		}
+		return nil
+	}
+	at := fmt.Sprintf(" (N=%d)", largest)
+	var out []Target
+	rt := func(name, cmd string, bound float64) {
+		row := find(largest, cmd)
+		if row == nil {
+			out = append(out, Target{Name: name + at, Measured: "not measured", Verdict: "unknown"})
+			return
+		}
+		out = append(out, ratioTarget(name+at, row.switchyardStat(), row.floorStat(), bound))
+	}
+	rt("no-change plan ≤ 1.5× floor", cmdPlan, 1.5)
+	rt("apply from empty ≤ 3× floor", cmdApply, 3)
+	rt("destroy ≤ 3× floor", cmdDestroy, 3)
+	rt("one backend changed ≤ 2× floor (one terraform_data change among 2N+1)", cmdChange, 2)
+	if row := find(largest, cmdChange); row != nil {
+		var ds []time.Duration
+		notLive := 0
+		for _, s := range row.Switchyard {
+			if s.LiveOK {
+				ds = append(ds, s.Live)
+			} else {
+				notLive++
+			}
+		}
+		t := durationTarget("one backend changed: live in HAProxy ≤ 1 s after the apply"+at, ds, time.Second)
+		if notLive > 0 {
+			t.Met, t.Known = false, true
+			t.Verdict = fmt.Sprintf("missed: %d of %d repeats not live within the poll's bound", notLive, len(row.Switchyard))
+		}
+		out = append(out, t)
+	}
+	for _, row := range r.Rows {
+		if row.Name != cmdApply || row.ReloadBound == 0 {
 			continue
 		}
-		ratio := "-"
-		if c.Floor > 0 {
-			ratio = fmt.Sprintf("%.2f×", float64(c.Duration)/float64(c.Floor))
+		if rg, ok := row.reloads(); ok {
+			out = append(out, countTarget(fmt.Sprintf("reloads per apply ≤ ⌈N/parallelism⌉+2 (N=%d)", row.N), rg.Max, int64(row.ReloadBound),
+				fmt.Sprintf("%s vs bound %d", rg, row.ReloadBound)))
 		}
-		rows = append(rows, []string{
-			"-", "3", "apply: " + c.Name, secs(c.Duration), secs(c.Floor), ratio,
-			strconv.Itoa(c.SSH), c.walks(), strconv.FormatInt(c.Requests(), 10), strconv.FormatInt(c.Reloads(), 10), "0",
-		})
 	}
-	return header, rows
+	var runtime []string
+	var worst int64
+	for _, row := range r.Rows {
+		if row.N != 0 && row.Name != cmdChange {
+			continue
+		}
+		if rg, ok := row.reloads(); ok {
+			name := row.label()
+			if row.N > 0 {
+				name = fmt.Sprintf("N=%d %s", row.N, row.Name)
+			}
+			runtime = append(runtime, fmt.Sprintf("%s: %s", name, rg))
+			worst = max(worst, rg.Max)
+		}
+	}
+	if len(runtime) > 0 {
+		out = append(out, countTarget("0 reloads for changes HAProxy takes at runtime", worst, 0, strings.Join(runtime, "; ")))
+	}
+	// One SSH connection and one agent session per terraform walk: the
+	// worst command over every row and repeat.
+	var excess int64
+	var bad []string
+	for _, row := range r.Rows {
+		for _, s := range row.Switchyard {
+			over := int64(s.SSH - walksOf(row.Name))
+			if miss := int64(s.SSH - s.Found()); miss > over {
+				over = miss
+			}
+			if over > 0 {
+				excess = max(excess, over)
+				bad = append(bad, fmt.Sprintf("N=%d %s: %d ssh, %d sessions for %d walks", row.N, row.label(), s.SSH, s.Found(), walksOf(row.Name)))
+			}
+		}
+	}
+	m := "every command: ssh connections ≤ walks, one session each"
+	if len(bad) > 0 {
+		m = strings.Join(slices.Compact(bad), "; ")
+	}
+	out = append(out, countTarget("one SSH connection and one agent session per machine per terraform walk", excess, 0, m))
+	var sent, failed int64
+	loops := 0
+	for _, row := range r.Rows {
+		for _, s := range row.Switchyard {
+			if s.Probe != nil {
+				loops++
+				sent += s.Probe.Sent
+				failed += s.Probe.Failed
+			}
+		}
+	}
+	if loops > 0 {
+		out = append(out, countTarget("0 failed requests during every benchmarked apply", failed, 0,
+			fmt.Sprintf("%d failed of %d over %d applies", failed, sent, loops)))
+	}
+	return out
 }
 
 // notes are the facts below the table.
 func (r *Report) notes() []string {
 	var out []string
-	for _, s := range r.Sizes {
-		if s.Probe != nil {
-			p := s.Probe
-			line := fmt.Sprintf("request loop during the N=%d apply: %d sent, %d failed (%d clients, keep-alive off, %s)",
-				s.N, p.Sent, p.Failed, p.Clients, p.Duration.Round(time.Millisecond))
-			if p.FirstError != "" {
-				line += "; first failure: " + p.FirstError
+	for _, row := range r.Rows {
+		for i, s := range row.Switchyard {
+			if p := s.Probe; p != nil {
+				line := fmt.Sprintf("request loop during the N=%d apply, repeat %d: %d sent, %d failed (%d clients, keep-alive off, %s)",
+					row.N, i+1, p.Sent, p.Failed, p.Clients, p.Duration.Round(time.Millisecond))
+				if p.FirstError != "" {
+					line += "; first failure: " + p.FirstError
+				}
+				out = append(out, line)
 			}
-			out = append(out, line)
+		}
+		if vary := row.CountsVary(); len(vary) > 0 {
+			out = append(out, fmt.Sprintf("N=%d %s: counts differ between repeats: %s", row.N, row.label(), strings.Join(vary, ", ")))
+		}
+		if row.N == 0 && len(row.Switchyard) > 0 {
+			var spans []string
+			for _, s := range row.Switchyard {
+				if d, ok := s.LastSessionSpan(); ok {
+					spans = append(spans, d.Round(time.Millisecond).String())
+				} else {
+					spans = append(spans, "unknown")
+				}
+			}
+			out = append(out, fmt.Sprintf("%s: entries live in HAProxy after the apply per repeat %v of %d; the apply walk's agent session lasted %s (an upper bound of the change on the machine); HAProxy workers kept (no reload by anyone) per repeat %v",
+				row.label(), row.Verified, row.Entries, strings.Join(spans, ", "), row.WorkersKept))
 		}
 	}
-	for _, c := range []Change{r.Swap, r.OneEntry} {
-		if c.Name == "" {
-			continue
-		}
-		span := "unknown"
-		if d, ok := c.LastSessionSpan(); ok {
-			span = d.Round(time.Millisecond).String()
-		}
-		out = append(out, fmt.Sprintf("%s: %d/%d entries live in HAProxy after the apply; the apply walk's agent session lasted %s (an upper bound of the change on the machine); reloads by the run's agents %d; HAProxy workers before %v, after %v (kept: %t)",
-			c.Name, c.Verified, c.Entries, span, c.Reloads(), c.WorkersBefore, c.WorkersAfter, c.WorkersKept()))
+	if r.ProfileRoot != "" {
+		out = append(out, fmt.Sprintf("provider profiles of every run: %s/n=<N>-<command>-<switchyard|framework>-r<repeat>/cpu-<pid>.pprof (and heap-<pid>.pprof, mem-<pid>.txt; one set per provider process, i.e. per graph walk): go tool pprof -top <provider binary> <file>", r.ProfileRoot))
 	}
 	out = append(out,
-		fmt.Sprintf("machine %s, terraform -parallelism=%d; floor = the same number of terraform_data resources (2N+1: N backends + N map entries + 1 map)", r.Machine, r.Parallelism),
-		"ssh = connections sshd accepted with the run's own key; sessions = agent sessions found in the session log for them (one per provider process, i.e. per terraform graph walk)",
+		fmt.Sprintf("machine %s, terraform -parallelism=%d, each command %d× interleaved floor/framework/switchyard; times: median (min–max) in seconds", r.Machine, r.Parallelism, r.Repeat),
+		"floor = the same number of terraform_data resources (2N+1: N backends + N map entries + 1 map); framework = the same Switchyard configuration on the null provider (Switchyard's schemas, validators and plan modifiers, no remote work); ratio = switchyard/floor, framework ratio = framework/floor (medians)",
+		"ssh = connections sshd accepted with the run's own key; sessions = agent sessions found in the session log for them (one per provider process, i.e. per terraform graph walk); counts as a range over the repeats when they differ",
+		"provider MiB = the largest peak RSS (VmHWM) of the command's provider processes (SWITCHYARD_PPROF), agent MiB = the largest of its agent sessions (session log), worst over the repeats; live after = ms from the apply's end until the machine's HAProxy served the changed backend (received the second of 3 answers in a row from the new port, the first the old round robin cannot give: an upper bound by one HTTP round trip and one poll), median (min–max)",
 	)
 	return out
 }
 
-// WriteText writes the report as a plain text table.
+// WriteText writes the report as plain text tables.
 func (r *Report) WriteText(w io.Writer) error {
-	header, rows := r.rows()
 	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', 0)
 	_, _ = fmt.Fprintln(tw, strings.Join(header, "\t"))
-	for _, row := range rows {
-		_, _ = fmt.Fprintln(tw, strings.Join(row, "\t"))
+	for _, row := range r.Rows {
+		_, _ = fmt.Fprintln(tw, strings.Join(row.row(), "\t"))
 	}
 	if err := tw.Flush(); err != nil {
 		return err
@@ -224,21 +464,34 @@ func (r *Report) WriteText(w io.Writer) error {
 			return err
 		}
 	}
-	return nil
+	_, _ = fmt.Fprintln(w)
+	tw = tabwriter.NewWriter(w, 0, 0, 2, ' ', 0)
+	_, _ = fmt.Fprintln(tw, "target (issue 15)\tmeasured\tverdict")
+	for _, t := range r.Targets() {
+		_, _ = fmt.Fprintf(tw, "%s\t%s\t%s\n", t.Name, t.Measured, t.Verdict)
+	}
+	return tw.Flush()
 }
 
-// WriteMarkdown writes the same table as Markdown, for docs/performance.md.
+// WriteMarkdown writes the same tables as Markdown, for docs/performance.md.
 func (r *Report) WriteMarkdown(w io.Writer) error {
-	header, rows := r.rows()
 	var b strings.Builder
 	b.WriteString("| " + strings.Join(header, " | ") + " |\n")
 	b.WriteString("|" + strings.Repeat(" --- |", len(header)) + "\n")
-	for _, row := range rows {
-		b.WriteString("| " + strings.Join(row, " | ") + " |\n")
+	for _, row := range r.Rows {
+		b.WriteString("| " + strings.Join(row.row(), " | ") + " |\n")
 	}
 	b.WriteString("\n")
 	for _, n := range r.notes() {
 		b.WriteString("- " + n + "\n")
+	}
+	b.WriteString("\n| target (issue 15) | measured | verdict |\n| --- | --- | --- |\n")
+	for _, t := range r.Targets() {
+		v := t.Verdict
+		if t.Met {
+			v = "**met**"
+		}
+		fmt.Fprintf(&b, "| %s | %s | %s |\n", t.Name, t.Measured, v)
 	}
 	_, err := io.WriteString(w, b.String())
 	return err

@@ -106,6 +106,12 @@ func ExtraLine(section, line string) error {
 	case SectionCache:
 		return cacheExtraLine(line, words)
 	}
+	if section == SectionGlobal && words[0] == "localpeer" {
+		// No attribute, but not the user's either: stick tables' peers
+		// section is named after it, and the agent sets it (api.LocalPeerName).
+		return fmt.Errorf("%q: `localpeer` names the peer the agent keeps for stick tables' keep_on_reload, "+
+			"and the agent sets it; it cannot be an extra line", line)
+	}
 	attrs, ok := firstClass[section]
 	if !ok {
 		return fmt.Errorf("section %q takes no extra lines", section)

@@ -86,6 +86,7 @@ func TestExtraLineGlobal(t *testing.T) {
 		{"stats socket /run/x.sock", "runtime_socket attribute"},
 		{"hard-stop-after 1m", "hard_stop_after attribute"},
 		{"server-state-file /tmp/s", "server_state_file attribute"},
+		{"localpeer other", "the agent sets it"},
 		{"defaults", `new "defaults" section`},
 		{"tune.bufsize 32768 # big", "'#'"},
 	})

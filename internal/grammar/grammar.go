@@ -44,6 +44,22 @@ func ProxyName(s string) error {
 	return nil
 }
 
+// MaxCacheNameLen is HAProxy's own limit on a cache's name: 2.6 keeps the
+// first 32 characters with only a warning, so a longer name would leave the
+// rules that use the cache naming another one than the section.
+const MaxCacheNameLen = 32
+
+// CacheNameDescription describes CacheName for schema docs.
+var CacheNameDescription = fmt.Sprintf("made of 1 to %d letters, digits, `-`, `_`, `.` and `:`", MaxCacheNameLen)
+
+// CacheName is ProxyName within HAProxy's limit for cache names.
+func CacheName(s string) error {
+	if len(s) > MaxCacheNameLen {
+		return fmt.Errorf("%q is %d characters long; HAProxy keeps only the first %d of a cache's name", s, len(s), MaxCacheNameLen)
+	}
+	return ProxyName(s)
+}
+
 // MaxMapNameLen leaves room for `.map` within Linux's 255-byte file names.
 const MaxMapNameLen = 250
 

@@ -53,6 +53,15 @@ func TestProxyName(t *testing.T) {
 	})
 }
 
+func TestCacheName(t *testing.T) {
+	run(t, CacheName, []check{
+		{strings.Repeat("c", MaxCacheNameLen), ""},
+		{strings.Repeat("c", MaxCacheNameLen+1), "only the first 32"},
+		{"my cache", "a space"},
+		{"", "must not be empty"},
+	})
+}
+
 func TestMapName(t *testing.T) {
 	run(t, MapName, []check{
 		{"deluxe", ""},

@@ -48,7 +48,7 @@ func Start() (stop func() error, err error) {
 			return pprof.WriteHeapProfile(f)
 		})
 		memErr := writeFile(filepath.Join(dir, fmt.Sprintf("mem-%d.txt", pid)), func(f *os.File) error {
-			hwm, err := peakRSS()
+			hwm, err := PeakRSS()
 			if err != nil {
 				return err
 			}
@@ -71,9 +71,10 @@ func writeFile(path string, write func(*os.File) error) error {
 	return f.Close()
 }
 
-// peakRSS is the process's peak resident set (VmHWM), in KiB: what the
-// kernel saw, including the Go runtime's own overhead that MemStats leaves out.
-func peakRSS() (int64, error) {
+// PeakRSS is the process's peak resident set (VmHWM), in KiB: what the
+// kernel saw, including the Go runtime's own overhead that MemStats leaves
+// out. The agent reports it in its session log line too.
+func PeakRSS() (int64, error) {
 	b, err := os.ReadFile("/proc/self/status")
 	if err != nil {
 		return 0, err

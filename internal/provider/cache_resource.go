@@ -68,7 +68,7 @@ type cacheModel struct {
 }
 
 func cacheSchema() schema.Schema {
-	name := haproxyNameValidator()
+	name := cacheNameValidator()
 	return schema.Schema{
 		MarkdownDescription: "An HAProxy `cache` section: memory that keeps responses so that HAProxy answers repeated requests " +
 			"itself. A backend (or frontend) uses it with two rules, in HAProxy's syntax: " +

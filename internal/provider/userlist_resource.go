@@ -152,9 +152,11 @@ func userlistSchema() schema.Schema {
 						},
 						"password_hash": schema.StringAttribute{
 							MarkdownDescription: "The password as a crypt(3) hash, as `mkpasswd -m sha-512` prints it (`$6$…`). " +
-								"Exactly one of `password_hash`, `password_wo` and `insecure_password` is set. Defaults to none.",
+								"Exactly one of `password_hash`, `password_wo` and `insecure_password` is set. Defaults to none. " +
+								"Not marked sensitive: a crypt hash is what haproxy.cfg itself holds, and Terraform writes a sensitive " +
+								"attribute as `null` in `terraform plan -generate-config-out`, so an adopted user would not validate. " +
+								"Use `password_wo` to keep even the hash out of plans.",
 							Optional:   true,
-							Sensitive:  true,
 							Validators: []validator.String{cryptHashValidator()},
 						},
 						"password_wo": schema.StringAttribute{

@@ -51,6 +51,11 @@ func haproxyNameValidator() stringCheck {
 	return stringCheck{description: grammar.ProxyNameDescription, check: grammar.ProxyName}
 }
 
+// cacheNameValidator is grammar.CacheName at plan time.
+func cacheNameValidator() stringCheck {
+	return stringCheck{description: grammar.CacheNameDescription, check: grammar.CacheName}
+}
+
 // unitWordValidator is grammar.UnitWord at plan time; what names the kind
 // of name in the error ("namespace").
 func unitWordValidator(what string) stringCheck {

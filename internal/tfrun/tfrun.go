@@ -175,6 +175,15 @@ func NewWorkspace(ctx context.Context, tree, rootModule string, o Options) (*Wor
 	return &Workspace{Root: root, Dir: dir, terraform: o.Terraform, env: append(env, o.Env...)}, nil
 }
 
+// WithEnv returns a Workspace on the same directory (same state) whose
+// commands also get env, for a setting that differs per command (the
+// benchmark's SWITCHYARD_PPROF directory per command).
+func (w *Workspace) WithEnv(env ...string) *Workspace {
+	c := *w
+	c.env = append(slices.Clone(w.env), env...)
+	return &c
+}
+
 // copyTree copies regular files, skipping what a terraform run leaves.
 func copyTree(src, dst string) error {
 	return filepath.WalkDir(src, func(p string, d fs.DirEntry, err error) error {

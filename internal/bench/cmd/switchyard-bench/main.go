@@ -1,7 +1,8 @@
 // Command switchyard-bench is `make bench`: it runs internal/bench against
 // a machine of the running lab and prints the results as a table.
 //
-//	switchyard-bench [-n 10,100,500] [-parallelism 10] [-maps 1000] [-markdown]
+//	switchyard-bench [-n 10,100,500] [-repeat 3] [-parallelism 10] [-maps 1000]
+//	                 [-null-provider DIR] [-profiles DIR] [-markdown]
 package main
 
 import (
@@ -13,6 +14,7 @@ import (
 	"strconv"
 	"strings"
 	"syscall"
+	"time"
 
 	"github.com/switchyard/terraform-provider-switchyard/internal/bench"
 	"github.com/switchyard/terraform-provider-switchyard/internal/lab"
@@ -33,6 +35,9 @@ func run() error {
 	machine := flag.String("machine", "swlab-1", "lab machine")
 	labDir := flag.String("lab", "", "lab directory (default $SWITCHYARD_LAB_DIR or "+lab.DefaultDir+")")
 	prefix := flag.String("prefix", "bench-", "prefix of every object name the run creates")
+	repeat := flag.Int("repeat", 3, "runs of each command, interleaved with its floor and framework runs; the report gives median and min–max")
+	nullDir := flag.String("null-provider", "", "directory holding the null provider as terraform-provider-switchyard (make bench builds .build/nullprovider); empty: built into a temporary directory")
+	profiles := flag.String("profiles", "", "directory for every provider command's SWITCHYARD_PPROF output, kept after the run (empty: a new temporary directory, printed in the report)")
 	flag.Parse()
 
 	ns, err := parseSizes(*sizes)
@@ -52,10 +57,11 @@ func run() error {
 	defer stop()
 
 	rep, err := bench.Run(ctx, bench.Options{
-		Machine: m, Sizes: ns, Parallelism: *parallelism, MapEntries: *maps, Prefix: *prefix, Log: os.Stderr,
+		Machine: m, Sizes: ns, Parallelism: *parallelism, MapEntries: *maps, Repeat: *repeat, Prefix: *prefix,
+		NullProviderDir: *nullDir, ProfileDir: *profiles, Log: os.Stderr,
 	})
 	if rep != nil {
-		fmt.Println()
+		fmt.Printf("\nrun started %s on %s; profiles under %s\n\n", rep.Started.Format(time.RFC3339), rep.Machine, rep.ProfileRoot)
 		if werr := rep.WriteText(os.Stdout); werr != nil && err == nil {
 			err = werr
 		}
