@@ -3,9 +3,11 @@ package haproxy
 import (
 	"context"
 	"errors"
+	"fmt"
 	"os"
 	"os/exec"
 	"path/filepath"
+	"strings"
 	"sync"
 	"sync/atomic"
 	"testing"
@@ -138,9 +140,14 @@ func runHAProxy(t *testing.T, configFile, socket string) {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { _ = cmd.Process.Kill(); _ = cmd.Wait() })
+	// Wait for this process's answer, not just any: a fixture started
+	// again (as a reload would) leaves the previous process answering on
+	// the socket until the new one has bound it, and a test whose commands
+	// straddle that moment sends half of them to each.
+	pid := fmt.Sprintf("Pid: %d\n", cmd.Process.Pid)
 	deadline := time.Now().Add(5 * time.Second)
 	for {
-		if _, err := (runtime.Client{Socket: socket}).Command(context.Background(), "show info", ""); err == nil {
+		if info, err := (runtime.Client{Socket: socket}).Command(context.Background(), "show info", ""); err == nil && strings.Contains(info, pid) {
 			return
 		}
 		if time.Now().After(deadline) {
