@@ -7,9 +7,11 @@ import (
 	"context"
 	"flag"
 	"log"
+	"os"
 
 	"github.com/hashicorp/terraform-plugin-framework/providerserver"
 
+	"github.com/switchyard/terraform-provider-switchyard/internal/pluginlog"
 	"github.com/switchyard/terraform-provider-switchyard/internal/profiling"
 	"github.com/switchyard/terraform-provider-switchyard/internal/provider"
 	"github.com/switchyard/terraform-provider-switchyard/internal/version"
@@ -20,6 +22,10 @@ func main() {
 	flag.BoolVar(&debug, "debug", false, "start the provider in debug mode, for a debugger such as delve; it prints the TF_REATTACH_PROVIDERS value to use")
 	flag.Parse()
 
+	// Before the server builds its loggers, which read the levels once.
+	if _, err := pluginlog.QuietUnlessAsked(os.Environ(), "switchyard", os.Setenv); err != nil {
+		log.Fatal(err)
+	}
 	stopProfiling, err := profiling.Start()
 	if err != nil {
 		log.Fatal(err)

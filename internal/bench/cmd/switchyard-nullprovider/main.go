@@ -11,16 +11,22 @@ package main
 import (
 	"context"
 	"log"
+	"os"
 
 	"github.com/hashicorp/terraform-plugin-framework/providerserver"
 
 	"github.com/switchyard/terraform-provider-switchyard/internal/bench/nullprovider"
+	"github.com/switchyard/terraform-provider-switchyard/internal/pluginlog"
 	"github.com/switchyard/terraform-provider-switchyard/internal/profiling"
 	"github.com/switchyard/terraform-provider-switchyard/internal/provider"
 	"github.com/switchyard/terraform-provider-switchyard/internal/version"
 )
 
 func main() {
+	// Before the server builds its loggers, which read the levels once.
+	if _, err := pluginlog.QuietUnlessAsked(os.Environ(), "switchyard", os.Setenv); err != nil {
+		log.Fatal(err)
+	}
 	stopProfiling, err := profiling.Start()
 	if err != nil {
 		log.Fatal(err)
