@@ -112,10 +112,36 @@ func New(ctx context.Context, t Tools, src, work, provider, stack, passphrase st
 		"--file", filepath.Join(t.BinDir, "pulumi-resource-terraform-provider")); err != nil {
 		return nil, err
 	}
+	if err := p.addPackage(ctx, provider); err != nil {
+		return nil, err
+	}
 	if _, err := p.Must(ctx, nil, "stack", "init", stack); err != nil {
 		return nil, err
 	}
 	return p, nil
+}
+
+// addPackage runs `pulumi package add terraform-provider <provider>`, as
+// a user does. For a YAML program the part that matters is the package
+// declaration it writes, sdks/switchyard/switchyard-<version>.yaml (the
+// bridge, parameterized with the provider's path): without it the YAML
+// host ignores the packages block and looks for a plugin called
+// pulumi-resource-switchyard. It then fails to link the SDK into the
+// program ("method Link not implemented": YAML has nothing to link), an
+// error this accepts only once the declaration is written.
+func (p *Project) addPackage(ctx context.Context, provider string) error {
+	r, err := p.Run(ctx, nil, "package", "add", "terraform-provider", provider)
+	if err != nil {
+		return err
+	}
+	decls, _ := filepath.Glob(filepath.Join(p.Dir, "sdks", "switchyard", "switchyard-*.yaml"))
+	switch {
+	case len(decls) == 0:
+		return fmt.Errorf("pulumi package add wrote no sdks/switchyard/switchyard-*.yaml:\n%s", r)
+	case r.ExitCode != 0 && !strings.Contains(r.Stdout+r.Stderr, "method Link not implemented"):
+		return errors.New(r.String())
+	}
+	return nil
 }
 
 // copyProgram copies the program's regular files, leaving out stack files
@@ -227,12 +253,13 @@ type Preview struct {
 	Diagnostics []string
 }
 
-// Changed are the steps that change something, as "op name" (the URN's
+// Changed are the steps that change something (not same, read, or the
+// refresh steps of --refresh), as "op name" (the URN's
 // last part, the resource's name in the program).
 func (pv Preview) Changed() []string {
 	var out []string
 	for _, s := range pv.Steps {
-		if s.Op != "same" && s.Op != "read" {
+		if s.Op != "same" && s.Op != "read" && s.Op != "refresh" {
 			out = append(out, s.Op+" "+s.URN[strings.LastIndex(s.URN, "::")+2:])
 		}
 	}
