@@ -26,9 +26,9 @@ func asked(key string) bool {
 	return strings.HasPrefix(key, "TF_LOG_")
 }
 
-// Levels are the loggers turned off when nobody asked, by the variable
+// levels are the loggers turned off when nobody asked, by the variable
 // each library reads its level from. "off" is hclog's own level name.
-func Levels(providerName string) []string {
+func levels(providerName string) []string {
 	return []string{
 		"TF_LOG_SDK",           // terraform-plugin-go's root SDK logger
 		"TF_LOG_SDK_PROTO",     // its protocol subsystem (every RPC)
@@ -37,7 +37,7 @@ func Levels(providerName string) []string {
 	}
 }
 
-// QuietUnlessAsked sets every logger of Levels to off, through setenv,
+// QuietUnlessAsked sets every logger of levels to off, through setenv,
 // when environ (os.Environ's form) sets no variable that asks for logs. It reports whether it did. Call it before the server starts:
 // the libraries read the variables once, when they build their loggers.
 func QuietUnlessAsked(environ []string, providerName string, setenv func(key, value string) error) (bool, error) {
@@ -46,7 +46,7 @@ func QuietUnlessAsked(environ []string, providerName string, setenv func(key, va
 			return false, nil
 		}
 	}
-	for _, key := range Levels(providerName) {
+	for _, key := range levels(providerName) {
 		if err := setenv(key, "off"); err != nil {
 			return false, err
 		}
