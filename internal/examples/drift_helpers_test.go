@@ -29,6 +29,21 @@ type handChange struct {
 	in []string // a command that exits 0 while the change is in place
 }
 
+// serverMovedByHand moves server app1 of backend from port 8080 to 8082 in
+// m's haproxy.cfg and reloads HAProxy, as an operator would; the drift
+// test and the Pulumi test both make this change.
+func serverMovedByHand(m lab.Machine, backend string) handChange {
+	return handChange{
+		what:    "server app1 of backend " + backend + " moved from port 8080 to 8082 in haproxy.cfg, then systemctl reload haproxy",
+		machine: m,
+		do: []string{"sh", "-c", `set -e
+sed -i "/^backend $1\$/,/^\$/ s/^\(  *server app1 127\.0\.0\.1:\)8080\( \|\$\)/\18082\2/" /etc/haproxy/haproxy.cfg
+grep -A8 "^backend $1\$" /etc/haproxy/haproxy.cfg | grep -q "server app1 127.0.0.1:8082"
+systemctl reload haproxy`, "sh", backend},
+		in: []string{"sh", "-c", `grep -A8 "^backend $1\$" /etc/haproxy/haproxy.cfg | grep -q "server app1 127.0.0.1:8082"`, "sh", backend},
+	}
+}
+
 // make runs the change's command.
 func (c handChange) make(ctx context.Context) error {
 	out, stderr, err := c.machine.Run(ctx, c.do...)

@@ -51,16 +51,9 @@ func TestAccDrift_completeTopology(t *testing.T) {
 	// In this order: the haproxy.cfg edit reloads HAProxy, which would
 	// undo a runtime map change made before it.
 	mapPath := "/etc/haproxy/maps/" + p + "-users.map"
-	changes := []handChange{{
-		what:    "server app1 of backend " + p + "-pool moved from port 8080 to 8082 in haproxy.cfg, then systemctl reload haproxy",
-		addr:    "module.edge.switchyard_backend.pool[0]",
-		machine: edge,
-		do: []string{"sh", "-c", `set -e
-sed -i "/^backend $1\$/,/^\$/ s/^\(  *server app1 127\.0\.0\.1:\)8080\( \|\$\)/\18082\2/" /etc/haproxy/haproxy.cfg
-grep -A8 "^backend $1\$" /etc/haproxy/haproxy.cfg | grep -q "server app1 127.0.0.1:8082"
-systemctl reload haproxy`, "sh", p + "-pool"},
-		in: []string{"sh", "-c", `grep -A8 "^backend $1\$" /etc/haproxy/haproxy.cfg | grep -q "server app1 127.0.0.1:8082"`, "sh", p + "-pool"},
-	}, {
+	moved := serverMovedByHand(edge, p+"-pool")
+	moved.addr = "module.edge.switchyard_backend.pool[0]"
+	changes := []handChange{moved, {
 		what:    "systemctl stop " + p + "-deluxe-1",
 		addr:    "module.deluxe.switchyard_service.app[0]",
 		machine: edge,

@@ -165,14 +165,7 @@ func TestAccPulumi_complete(t *testing.T) {
 
 	// Two hand changes on the edge, which nothing else undoes: this test
 	// runs alone.
-	for _, c := range []handChange{{
-		what:    "server app1 of backend " + name + "-pool moved from port 8080 to 8082 in haproxy.cfg, then systemctl reload haproxy",
-		machine: edge,
-		do: []string{"sh", "-c", `set -e
-sed -i "/^backend $1\$/,/^\$/ s/^\(  *server app1 127\.0\.0\.1:\)8080\( \|\$\)/\18082\2/" /etc/haproxy/haproxy.cfg
-grep -A8 "^backend $1\$" /etc/haproxy/haproxy.cfg | grep -q "server app1 127.0.0.1:8082"
-systemctl reload haproxy`, "sh", name + "-pool"},
-	}, {
+	for _, c := range []handChange{serverMovedByHand(edge, name+"-pool"), {
 		what:    "systemctl stop " + name + "-deluxe-1",
 		machine: edge,
 		do:      []string{"systemctl", "stop", name + "-deluxe-1.service"},
