@@ -82,6 +82,8 @@ type Manager struct {
 	queue   []*change
 	running bool // a committer goroutine is working through the queue
 	peak    int  // the largest batch so far: how many changes the client runs at once
+
+	lane mapLane // map entry writes while the committer holds the lock (maplane.go)
 }
 
 // New opens the configuration file. client-native runs `haproxy -v` here,

@@ -180,7 +180,9 @@ func (m *Manager) GetMapEntry(ctx context.Context, ref api.MapEntryRef) (api.Map
 }
 
 // SetMapEntry sets one key in the file (creating the file if needed) and in
-// the running map, leaving every other line and key alone.
+// the running map, leaving every other line and key alone. It answers from
+// what it wrote rather than by reading the map back: a read is a whole
+// `show map`, and 500 entry writes into one map would read it 500 times.
 func (m *Manager) SetMapEntry(ctx context.Context, spec api.MapEntrySpec) (api.MapEntry, error) {
 	if err := checkMapName(spec.Map); err != nil {
 		return api.MapEntry{}, api.Errorf(api.CodeInvalid, "%v", err)
@@ -189,7 +191,8 @@ func (m *Manager) SetMapEntry(ctx context.Context, spec api.MapEntrySpec) (api.M
 		return api.MapEntry{}, api.Errorf(api.CodeInvalid, "%v", err)
 	}
 	path := m.MapPath(spec.Map)
-	err := m.locked(ctx, func() error {
+	loaded := false
+	err := m.entryLocked(ctx, path, spec.Key, func() error {
 		data, err := m.readMapFile(spec.Map)
 		if err != nil && !errors.Is(err, api.ErrNotFound) {
 			return err
@@ -207,12 +210,17 @@ func (m *Manager) SetMapEntry(ctx context.Context, spec api.MapEntrySpec) (api.M
 		if notLive(err) {
 			return nil
 		}
+		loaded = err == nil
 		return err
 	})
 	if err != nil {
 		return api.MapEntry{}, mapError(spec.Map, err)
 	}
-	return m.GetMapEntry(ctx, api.MapEntryRef{Map: spec.Map, Key: spec.Key})
+	e := api.MapEntry{Map: spec.Map, Key: spec.Key, Path: path, File: &spec.Value, Loaded: loaded}
+	if loaded {
+		e.Runtime = &spec.Value
+	}
+	return e, nil
 }
 
 // DeleteMapEntry removes one key from the file and the running map.
@@ -221,7 +229,7 @@ func (m *Manager) DeleteMapEntry(ctx context.Context, ref api.MapEntryRef) error
 		return api.Errorf(api.CodeInvalid, "%v", err)
 	}
 	path := m.MapPath(ref.Map)
-	err := m.locked(ctx, func() error {
+	err := m.entryLocked(ctx, path, ref.Key, func() error {
 		data, err := m.readMapFile(ref.Map)
 		if err != nil {
 			return err

@@ -26,9 +26,18 @@ type mapFixture struct {
 
 func newMapFixture(t *testing.T) *mapFixture {
 	t.Helper()
+	r := &fakeReloader{}
+	f := newMapFixtureWith(t, r, nil)
+	f.reloader = r
+	return f
+}
+
+// newMapFixtureWith is newMapFixture with another Reloader and a log.
+func newMapFixtureWith(t *testing.T, reloader Reloader, logf func(string, ...any)) *mapFixture {
+	t.Helper()
 	needHAProxy(t)
 	dir := t.TempDir()
-	f := &mapFixture{dir: dir, reloader: &fakeReloader{}, socket: filepath.Join(dir, "admin.sock")}
+	f := &mapFixture{dir: dir, socket: filepath.Join(dir, "admin.sock")}
 	cfg := fmt.Sprintf(`global
     stats socket %s mode 600 level admin
 defaults
@@ -48,7 +57,8 @@ frontend f
 		HAProxy:        api.HAProxySettings{ConfigFile: cfgPath, Binary: haproxyBin, RuntimeSocket: f.socket, MapsDir: filepath.Join(dir, "maps")},
 		TransactionDir: filepath.Join(dir, "tx"),
 		Lock:           machinelock.New(filepath.Join(dir, "run", "haproxy.lock"), 0),
-		Reloader:       f.reloader,
+		Reloader:       reloader,
+		Logf:           logf,
 	})
 	if err != nil {
 		t.Fatal(err)

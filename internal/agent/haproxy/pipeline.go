@@ -125,6 +125,12 @@ func (m *Manager) commitBatch(ctx context.Context) {
 		return
 	}
 	defer unlock()
+	// Map entry writes of this session go on next to the batch (maplane.go).
+	// The lane closes, with the keys written during a reload set again,
+	// before the lock is released: below, or deferred after unlock (so it
+	// runs first) when the batch panics.
+	m.openLane()
+	defer m.closeLane(ctx)
 	m.qmu.Lock()
 	m.peak = max(m.peak, len(batch))
 	m.qmu.Unlock()
@@ -136,8 +142,9 @@ func (m *Manager) commitBatch(ctx context.Context) {
 		}
 		c.done <- errs[i]
 	}
-	m.logf("batch of %d (%d failed): lock %s, gather %s, transaction %s (haproxy -c %s), reload %s",
-		len(batch), failed, ms(t.lock), ms(t.gather), ms(t.transact), ms(t.check), ms(t.reload))
+	resent := m.closeLane(ctx)
+	m.logf("batch of %d (%d failed): lock %s, gather %s, transaction %s (haproxy -c %s), reload %s; map entries set again after it: %d",
+		len(batch), failed, ms(t.lock), ms(t.gather), ms(t.transact), ms(t.check), ms(t.reload), resent)
 }
 
 // batchTimes is where one batch's time went, for the agent's log.
