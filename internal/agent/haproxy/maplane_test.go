@@ -111,6 +111,14 @@ func TestMapEntryLaneDuringReload(t *testing.T) {
 	}
 	close(gate.release)
 	waitErr(t, batch, 10*time.Second, "the backend's batch")
+	// The batch's callers have their answer before the lane closes; the
+	// committer releases the lock after it.
+	lockPath := filepath.Join(f.dir, "run", "haproxy.lock")
+	unlock, err := machinelock.New(lockPath, 10*time.Second).Acquire(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	unlock()
 
 	got, _, err := f.m.runtimeMap(ctx, path)
 	if err != nil {
@@ -128,7 +136,7 @@ func TestMapEntryLaneDuringReload(t *testing.T) {
 
 	// Outside a batch the lane is closed: the write takes the machine lock,
 	// so it waits for another session that holds it.
-	other, err := machinelock.New(filepath.Join(f.dir, "run", "haproxy.lock"), time.Second).Acquire(ctx)
+	other, err := machinelock.New(lockPath, time.Second).Acquire(ctx)
 	if err != nil {
 		t.Fatal(err)
 	}
