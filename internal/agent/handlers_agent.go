@@ -33,6 +33,7 @@ func (s *Server) configure(ctx context.Context, params json.RawMessage) (any, er
 		Systemctl:      s.opts.Systemctl,
 		Reloader:       s.opts.Reloader,
 		Reloads:        &s.reloads,
+		Pipeline:       &s.pipeline,
 		// A namespace deleted by hand would block every change; the unit
 		// of a managed one brings it back before `haproxy -c`, under the
 		// pipeline's machine lock.

@@ -45,6 +45,7 @@ type Server struct {
 	started  time.Time
 	requests atomic.Int64
 	reloads  atomic.Int64
+	pipeline haproxy.PipelineCounters
 	methods  methodCounts
 
 	mu             sync.RWMutex

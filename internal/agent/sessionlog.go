@@ -50,6 +50,7 @@ func (s *Server) Record(ended time.Time) api.SessionRecord {
 		Requests:   s.requests.Load(),
 		Reloads:    s.reloads.Load(),
 		Methods:    s.methods.snapshot(),
+		Pipeline:   s.pipeline.Stats(),
 	}
 }
 

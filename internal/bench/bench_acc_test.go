@@ -86,6 +86,14 @@ func TestAccBench_smoke(t *testing.T) {
 	if got := apply.Switchyard[0].Reloads(); got > int64(waves) {
 		t.Errorf("N=3 apply: %d reloads, want at most %d (one per wave of %d resources, +2)", got, waves, apply.Resources)
 	}
+	// The session log says where the batches' time went (issue 15's
+	// breakdown): every backend create went through a batch, and each
+	// batch reloads at most once.
+	if p := apply.Switchyard[0].Pipeline(); p == nil {
+		t.Errorf("N=3 apply: no pipeline stats in the session log")
+	} else if p.Changes != int64(apply.N) || p.Batches < apply.Switchyard[0].Reloads() || p.ReloadMS <= 0 || p.CheckMS <= 0 {
+		t.Errorf("N=3 apply: pipeline stats %+v, want %d changes, at least %d batches, reload and haproxy -c time", p, apply.N, apply.Switchyard[0].Reloads())
+	}
 	if p := apply.Switchyard[0].Probe; p == nil || p.Sent == 0 {
 		t.Errorf("the request loop did not run during the apply: %+v", p)
 	} else if p.Failed != 0 {

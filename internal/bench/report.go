@@ -109,6 +109,39 @@ func (c Command) Reloads() int64 {
 	return n
 }
 
+// Pipeline sums the HAProxy change batches of the command's sessions; nil
+// when none had any.
+func (c Command) Pipeline() *api.PipelineStats {
+	var sum *api.PipelineStats
+	for _, s := range c.Sessions {
+		if s == nil || s.Pipeline == nil {
+			continue
+		}
+		if sum == nil {
+			sum = &api.PipelineStats{}
+		}
+		p := s.Pipeline
+		sum.Batches += p.Batches
+		sum.Changes += p.Changes
+		sum.Largest = max(sum.Largest, p.Largest)
+		sum.GatherMS += p.GatherMS
+		sum.LockMS += p.LockMS
+		sum.TransactionMS += p.TransactionMS
+		sum.CheckMS += p.CheckMS
+		sum.ReloadMS += p.ReloadMS
+		sum.Resent += p.Resent
+	}
+	return sum
+}
+
+// pipelineNote says where the agent's batches of one command spent their
+// time (issue 15's breakdown: haproxy -c, the reload and its confirmation).
+func pipelineNote(p *api.PipelineStats) string {
+	sec := func(ms int64) string { return fmt.Sprintf("%.1fs", float64(ms)/1000) }
+	return fmt.Sprintf("%d batches of %.1f changes (largest %d): gather %s, lock %s, transaction %s (haproxy -c %s), reload and confirmation %s; map entries set again after a reload %d",
+		p.Batches, float64(p.Changes)/float64(p.Batches), p.Largest, sec(p.GatherMS), sec(p.LockMS), sec(p.TransactionMS), sec(p.CheckMS), sec(p.ReloadMS), p.Resent)
+}
+
 // AgentRSSKiB is the largest peak RSS of the command's agent sessions.
 func (c Command) AgentRSSKiB() int64 {
 	var n int64
@@ -419,6 +452,11 @@ func (r *Report) notes() []string {
 					line += "; first failure: " + p.FirstError
 				}
 				out = append(out, line)
+			}
+		}
+		for i, s := range row.Switchyard {
+			if p := s.Pipeline(); p != nil && row.N > 0 {
+				out = append(out, fmt.Sprintf("N=%d %s, repeat %d, the agent's batches: %s", row.N, row.label(), i+1, pipelineNote(p)))
 			}
 		}
 		if vary := row.CountsVary(); len(vary) > 0 {

@@ -19,6 +19,16 @@ func TestCommandCounts(t *testing.T) {
 	if d := cmp.Diff(want, got); d != "" {
 		t.Errorf("(-want +got):\n%s", d)
 	}
+	if c.Pipeline() != nil {
+		t.Errorf("pipeline stats of sessions without batches: %+v, want nil", c.Pipeline())
+	}
+	// Two walks with batches: their sums, the largest batch of both.
+	c.Sessions[0].Pipeline = &api.PipelineStats{Batches: 2, Changes: 15, Largest: 10, GatherMS: 300, TransactionMS: 900, CheckMS: 600, ReloadMS: 1200, Resent: 1}
+	c.Sessions[2].Pipeline = &api.PipelineStats{Batches: 2, Changes: 5, Largest: 3, LockMS: 50, TransactionMS: 100, CheckMS: 50, ReloadMS: 800}
+	wantP := &api.PipelineStats{Batches: 4, Changes: 20, Largest: 10, GatherMS: 300, LockMS: 50, TransactionMS: 1000, CheckMS: 650, ReloadMS: 2000, Resent: 1}
+	if d := cmp.Diff(wantP, c.Pipeline()); d != "" {
+		t.Errorf("pipeline sums (-want +got):\n%s", d)
+	}
 }
 
 func sy(d time.Duration, ssh int, reloads ...int64) Sample {
@@ -44,6 +54,7 @@ func TestReportTables(t *testing.T) {
 		Switchyard: []Sample{sy(3*s, 1, 2), sy(4*s, 1, 5), sy(2*s, 1, 2)},
 	}
 	apply.Switchyard[0].Probe = &Probe{Sent: 100, Failed: 1, Clients: 4, Duration: 3 * s, FirstError: "EOF"}
+	apply.Switchyard[1].Sessions[0].Pipeline = &api.PipelineStats{Batches: 4, Changes: 20, Largest: 10, GatherMS: 300, LockMS: 50, TransactionMS: 1000, CheckMS: 650, ReloadMS: 2000, Resent: 1}
 	change := &Row{N: 10, Resources: 21, Name: cmdChange, Floor: times(s), Framework: times(s),
 		Switchyard: []Sample{sy(3*s, 2, 0, 0)}}
 	change.Switchyard[0].Live, change.Switchyard[0].LiveOK = 1500*time.Millisecond, true
@@ -58,6 +69,7 @@ func TestReportTables(t *testing.T) {
 	for _, want := range []string{
 		"3.00s (2.00–4.00)", "3.00×", "2.00×", "1 (22)", "2–5", "100 sent, 1 failed", "first failure: EOF",
 		"N=10 apply: counts differ between repeats: reloads 2–5",
+		"N=10 apply, repeat 2, the agent's batches: 4 batches of 5.0 changes (largest 10): gather 0.3s, lock 0.1s, transaction 1.0s (haproxy -c 0.7s), reload and confirmation 2.0s; map entries set again after a reload 1",
 		"reloads per apply ≤ ⌈N/parallelism⌉+2 (N=10)", "missed by 2 (+67%)",
 		"one backend changed: live in HAProxy ≤ 1 s after the apply (N=10)", "missed by 500ms (worst)",
 		"0 failed requests during every benchmarked apply", "1 failed of 100 over 1 applies",

@@ -258,6 +258,8 @@ func TestRejectedChangeLeavesFileAlone(t *testing.T) {
 
 func TestGroupCommitOneReload(t *testing.T) {
 	f := newFixture(t)
+	stats := &PipelineCounters{}
+	f.m.opts.Pipeline = stats
 	const n = 10
 	var fns []func() error
 	for i := range n {
@@ -274,6 +276,11 @@ func TestGroupCommitOneReload(t *testing.T) {
 	}
 	if got := f.reloader.calls.Load(); got != 1 {
 		t.Errorf("reloads = %d, want 1 for one batch of %d", got, n)
+	}
+	// The session log's sums: one batch of n, with haproxy -c in it.
+	s := stats.Stats()
+	if s == nil || s.Batches != 1 || s.Changes != n || s.Largest != n || s.CheckMS <= 0 || s.TransactionMS < s.CheckMS {
+		t.Errorf("pipeline stats %+v, want 1 batch of %d with haproxy -c's time inside the transaction's", s, n)
 	}
 	names, _ := f.m.ListBackends()
 	if len(names) != n+1 {

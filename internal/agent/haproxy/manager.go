@@ -54,6 +54,9 @@ type Options struct {
 	// Reloads, when set, is incremented for every reload (shared with the
 	// agent's HostInfo counters across reconfigurations).
 	Reloads *atomic.Int64
+	// Pipeline, when set, sums every batch (its size and where its time
+	// went) for the session log.
+	Pipeline *PipelineCounters
 	// ReviveNamespace, when set, is called before each batch for every
 	// network namespace the configuration's server and bind lines name
 	// (see reviveNamespaces). It runs under the machine lock and must not

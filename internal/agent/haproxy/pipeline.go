@@ -143,6 +143,7 @@ func (m *Manager) commitBatch(ctx context.Context) {
 		c.done <- errs[i]
 	}
 	resent := m.closeLane(ctx)
+	m.opts.Pipeline.add(len(batch), t, resent)
 	m.logf("batch of %d (%d failed): lock %s, gather %s, transaction %s (haproxy -c %s), reload %s; map entries set again after it: %d",
 		len(batch), failed, ms(t.lock), ms(t.gather), ms(t.transact), ms(t.check), ms(t.reload), resent)
 }
