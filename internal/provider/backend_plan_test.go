@@ -8,6 +8,7 @@ import (
 
 	"github.com/google/go-cmp/cmp"
 	"github.com/hashicorp/terraform-plugin-framework/resource"
+	"github.com/hashicorp/terraform-plugin-framework/tfsdk"
 	"github.com/hashicorp/terraform-plugin-framework/types"
 
 	"github.com/switchyard/terraform-provider-switchyard/internal/api"
@@ -138,4 +139,48 @@ func TestBackendModifyPlanWarnsOfReload(t *testing.T) {
 			}
 		})
 	}
+}
+
+// A no-change plan (the plan is the state) takes ModifyPlan's shortcut: no
+// warning, no model decoded, but the check of an inherited tcp mode still
+// runs, so an http-only rule on a backend whose defaults section became tcp
+// is refused even when nothing in the configuration changed.
+func TestBackendModifyPlanNoChange(t *testing.T) {
+	ctx := context.Background()
+	t.Run("nothing to say", func(t *testing.T) {
+		f := newFakeMachine(webAPI())
+		r := newBackendResource(f)
+		req := resource.ModifyPlanRequest{State: stateFor(t, webModel()), Plan: planFor(t, webModel())}
+		resp := resource.ModifyPlanResponse{Plan: req.Plan}
+		r.ModifyPlan(ctx, req, &resp)
+		if len(resp.Diagnostics) != 0 {
+			t.Fatal(resp.Diagnostics)
+		}
+		if !resp.Plan.Raw.Equal(req.Plan.Raw) {
+			t.Error("the plan changed")
+		}
+		if len(f.calls) != 0 {
+			t.Errorf("machine asked %v, want nothing (mode is set)", f.calls)
+		}
+	})
+	t.Run("inherited tcp mode still refused", func(t *testing.T) {
+		m := webModel()
+		m.Mode = types.StringNull()
+		m.HTTPRequest = stringList([]string{"deny"})
+		live := webAPI()
+		live.Mode, live.InheritedMode, live.HTTPRequest = "", "tcp", &[]string{"deny"}
+		f := newFakeMachine(live)
+		r := newBackendResource(f)
+		cfg := tfsdk.Config{Schema: backendSchema(), Raw: planFor(t, m).Raw}
+		req := resource.ModifyPlanRequest{Config: cfg, State: stateFor(t, m), Plan: planFor(t, m)}
+		resp := resource.ModifyPlanResponse{Plan: req.Plan}
+		r.ModifyPlan(ctx, req, &resp)
+		if !resp.Diagnostics.HasError() || resp.Diagnostics.Errors()[0].Summary() != "Attribute Needs HTTP Mode" ||
+			!strings.Contains(resp.Diagnostics.Errors()[0].Detail(), `backend "web"`) {
+			t.Fatalf("diagnostics = %v, want Attribute Needs HTTP Mode for backend \"web\"", resp.Diagnostics)
+		}
+		if len(resp.Diagnostics.Warnings()) != 0 {
+			t.Errorf("warnings = %v, want none: nothing changes", resp.Diagnostics.Warnings())
+		}
+	})
 }

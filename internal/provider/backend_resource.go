@@ -14,6 +14,7 @@ import (
 	"github.com/hashicorp/terraform-plugin-framework-validators/stringvalidator"
 	"github.com/hashicorp/terraform-plugin-framework/attr"
 	"github.com/hashicorp/terraform-plugin-framework/diag"
+	"github.com/hashicorp/terraform-plugin-framework/path"
 	"github.com/hashicorp/terraform-plugin-framework/resource"
 	"github.com/hashicorp/terraform-plugin-framework/resource/schema"
 	"github.com/hashicorp/terraform-plugin-framework/resource/schema/booldefault"
@@ -593,21 +594,33 @@ func (r *backendResource) ModifyPlan(ctx context.Context, req resource.ModifyPla
 	if req.State.Raw.IsNull() || req.Plan.Raw.IsNull() {
 		return
 	}
+	// Only the name is needed before the comparison: decoding the whole
+	// plan and state into models (reflection over every attribute and
+	// server) is most of this method's cost, and a no-change plan, the
+	// common case of a plan of many backends, needs neither.
+	var name types.String
+	resp.Diagnostics.Append(req.Plan.GetAttribute(ctx, path.Root("name"), &name)...)
+	if resp.Diagnostics.HasError() {
+		return
+	}
+	validateInheritedMode(ctx, req.Config, req.Plan, &resp.Diagnostics, "backend", name.ValueString(), backendHTTPOnly,
+		func() (string, error) {
+			if r.machine == nil {
+				return "", errors.New("not configured") // the apply reports it
+			}
+			var got api.Backend
+			err := r.machine.Call(ctx, api.MethodBackendGet, api.BackendRef{Name: name.ValueString()}, &got)
+			return got.InheritedMode, err
+		})
+	if req.Plan.Raw.Equal(req.State.Raw) {
+		return // no change: reloadReasons of a backend and itself is none
+	}
 	var plan, state backendModel
 	resp.Diagnostics.Append(req.Plan.Get(ctx, &plan)...)
 	resp.Diagnostics.Append(req.State.Get(ctx, &state)...)
 	if resp.Diagnostics.HasError() {
 		return
 	}
-	validateInheritedMode(ctx, req.Config, req.Plan, &resp.Diagnostics, "backend", plan.Name.ValueString(), backendHTTPOnly,
-		func() (string, error) {
-			if r.machine == nil {
-				return "", errors.New("not configured") // the apply reports it
-			}
-			var got api.Backend
-			err := r.machine.Call(ctx, api.MethodBackendGet, api.BackendRef{Name: plan.Name.ValueString()}, &got)
-			return got.InheritedMode, err
-		})
 	reasons := reloadReasons(backendToAPI(state), backendToAPI(plan))
 	if len(reasons) == 0 {
 		return
