@@ -26,6 +26,7 @@ func main() {
 	if _, err := pluginlog.QuietUnlessAsked(os.Environ(), "switchyard", os.Setenv); err != nil {
 		log.Fatal(err)
 	}
+	provider.TuneGC()
 	stopProfiling, err := profiling.Start()
 	if err != nil {
 		log.Fatal(err)

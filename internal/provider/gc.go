@@ -3,7 +3,6 @@ package provider
 import (
 	"os"
 	"runtime/debug"
-	"sync"
 )
 
 // gcPercent is the provider process's GOGC (issue 15). A plan of many
@@ -18,8 +17,6 @@ import (
 // the collector run back to back.
 const gcPercent = 200
 
-var gcOnce sync.Once
-
 // tuneGC sets the collector's target unless GOGC or GOMEMLIMIT is in the
 // environment: whoever sets either decides, and nothing is changed then.
 func tuneGC(getenv func(string) string, setPercent func(int) int) bool {
@@ -30,7 +27,7 @@ func tuneGC(getenv func(string) string, setPercent func(int) int) bool {
 	return true
 }
 
-// tuneProcessGC applies tuneGC once per process.
-func tuneProcessGC() {
-	gcOnce.Do(func() { tuneGC(os.Getenv, debug.SetGCPercent) })
-}
+// TuneGC sets the provider process's collector target (see gcPercent).
+// The mains call it before serving; it is not part of New, so that tests
+// and other embedders keep their own settings.
+func TuneGC() { tuneGC(os.Getenv, debug.SetGCPercent) }

@@ -61,7 +61,6 @@ type switchyardProvider struct {
 
 // New returns the provider factory that providerserver serves.
 func New(version string) func() provider.Provider {
-	tuneProcessGC() // once per process: main calls New before serving
 	return func() provider.Provider {
 		return &switchyardProvider{version: version}
 	}
