@@ -30,6 +30,30 @@ func TestGatherStopsAtPeak(t *testing.T) {
 	}
 }
 
+// TestGatherGrowsPastPeak: at the peak, gather waits for a short settle,
+// so a change arriving right after the peak's joins and the batch (and
+// with it the learnt peak) grows.
+func TestGatherGrowsPastPeak(t *testing.T) {
+	m := &Manager{opts: Options{BatchWindow: time.Hour}}
+	m.peak = 2
+	m.queue = []*change{{}, {}}
+	done := make(chan struct{})
+	var atReturn int // the batch gather closed: the queue when it returned
+	go func() { m.gather(); atReturn = m.queued(); close(done) }()
+	time.Sleep(peakSettle / 5)
+	m.qmu.Lock()
+	m.queue = append(m.queue, &change{})
+	m.qmu.Unlock()
+	select {
+	case <-done:
+	case <-time.After(10 * time.Second):
+		t.Fatal("gather still waiting after the settle at the peak")
+	}
+	if atReturn != 3 {
+		t.Fatalf("gather returned with %d changes queued, want 3", atReturn)
+	}
+}
+
 // TestGatherQuietGap: with no peak yet, a queue that stops growing closes
 // the batch after the quiet gap.
 func TestGatherQuietGap(t *testing.T) {
