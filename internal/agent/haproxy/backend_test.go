@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"os"
 	"strings"
+	"sync"
 	"testing"
 
 	"github.com/google/go-cmp/cmp"
@@ -461,5 +462,50 @@ func TestCreateFollowsDefaultsStyle(t *testing.T) {
 				t.Errorf("config lacks %q:\n%s", tt.wantLine, file)
 			}
 		})
+	}
+}
+
+// BenchmarkBatchOnLargeConfig measures one batch of ten backend creates
+// (the transaction: client-native, the style-keeping splice and its check,
+// haproxy -c, the file write; the reload is a fake) on a configuration
+// that already has 500 backends, the size of issue 15's benchmark.
+func BenchmarkBatchOnLargeConfig(b *testing.B) {
+	needHAProxy(b)
+	dir := b.TempDir()
+	src, err := os.ReadFile("testdata/haproxy.cfg")
+	if err != nil {
+		b.Fatal(err)
+	}
+	var cfg strings.Builder
+	cfg.Write(src)
+	for i := range 500 {
+		fmt.Fprintf(&cfg, "\nbackend big%03d\n  mode http\n  balance roundrobin\n", i)
+		for s, port := range []int{8080, 8081, 8082} {
+			fmt.Fprintf(&cfg, "  server app%d 127.0.0.1:%d check weight 100\n", s+1, port)
+		}
+	}
+	path := dir + "/haproxy.cfg"
+	if err := os.WriteFile(path, []byte(cfg.String()), 0o644); err != nil {
+		b.Fatal(err)
+	}
+	m, err := New(b.Context(), Options{HAProxy: api.HAProxySettings{ConfigFile: path, Binary: haproxyBin}, TransactionDir: dir + "/tx", Lock: machinelock.New(dir+"/lock", 0), Reloader: &fakeReloader{}})
+	if err != nil {
+		b.Fatal(err)
+	}
+	n := 0
+	for b.Loop() {
+		var wg sync.WaitGroup
+		for range 10 {
+			n++
+			wg.Add(1)
+			go func(n int) {
+				defer wg.Done()
+				be := api.Backend{Name: fmt.Sprintf("new%05d", n), Servers: []api.Server{{Name: "s", Address: "127.0.0.1", Port: i64(8080)}}}
+				if _, err := m.CreateBackend(b.Context(), be); err != nil {
+					b.Error(err)
+				}
+			}(n)
+		}
+		wg.Wait()
 	}
 }
