@@ -393,20 +393,8 @@ func TestReadSeesHandEdits(t *testing.T) {
 // BenchmarkRefresh measures what a read costs when the file is unchanged
 // (read + hash) and when it changed on disk (re-parse).
 func BenchmarkRefresh(b *testing.B) {
-	needHAProxy(b)
-	dir := b.TempDir()
-	src, err := os.ReadFile("testdata/haproxy.cfg")
-	if err != nil {
-		b.Fatal(err)
-	}
-	path := dir + "/haproxy.cfg"
-	if err := os.WriteFile(path, src, 0o644); err != nil {
-		b.Fatal(err)
-	}
-	m, err := New(b.Context(), Options{HAProxy: api.HAProxySettings{ConfigFile: path, Binary: haproxyBin}, TransactionDir: dir + "/tx", Lock: machinelock.New(dir+"/lock", 0), Reloader: &fakeReloader{}})
-	if err != nil {
-		b.Fatal(err)
-	}
+	src := testConfig(b)
+	m, path, dir := benchManager(b, src)
 	b.Run("unchanged", func(b *testing.B) {
 		for b.Loop() {
 			if _, err := m.GetBackend(b.Context(), "legacy"); err != nil {
@@ -470,28 +458,15 @@ func TestCreateFollowsDefaultsStyle(t *testing.T) {
 // haproxy -c, the file write; the reload is a fake) on a configuration
 // that already has 500 backends, the size of issue 15's benchmark.
 func BenchmarkBatchOnLargeConfig(b *testing.B) {
-	needHAProxy(b)
-	dir := b.TempDir()
-	src, err := os.ReadFile("testdata/haproxy.cfg")
-	if err != nil {
-		b.Fatal(err)
-	}
 	var cfg strings.Builder
-	cfg.Write(src)
+	cfg.Write(testConfig(b))
 	for i := range 500 {
 		fmt.Fprintf(&cfg, "\nbackend big%03d\n  mode http\n  balance roundrobin\n", i)
 		for s, port := range []int{8080, 8081, 8082} {
 			fmt.Fprintf(&cfg, "  server app%d 127.0.0.1:%d check weight 100\n", s+1, port)
 		}
 	}
-	path := dir + "/haproxy.cfg"
-	if err := os.WriteFile(path, []byte(cfg.String()), 0o644); err != nil {
-		b.Fatal(err)
-	}
-	m, err := New(b.Context(), Options{HAProxy: api.HAProxySettings{ConfigFile: path, Binary: haproxyBin}, TransactionDir: dir + "/tx", Lock: machinelock.New(dir+"/lock", 0), Reloader: &fakeReloader{}})
-	if err != nil {
-		b.Fatal(err)
-	}
+	m, _, _ := benchManager(b, []byte(cfg.String()))
 	n := 0
 	for b.Loop() {
 		var wg sync.WaitGroup
@@ -508,4 +483,32 @@ func BenchmarkBatchOnLargeConfig(b *testing.B) {
 		}
 		wg.Wait()
 	}
+}
+
+// testConfig is testdata/haproxy.cfg.
+func testConfig(b *testing.B) []byte {
+	b.Helper()
+	src, err := os.ReadFile("testdata/haproxy.cfg")
+	if err != nil {
+		b.Fatal(err)
+	}
+	return src
+}
+
+// benchManager opens cfg, written into a temporary directory, with the
+// real haproxy binary and a fake reloader; it returns the file's path and
+// the directory too.
+func benchManager(b *testing.B, cfg []byte) (m *Manager, path, dir string) {
+	b.Helper()
+	needHAProxy(b)
+	dir = b.TempDir()
+	path = dir + "/haproxy.cfg"
+	if err := os.WriteFile(path, cfg, 0o644); err != nil {
+		b.Fatal(err)
+	}
+	m, err := New(b.Context(), Options{HAProxy: api.HAProxySettings{ConfigFile: path, Binary: haproxyBin}, TransactionDir: dir + "/tx", Lock: machinelock.New(dir+"/lock", 0), Reloader: &fakeReloader{}})
+	if err != nil {
+		b.Fatal(err)
+	}
+	return m, path, dir
 }

@@ -20,13 +20,19 @@ func TestGatherStopsAtPeak(t *testing.T) {
 		t.Fatal("gather returned with 2 changes queued and a peak of 3")
 	case <-time.After(50 * time.Millisecond):
 	}
+	enqueueAndWait(t, m, done, "with the queue at the peak")
+}
+
+// enqueueAndWait queues one more change and waits for gather to return.
+func enqueueAndWait(t *testing.T, m *Manager, done <-chan struct{}, what string) {
+	t.Helper()
 	m.qmu.Lock()
 	m.queue = append(m.queue, &change{})
 	m.qmu.Unlock()
 	select {
 	case <-done:
 	case <-time.After(10 * time.Second):
-		t.Fatal("gather still waiting with the queue at the peak")
+		t.Fatal("gather still waiting " + what)
 	}
 }
 
@@ -41,14 +47,7 @@ func TestGatherGrowsPastPeak(t *testing.T) {
 	var atReturn int // the batch gather closed: the queue when it returned
 	go func() { m.gather(); atReturn = m.queued(); close(done) }()
 	time.Sleep(peakSettle / 5)
-	m.qmu.Lock()
-	m.queue = append(m.queue, &change{})
-	m.qmu.Unlock()
-	select {
-	case <-done:
-	case <-time.After(10 * time.Second):
-		t.Fatal("gather still waiting after the settle at the peak")
-	}
+	enqueueAndWait(t, m, done, "after the settle at the peak")
 	if atReturn != 3 {
 		t.Fatalf("gather returned with %d changes queued, want 3", atReturn)
 	}
