@@ -17,7 +17,7 @@ import (
 // wave of backends is smaller and Terraform needs more reloads than waves.
 //
 // So while the committer holds the lock, entry writes of the same session
-// do not wait for it: they run in the lane, one at a time (laneMu), next to
+// do not wait for it: they run in the lane, one at a time (mapLane.mu), next to
 // the batch. That is safe because nothing the batch does touches a map
 // file, and nobody else can hold the lock meanwhile. What the lane cannot
 // know is whether a reload that is under way has loaded a map file before
@@ -67,10 +67,10 @@ func (m *Manager) openLane() {
 }
 
 // closeLane is called by the committer before it releases the lock (a
-// second call does nothing). It
-// waits for a lane write in progress, then, if a reload happened while
-// the lane was open, makes the running maps hold what the files say for
-// every key written in it. It returns how many keys it set again.
+// second call does nothing). It waits for a lane write in progress, then,
+// if a reload happened while the lane was open, makes the running maps
+// hold what the files say for every key written in it. It returns how
+// many keys it set again.
 func (m *Manager) closeLane(ctx context.Context) int {
 	l := &m.lane
 	l.mu.Lock()
