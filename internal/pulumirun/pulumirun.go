@@ -18,10 +18,10 @@ import (
 	"fmt"
 	"io/fs"
 	"os"
-	"os/exec"
 	"path/filepath"
 	"strings"
-	"time"
+
+	"github.com/switchyard/terraform-provider-switchyard/internal/cliexec"
 )
 
 // EnvBinDir names the directory holding pulumi, pulumi-language-yaml and
@@ -169,52 +169,19 @@ func copyProgram(src, dst string) error {
 
 // Result is one pulumi command's outcome. A non-zero exit is not an error
 // of Run: preview --expect-no-changes exits 1 when there are changes.
-type Result struct {
-	Args     []string
-	ExitCode int
-	Stdout   string
-	Stderr   string
-	Duration time.Duration
-}
-
-func (r Result) String() string {
-	return fmt.Sprintf("pulumi %s: exit %d after %s\n--- stdout\n%s--- stderr\n%s",
-		strings.Join(r.Args, " "), r.ExitCode, r.Duration.Round(time.Millisecond), r.Stdout, r.Stderr)
-}
+type Result = cliexec.Result
 
 // Run runs pulumi with args (and --non-interactive) in the program, stdin
 // from stdin when it is not nil. The error is set only when pulumi could
 // not be run or ctx ended.
 func (p *Project) Run(ctx context.Context, stdin []byte, args ...string) (Result, error) {
-	args = append(args, "--non-interactive")
-	cmd := exec.CommandContext(ctx, p.pulumi, args...)
-	cmd.Dir = p.Dir
-	cmd.Env = p.env
-	if stdin != nil {
-		cmd.Stdin = bytes.NewReader(stdin)
-	}
-	var stdout, stderr bytes.Buffer
-	cmd.Stdout, cmd.Stderr = &stdout, &stderr
-	start := time.Now()
-	err := cmd.Run()
-	r := Result{Args: args, Stdout: stdout.String(), Stderr: stderr.String(), Duration: time.Since(start)}
-	var exit *exec.ExitError
-	switch {
-	case errors.As(err, &exit) && ctx.Err() == nil:
-		r.ExitCode = exit.ExitCode()
-	case err != nil:
-		return r, fmt.Errorf("pulumi %s: %w", strings.Join(args, " "), err)
-	}
-	return r, nil
+	cli := cliexec.Command{Tool: "pulumi", Path: p.pulumi, Dir: p.Dir, Env: p.env}
+	return cli.Run(ctx, stdin, append(args, "--non-interactive")...)
 }
 
 // Must runs a command that has to exit 0.
 func (p *Project) Must(ctx context.Context, stdin []byte, args ...string) (Result, error) {
-	r, err := p.Run(ctx, stdin, args...)
-	if err == nil && r.ExitCode != 0 {
-		err = errors.New(r.String())
-	}
-	return r, err
+	return cliexec.Check(p.Run(ctx, stdin, args...))
 }
 
 // SetConfig sets one key of the stack's configuration. The value goes in

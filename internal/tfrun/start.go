@@ -41,14 +41,8 @@ func (w *Workspace) Start(ctx context.Context, args ...string) (*Started, error)
 	}
 	go func() {
 		err := s.cmd.Wait()
-		s.res = Result{Args: args, Stdout: s.stdout.String(), Stderr: s.stderr.String(), Duration: time.Since(s.start)}
-		var exit *exec.ExitError
-		switch {
-		case errors.As(err, &exit):
-			s.res.ExitCode = exit.ExitCode()
-		case err != nil:
-			s.err = fmt.Errorf("terraform %s: %w", strings.Join(args, " "), err)
-		}
+		// A kill is an exit code here (-1), not an error: tests kill on purpose.
+		s.res, s.err = w.cli().Outcome(args, s.stdout.String(), s.stderr.String(), time.Since(s.start), err, false)
 		close(s.done)
 	}()
 	return s, nil

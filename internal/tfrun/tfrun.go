@@ -10,7 +10,6 @@
 package tfrun
 
 import (
-	"bytes"
 	"context"
 	"encoding/json"
 	"errors"
@@ -22,9 +21,10 @@ import (
 	"slices"
 	"strings"
 	"sync"
-	"time"
 
 	tfjson "github.com/hashicorp/terraform-json"
+
+	"github.com/switchyard/terraform-provider-switchyard/internal/cliexec"
 )
 
 // ProviderSource is the provider's address in every example's
@@ -225,47 +225,22 @@ func (w *Workspace) WriteVars(vars map[string]any) error {
 
 // Result is one terraform command's outcome. A non-zero exit is not an
 // error of Run: callers decide what each code means (plan's 2 is "changes").
-type Result struct {
-	Args     []string
-	ExitCode int
-	Stdout   string
-	Stderr   string
-	Duration time.Duration
-}
+type Result = cliexec.Result
 
-func (r Result) String() string {
-	return fmt.Sprintf("terraform %s: exit %d after %s\n--- stdout\n%s--- stderr\n%s",
-		strings.Join(r.Args, " "), r.ExitCode, r.Duration.Round(time.Millisecond), r.Stdout, r.Stderr)
+// cli is terraform in the root module, with the workspace's environment.
+func (w *Workspace) cli() cliexec.Command {
+	return cliexec.Command{Tool: "terraform", Path: w.terraform, Dir: w.Dir, Env: w.env}
 }
 
 // Run runs terraform with args in the root module. The error is set only
 // when terraform could not be run or ctx ended.
 func (w *Workspace) Run(ctx context.Context, args ...string) (Result, error) {
-	cmd := exec.CommandContext(ctx, w.terraform, args...)
-	cmd.Dir = w.Dir
-	cmd.Env = w.env
-	var stdout, stderr bytes.Buffer
-	cmd.Stdout, cmd.Stderr = &stdout, &stderr
-	start := time.Now()
-	err := cmd.Run()
-	r := Result{Args: args, Stdout: stdout.String(), Stderr: stderr.String(), Duration: time.Since(start)}
-	var exit *exec.ExitError
-	switch {
-	case errors.As(err, &exit) && ctx.Err() == nil:
-		r.ExitCode = exit.ExitCode()
-	case err != nil:
-		return r, fmt.Errorf("terraform %s: %w", strings.Join(args, " "), err)
-	}
-	return r, nil
+	return w.cli().Run(ctx, nil, args...)
 }
 
 // must runs a command that has to exit 0.
 func (w *Workspace) must(ctx context.Context, args ...string) (Result, error) {
-	r, err := w.Run(ctx, args...)
-	if err == nil && r.ExitCode != 0 {
-		err = errors.New(r.String())
-	}
-	return r, err
+	return cliexec.Check(w.Run(ctx, args...))
 }
 
 // Get installs the root module's local modules (`terraform get`), the part
