@@ -45,16 +45,7 @@ type topology struct {
 // unless TF_ACC is set.
 func newTopology(t *testing.T, root, short string, port int) *topology {
 	t.Helper()
-	if os.Getenv("TF_ACC") == "" {
-		t.Skip("acceptance test: set TF_ACC=1 (needs the lab: make lab-up)")
-	}
-	l, err := lab.Load(lab.ResolveDir(""))
-	if err != nil {
-		t.Fatal(err)
-	}
-	if len(l.Machines) < 2 {
-		t.Fatalf("the lab has %d machines; the topologies need 2", len(l.Machines))
-	}
+	edge, worker := labMachines(t)
 	ctx, cancel := context.WithTimeout(context.Background(), testTimeout)
 	t.Cleanup(cancel)
 	repo, err := tfrun.ModuleRoot()
@@ -71,7 +62,7 @@ func newTopology(t *testing.T, root, short string, port int) *topology {
 	tp := &topology{
 		t: t, ctx: ctx, w: w, port: port,
 		name: fmt.Sprintf("acc%s-%04d", short, rand.IntN(10000)),
-		edge: l.Machines[0], worker: l.Machines[1],
+		edge: edge, worker: worker,
 	}
 	tp.vars = map[string]any{
 		"edge":      tp.edge.TFVars(),
@@ -79,6 +70,23 @@ func newTopology(t *testing.T, root, short string, port int) *topology {
 		"http_port": port,
 	}
 	return tp
+}
+
+// labMachines skips the test unless acceptance tests are asked for
+// (TF_ACC), and returns the lab's first two machines: edge and worker.
+func labMachines(t *testing.T) (edge, worker lab.Machine) {
+	t.Helper()
+	if os.Getenv("TF_ACC") == "" {
+		t.Skip("acceptance test: set TF_ACC=1 (needs the lab: make lab-up)")
+	}
+	l, err := lab.Load(lab.ResolveDir(""))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(l.Machines) < 2 {
+		t.Fatalf("the lab has %d machines; the examples need 2", len(l.Machines))
+	}
+	return l.Machines[0], l.Machines[1]
 }
 
 // twoMachines adds the worker variable, for the two-machine topologies.

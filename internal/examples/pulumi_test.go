@@ -38,21 +38,11 @@ const pulumiPort = 8290
 // make test runs it on its own, after the other acceptance packages: it
 // needs the Pulumi tools, which are built in the meantime.
 func TestAccPulumi_complete(t *testing.T) {
-	if os.Getenv("TF_ACC") == "" {
-		t.Skip("acceptance test: set TF_ACC=1 (needs the lab: make lab-up)")
-	}
+	edge, worker := labMachines(t)
 	tools, err := pulumirun.FindTools()
 	if err != nil {
 		t.Fatal(err)
 	}
-	l, err := lab.Load(lab.ResolveDir(""))
-	if err != nil {
-		t.Fatal(err)
-	}
-	if len(l.Machines) < 2 {
-		t.Fatalf("the lab has %d machines; the example needs 2", len(l.Machines))
-	}
-	edge, worker := l.Machines[0], l.Machines[1]
 	ctx, cancel := context.WithTimeout(context.Background(), 20*time.Minute)
 	defer cancel()
 	providerDir, err := tfrun.ProviderDir(ctx)
