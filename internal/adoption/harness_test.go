@@ -16,6 +16,7 @@ import (
 	"time"
 
 	"github.com/switchyard/terraform-provider-switchyard/internal/lab"
+	"github.com/switchyard/terraform-provider-switchyard/internal/lab/labtest"
 	"github.com/switchyard/terraform-provider-switchyard/internal/tfrun"
 )
 
@@ -38,16 +39,7 @@ type adoption struct {
 // acceptance tests share.
 func newAdoption(t *testing.T) *adoption {
 	t.Helper()
-	if os.Getenv("TF_ACC") == "" {
-		t.Skip("acceptance test: set TF_ACC=1 (needs the lab with LAB_N=3: make lab-up LAB_N=3)")
-	}
-	l, err := lab.Load(lab.ResolveDir(""))
-	if err != nil {
-		t.Fatal(err)
-	}
-	if len(l.Machines) < 3 {
-		t.Fatalf("the lab has %d machines; the adoption tests need 3 (make lab-up LAB_N=3)", len(l.Machines))
-	}
+	l := labtest.Need(t, 3)
 	ctx, cancel := context.WithTimeout(context.Background(), testTimeout)
 	t.Cleanup(cancel)
 	return &adoption{t: t, ctx: ctx, m: l.Machines[2], lab: l}

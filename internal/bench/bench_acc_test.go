@@ -2,12 +2,11 @@ package bench
 
 import (
 	"context"
-	"os"
 	"strings"
 	"testing"
 	"time"
 
-	"github.com/switchyard/terraform-provider-switchyard/internal/lab"
+	"github.com/switchyard/terraform-provider-switchyard/internal/lab/labtest"
 )
 
 // TestAccBench_smoke runs the benchmark tiny (N = 3, 20 map entries, every
@@ -20,17 +19,7 @@ import (
 // and are live in HAProxy, and the peak memories were read.
 func TestAccBench_smoke(t *testing.T) {
 	const parallelism = 10
-	if os.Getenv("TF_ACC") == "" {
-		t.Skip("acceptance test: set TF_ACC=1 (needs the lab: make lab-up)")
-	}
-	l, err := lab.Load(lab.ResolveDir(""))
-	if err != nil {
-		t.Fatal(err)
-	}
-	m, err := l.Machine("swlab-1")
-	if err != nil {
-		t.Fatal(err)
-	}
+	m := labtest.Machine(t, "swlab-1")
 	ctx, cancel := context.WithTimeout(context.Background(), 15*time.Minute)
 	defer cancel()
 	var log strings.Builder

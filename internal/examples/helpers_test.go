@@ -18,6 +18,7 @@ import (
 	"github.com/GehirnInc/crypt/sha512_crypt"
 
 	"github.com/switchyard/terraform-provider-switchyard/internal/lab"
+	"github.com/switchyard/terraform-provider-switchyard/internal/lab/labtest"
 	"github.com/switchyard/terraform-provider-switchyard/internal/tfrun"
 )
 
@@ -76,16 +77,7 @@ func newTopology(t *testing.T, root, short string, port int) *topology {
 // (TF_ACC), and returns the lab's first two machines: edge and worker.
 func labMachines(t *testing.T) (edge, worker lab.Machine) {
 	t.Helper()
-	if os.Getenv("TF_ACC") == "" {
-		t.Skip("acceptance test: set TF_ACC=1 (needs the lab: make lab-up)")
-	}
-	l, err := lab.Load(lab.ResolveDir(""))
-	if err != nil {
-		t.Fatal(err)
-	}
-	if len(l.Machines) < 2 {
-		t.Fatalf("the lab has %d machines; the examples need 2", len(l.Machines))
-	}
+	l := labtest.Need(t, 2)
 	return l.Machines[0], l.Machines[1]
 }
 

@@ -13,6 +13,7 @@ import (
 	"time"
 
 	"github.com/switchyard/terraform-provider-switchyard/internal/lab"
+	"github.com/switchyard/terraform-provider-switchyard/internal/lab/labtest"
 	"github.com/switchyard/terraform-provider-switchyard/internal/tfrun"
 )
 
@@ -44,18 +45,7 @@ type site struct {
 // labMachine returns the named lab machine; it skips unless TF_ACC is set.
 func labMachine(t *testing.T, name string) lab.Machine {
 	t.Helper()
-	if os.Getenv("TF_ACC") == "" {
-		t.Skip("acceptance test: set TF_ACC=1 (needs the lab: make lab-up)")
-	}
-	l, err := lab.Load(lab.ResolveDir(""))
-	if err != nil {
-		t.Fatal(err)
-	}
-	m, err := l.Machine(name)
-	if err != nil {
-		t.Fatal(err)
-	}
-	return m
+	return labtest.Machine(t, name)
 }
 
 func newSite(t *testing.T, m lab.Machine, short string, port int) *site {
