@@ -41,3 +41,16 @@ type PipelineStats struct {
 	// after it (internal/agent/haproxy/maplane.go).
 	Resent int64 `json:"resent"`
 }
+
+// Add sums o into s: counts and times add up, Largest is the larger.
+func (s *PipelineStats) Add(o PipelineStats) {
+	s.Batches += o.Batches
+	s.Changes += o.Changes
+	s.Largest = max(s.Largest, o.Largest)
+	s.GatherMS += o.GatherMS
+	s.LockMS += o.LockMS
+	s.TransactionMS += o.TransactionMS
+	s.CheckMS += o.CheckMS
+	s.ReloadMS += o.ReloadMS
+	s.Resent += o.Resent
+}

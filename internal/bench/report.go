@@ -120,16 +120,7 @@ func (c Command) Pipeline() *api.PipelineStats {
 		if sum == nil {
 			sum = &api.PipelineStats{}
 		}
-		p := s.Pipeline
-		sum.Batches += p.Batches
-		sum.Changes += p.Changes
-		sum.Largest = max(sum.Largest, p.Largest)
-		sum.GatherMS += p.GatherMS
-		sum.LockMS += p.LockMS
-		sum.TransactionMS += p.TransactionMS
-		sum.CheckMS += p.CheckMS
-		sum.ReloadMS += p.ReloadMS
-		sum.Resent += p.Resent
+		sum.Add(*s.Pipeline)
 	}
 	return sum
 }

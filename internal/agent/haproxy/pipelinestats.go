@@ -21,15 +21,11 @@ func (c *PipelineCounters) add(n int, t batchTimes, resent int) {
 	}
 	c.mu.Lock()
 	defer c.mu.Unlock()
-	c.s.Batches++
-	c.s.Changes += int64(n)
-	c.s.Largest = max(c.s.Largest, int64(n))
-	c.s.GatherMS += t.gather.Milliseconds()
-	c.s.LockMS += t.lock.Milliseconds()
-	c.s.TransactionMS += t.transact.Milliseconds()
-	c.s.CheckMS += t.check.Milliseconds()
-	c.s.ReloadMS += t.reload.Milliseconds()
-	c.s.Resent += int64(resent)
+	c.s.Add(api.PipelineStats{
+		Batches: 1, Changes: int64(n), Largest: int64(n),
+		GatherMS: t.gather.Milliseconds(), LockMS: t.lock.Milliseconds(), TransactionMS: t.transact.Milliseconds(),
+		CheckMS: t.check.Milliseconds(), ReloadMS: t.reload.Milliseconds(), Resent: int64(resent),
+	})
 }
 
 // Stats returns the sums so far; nil before the first batch.
